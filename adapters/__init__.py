@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, WhatsApp, email) and the provider sandboxes used offline."""

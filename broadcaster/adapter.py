@@ -1,0 +1,198 @@
+"""The channel adapter contract (owned by the core) and the adapter registry.
+
+An adapter is one channel's driver (Telegram, WhatsApp, email, the reference ``file`` adapter).
+One instance serves one configured *account* (a bot, a phone number, a mailbox). The core
+never imports a concrete adapter: they are found through the entry-point group
+``broadcaster.adapters``, so a third party can ship one in its own distribution.
+
+Contract:
+
+* ``limits`` declares the provider's limits as data; the core's rate limiter enforces them
+  (config may override them per account).
+* ``normalize_address`` validates an address for this channel (used when a group is added).
+* ``render`` turns neutral content into channel messages, each within the channel's limits.
+* ``send`` sends ONE message to one address and returns its provider id, or raises one of the
+  :class:`~broadcaster.errors.DeliveryError` subclasses — each adapter maps its provider's errors
+  onto them in exactly one place.
+* ``start``/``stop`` (also ``async with``) open and close connections; an account configured with
+  ``sandbox = true`` starts its provider emulator here.
+* ``run_inbound`` (optional) delivers inbound events (votes, replies, joins) to the core's sink.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+from content.model import Announcement
+from content.validation import PollLimits
+
+from .errors import AdapterNotFound, ConfigError
+
+ENTRY_POINT_GROUP = "broadcaster.adapters"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A channel account's sending limits. ``None`` means "no limit"."""
+
+    global_per_second: float | None = None
+    per_address_interval: float | None = None  # minimum seconds between two messages to one chat
+    per_address_per_minute: int | None = None
+    text_max: int = 4096
+    poll: PollLimits | None = None  # None: no native polls (the adapter renders them as text)
+
+    def override(self, values: Mapping[str, Any]) -> Limits:
+        """A copy with the given fields replaced (config overrides); unknown keys are errors."""
+        allowed = {"global_per_second", "per_address_interval", "per_address_per_minute"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"unknown limit(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        return replace(self, **dict(values))
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """One provider message. ``kind`` is adapter-defined (text, poll, photo, …); ``payload``
+    is JSON-serialisable and opaque to the core."""
+
+    kind: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    poll_id: str | None = None
+    note: str | None = None  # e.g. "resent as plain text": recorded with the delivery
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a renderer may need beyond the content itself."""
+
+    announcement_id: int
+    short_code: str
+    verify_url: str | None = None  # "Cek keaslian: <url>" line appended when set
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """Something a provider told us: a vote, a reply, a join/leave, a command."""
+
+    kind: str  # vote | reply | joined | left | command | receipt
+    account: str
+    event_id: str  # provider's id, for deduplication (providers redeliver)
+    address: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
+
+
+InboundSink = Callable[[InboundEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What the core hands an adapter at construction."""
+
+    account: str
+    settings: Mapping[str, Any]
+    data_dir: Path
+
+
+class Adapter(ABC):
+    """Base class of every channel adapter; see the module docstring for the contract."""
+
+    channel: ClassVar[str]
+
+    def __init__(self, context: AdapterContext) -> None:
+        self.context = context
+
+    @property
+    def account(self) -> str:
+        return self.context.account
+
+    @property
+    @abstractmethod
+    def limits(self) -> Limits:
+        """The provider's published limits for this account."""
+
+    @classmethod
+    @abstractmethod
+    def normalize_address(cls, address: str) -> str:
+        """The canonical form of ``address``; raises InputError naming the problem."""
+
+    @abstractmethod
+    def render(
+        self, announcement: Announcement, language: str, ctx: RenderContext
+    ) -> list[ChannelMessage]:
+        """Channel messages for one group, in sending order."""
+
+    @abstractmethod
+    async def send(self, message: ChannelMessage, address: str) -> SendResult:
+        """Send one message; raise a DeliveryError subclass on failure."""
+
+    async def start(self) -> None:  # noqa: B027 - optional hook, default does nothing
+        """Open connections (and start a sandbox emulator when configured)."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook, default does nothing
+        """Close connections. Idempotent."""
+
+    async def sandbox_group(self, title: str) -> str:
+        """Create a simulated group on this account's sandbox and return its address (demo and
+        rehearsals). Accounts without a sandbox raise ConfigError."""
+        raise ConfigError(f"account {self.account!r} has no sandbox to create groups in")
+
+    async def run_inbound(self, sink: InboundSink) -> None:  # noqa: B027 - optional hook
+        """Deliver inbound events to ``sink`` until cancelled. Adapters without an inbound
+        side return at once."""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def known_adapters() -> dict[str, type[Adapter]]:
+    """Every adapter registered under the entry-point group, by name."""
+    found: dict[str, type[Adapter]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found[ep.name] = ep.load()
+    return found
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    """The adapter class registered as ``name``; AdapterNotFound lists the known names."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        cls = ep.load()
+        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+            raise AdapterNotFound(f"entry point {name!r} does not point at an Adapter class")
+        return cls
+    names = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    raise AdapterNotFound(f"unknown adapter {name!r}; known adapters: {', '.join(names)}")
+
+
+def strictest_poll_limits(limits: Sequence[Limits]) -> PollLimits:
+    """The poll limits every channel in ``limits`` can honour natively or as text."""
+    polls = [lim.poll for lim in limits if lim.poll is not None]
+    if not polls:
+        return PollLimits()
+    return PollLimits(
+        question_max=min(p.question_max for p in polls),
+        options_min=max(p.options_min for p in polls),
+        options_max=min(p.options_max for p in polls),
+        option_max=min(p.option_max for p in polls),
+    )

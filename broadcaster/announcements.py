@@ -1,0 +1,367 @@
+"""The verification workflow: compose → submit → approve (someone else) → schedule → dispatch.
+
+Invariant: nothing is dispatched that was not approved, unchanged, by enough people other than its
+author. Approval pins the SHA-256 of the canonical content (target included); any edit voids the
+approvals and returns the announcement to draft; :func:`start_dispatch` recomputes the hash and
+refuses content that differs from the approved hash.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from content.hashing import content_hash
+from content.model import Announcement
+from content.validation import PollLimits, validate
+from content.workflow import Action, Status, next_status
+from schedules.spec import ScheduleSpec
+
+from .auth import SYSTEM, Perm, require
+from .errors import (
+    Conflict,
+    ContentInvalid,
+    Expired,
+    InputError,
+    IntegrityError,
+    PermissionDenied,
+)
+from .regions import level_of
+from .store.contract import Store
+from .store.records import (
+    AnnouncementRecord,
+    AuditRecord,
+    Dispatch,
+    ScheduleRecord,
+    ScheduleStatus,
+    User,
+)
+
+
+def target_regions(content: Announcement) -> list[str]:
+    return list(content.target.regions)
+
+
+def _transition(record: AnnouncementRecord, action: Action) -> Status:
+    new = next_status(record.status, action)
+    if new is None:
+        raise Conflict(
+            f"announcement {record.id} is {record.status.value}; cannot {action.value} it"
+        )
+    return new
+
+
+class Workflow:
+    def __init__(
+        self,
+        store: Store,
+        approvals_required: int = 1,
+        poll_limits: PollLimits | None = None,
+    ) -> None:
+        self.store = store
+        self.approvals_required = approvals_required
+        self.poll_limits = poll_limits or PollLimits()
+
+    async def _user(self, name: str) -> User:
+        return await self.store.get_user(name)
+
+    async def _problems(self, content: Announcement) -> list[str]:
+        problems = [
+            f"{p.field}: {p.message_en}"
+            for p in validate(content, self.poll_limits, datetime.now(UTC))
+        ]
+        codes = [*content.target.regions, *content.target.exclude]
+        malformed = [c for c in codes if level_of(c) is None]
+        problems += [f"target: malformed region code {c!r}" for c in malformed]
+        stored = await self.store.get_regions([c for c in codes if c not in malformed])
+        problems += [
+            f"target: region {c} does not exist"
+            for c in codes
+            if c not in malformed and c not in stored
+        ]
+        return problems
+
+    async def create(self, acting: str, content: Announcement) -> AnnouncementRecord:
+        user = await self._user(acting)
+        require(user, Perm.announcements_write, target_regions(content))
+        digest = content_hash(content)
+        return await self.store.create_announcement(
+            user.name,
+            content,
+            digest,
+            AuditRecord(user.name, "announcement.create", "announcement", "", {}, digest),
+        )
+
+    async def edit(
+        self, acting: str, announcement_id: int, content: Announcement
+    ) -> AnnouncementRecord:
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(
+            user,
+            Perm.announcements_write,
+            [*target_regions(record.content), *target_regions(content)],
+        )
+        status = _transition(record, Action.edit)
+        digest = content_hash(content)
+        return await self.store.save_announcement(
+            record.id,
+            record.version,
+            AuditRecord(
+                user.name,
+                "announcement.edit",
+                "announcement",
+                str(record.id),
+                {"from": record.status.value, "previous_hash": record.content_hash},
+                digest,
+            ),
+            status=status,
+            content=content,
+            content_hash=digest,
+            clear_approved=True,
+        )
+
+    async def submit(self, acting: str, announcement_id: int) -> AnnouncementRecord:
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(user, Perm.announcements_write, target_regions(record.content))
+        status = _transition(record, Action.submit)
+        problems = await self._problems(record.content)
+        if problems:
+            raise ContentInvalid(problems)
+        return await self.store.save_announcement(
+            record.id,
+            record.version,
+            AuditRecord(
+                user.name,
+                "announcement.submit",
+                "announcement",
+                str(record.id),
+                {},
+                record.content_hash,
+            ),
+            status=status,
+        )
+
+    async def approve(self, acting: str, announcement_id: int) -> AnnouncementRecord:
+        """Record an approval of the current hash; the last needed one approves."""
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(user, Perm.announcements_verify, target_regions(record.content))
+        if user.name == record.author:
+            raise PermissionDenied("the author cannot approve their own announcement")
+        _transition(record, Action.approve)
+        if content_hash(record.content) != record.content_hash:
+            raise IntegrityError(
+                f"announcement {record.id}: stored content does not match its hash"
+            )
+        approvals = await self.store.add_approval(
+            record.id,
+            user.name,
+            record.content_hash,
+            AuditRecord(
+                user.name,
+                "announcement.approval",
+                "announcement",
+                str(record.id),
+                {"needed": self.approvals_required},
+                record.content_hash,
+            ),
+        )
+        approvers = {a.approver for a in approvals if a.approver != record.author}
+        if len(approvers) < self.approvals_required:
+            return record
+        return await self.store.save_announcement(
+            record.id,
+            record.version,
+            AuditRecord(
+                user.name,
+                "announcement.approve",
+                "announcement",
+                str(record.id),
+                {"approvers": sorted(approvers)},
+                record.content_hash,
+            ),
+            status=Status.approved,
+            approved_hash=record.content_hash,
+        )
+
+    async def reject(self, acting: str, announcement_id: int, reason: str) -> AnnouncementRecord:
+        if not reason.strip():
+            raise InputError("a rejection needs a reason (--reason TEXT)")
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(user, Perm.announcements_verify, target_regions(record.content))
+        if user.name == record.author:
+            raise PermissionDenied("the author cannot reject their own announcement")
+        status = _transition(record, Action.reject)
+        return await self.store.save_announcement(
+            record.id,
+            record.version,
+            AuditRecord(
+                user.name,
+                "announcement.reject",
+                "announcement",
+                str(record.id),
+                {"reason": reason},
+                record.content_hash,
+            ),
+            status=status,
+            reject_reason=reason,
+        )
+
+    async def schedule(
+        self, acting: str, announcement_id: int, spec: ScheduleSpec
+    ) -> ScheduleRecord:
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(user, Perm.announcements_write, target_regions(record.content))
+        if record.status not in (Status.approved, Status.scheduled, Status.dispatching):
+            raise Conflict(
+                f"announcement {record.id} is {record.status.value}; only approved "
+                "announcements can be scheduled"
+            )
+        if record.approved_hash != record.content_hash:
+            raise IntegrityError(f"announcement {record.id} changed since it was approved")
+        run_at = spec.run_at.timestamp() if spec.run_at is not None else None
+        schedule = await self.store.create_schedule(
+            record.id,
+            spec.kind.value,
+            run_at,
+            spec.cron,
+            spec.timezone,
+            user.name,
+            AuditRecord(
+                user.name,
+                "schedule.create",
+                "schedule",
+                "",
+                {
+                    "announcement": record.id,
+                    "kind": spec.kind.value,
+                    "cron": spec.cron,
+                    "run_at": run_at,
+                },
+                record.content_hash,
+            ),
+        )
+        if record.status is Status.approved:
+            await self.store.save_announcement(
+                record.id,
+                record.version,
+                AuditRecord(
+                    user.name,
+                    "announcement.schedule",
+                    "announcement",
+                    str(record.id),
+                    {"schedule": schedule.id},
+                    record.content_hash,
+                ),
+                status=_transition(record, Action.schedule),
+            )
+        return schedule
+
+    async def cancel(
+        self, acting: str, announcement_id: int, reason: str = ""
+    ) -> AnnouncementRecord:
+        user = await self._user(acting)
+        record = await self.store.get_announcement(announcement_id)
+        require(user, Perm.announcements_write, target_regions(record.content))
+        status = _transition(record, Action.cancel)
+        why = reason or f"cancelled by {user.name}"
+        for schedule in await self.store.list_schedules(
+            ScheduleStatus.active, announcement_id=record.id
+        ):
+            await self.store.update_schedule(
+                schedule.id,
+                AuditRecord(user.name, "schedule.cancel", "schedule", str(schedule.id)),
+                status=ScheduleStatus.cancelled,
+                note=why,
+            )
+        for dispatch in await self.store.list_dispatches(announcement_id=record.id, limit=10_000):
+            await self.store.cancel_deliveries(dispatch.id, why)
+        return await self.store.save_announcement(
+            record.id,
+            record.version,
+            AuditRecord(
+                user.name,
+                "announcement.cancel",
+                "announcement",
+                str(record.id),
+                {"reason": why},
+                record.content_hash,
+            ),
+            status=status,
+        )
+
+
+def approved_content_ok(record: AnnouncementRecord) -> bool:
+    """True when the stored content still hashes to the approved hash."""
+    return record.approved_hash is not None and content_hash(record.content) == record.approved_hash
+
+
+async def start_dispatch(
+    store: Store,
+    announcement_id: int,
+    schedule: ScheduleRecord | None,
+    fire_time: datetime,
+    actor: str = SYSTEM,
+) -> Dispatch | None:
+    """Create the dispatch for one firing (None if that firing already has one).
+
+    Refuses (IntegrityError, audited) content whose hash differs from the approved hash, and
+    content that has expired.
+    """
+    record = await store.get_announcement(announcement_id)
+    if record.status not in (Status.scheduled, Status.dispatching):
+        raise Conflict(f"announcement {record.id} is {record.status.value}; not dispatching it")
+    if not approved_content_ok(record):
+        await store.audit(
+            AuditRecord(
+                actor,
+                "dispatch.refused",
+                "announcement",
+                str(record.id),
+                {"reason": "content hash differs from the approved hash"},
+                record.content_hash,
+            )
+        )
+        raise IntegrityError(
+            f"announcement {record.id}: content differs from what was approved; not sending"
+        )
+    expires = record.content.expires_at
+    if expires is not None and expires <= datetime.now(UTC):
+        raise Expired(f"announcement {record.id} expired at {expires.isoformat()}; not sending")
+    key = (
+        f"s{schedule.id}@{fire_time.timestamp():.0f}"
+        if schedule
+        else f"manual@{fire_time.timestamp()}"
+    )
+    assert record.approved_hash is not None
+    dispatch = await store.create_dispatch(
+        record.id,
+        schedule.id if schedule else None,
+        key,
+        record.content.priority,
+        record.approved_hash,
+        record.content.target.model_dump(mode="json"),
+        actor,
+        AuditRecord(
+            actor,
+            "dispatch.create",
+            "dispatch",
+            "",
+            {"announcement": record.id, "fire_key": key},
+            record.approved_hash,
+        ),
+    )
+    if dispatch is not None and record.status is Status.scheduled:
+        fresh = await store.get_announcement(record.id)
+        new = next_status(fresh.status, Action.start_dispatch)
+        if new is not None:
+            await store.save_announcement(
+                fresh.id,
+                fresh.version,
+                AuditRecord(actor, "announcement.dispatching", "announcement", str(fresh.id)),
+                status=new,
+            )
+    return dispatch

@@ -1,0 +1,103 @@
+"""Shared CLI plumbing: config location, running coroutines, one-line errors, output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from content.loader import LoaderError
+from schedules.spec import ScheduleError
+
+from ..app import App
+from ..config import Settings, load_settings
+from ..errors import BroadcasterError
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = typer.Option(
+    None,
+    "--config",
+    "-c",
+    help="config file (default: $BROADCASTER_CONFIG, else ./config.toml when present)",
+    envvar="BROADCASTER_CONFIG",
+)
+AsOption = typer.Option(
+    ..., "--as", help="the acting user (every action is authorised and audited)"
+)
+JsonOption = typer.Option(False, "--json", help="print JSON for scripts instead of a table")
+
+
+def settings_from(path: Path | None) -> Settings:
+    if path is None and Path("config.toml").exists():
+        path = Path("config.toml")
+    return load_settings(path)
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; print a broadcaster error as one line and exit 1, never a traceback."""
+    try:
+        return asyncio.run(_wrap(coro_fn))
+    except (BroadcasterError, ScheduleError, LoaderError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    raise AssertionError("unreachable")
+
+
+async def _wrap(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    return await coro_fn()
+
+
+def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with App(settings_from(path)) as app:
+            return await fn(app)
+
+    return run(go)
+
+
+def emit(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str = ""
+) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, default=str, indent=2) + "\n")
+        return
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+    if not rows:
+        console.print("(none)")
+
+
+def emit_one(row: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str, indent=2) + "\n")
+        return
+    width = max((len(k) for k in row), default=0)
+    for key, value in row.items():
+        console.print(
+            f"[bold]{key.ljust(width)}[/]  {'' if value is None else value}", highlight=False
+        )
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

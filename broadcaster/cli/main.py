@@ -1,0 +1,131 @@
+"""Entry point of the ``broadcaster`` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..app import App
+from ..audit import verify_chain
+from ..auth import Perm, require
+from .announcements import announcements, dispatches
+from .common import (
+    AsOption,
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    emit_one,
+    run,
+    settings_from,
+    with_app,
+)
+from .directory import groups, regions, users
+
+app = typer.Typer(
+    help="broadcaster: verified announcements to every neighbourhood group.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(regions, name="regions")
+app.add_typer(groups, name="groups")
+app.add_typer(users, name="users")
+app.add_typer(announcements, name="announcements")
+app.add_typer(dispatches, name="dispatches")
+audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
+    """Check the whole chain; exit 1 naming the first bad entry."""
+
+    async def go(a: App) -> dict[str, Any]:
+        head = await a.store.audit_head()
+        result = await verify_chain(a.store.iter_audit(), head)
+        return {
+            "ok": result.ok,
+            "checked": result.checked,
+            "first_bad_entry": result.first_bad_seq,
+            "problem": result.problem,
+        }
+
+    result = with_app(config, go)
+    if not result["ok"]:
+        emit_one(result, as_json)
+        console.print(
+            f"[bold red]audit chain broken at entry {result['first_bad_entry']}:[/] "
+            f"{result['problem']}"
+        )
+        raise typer.Exit(1)
+    emit_one(result, as_json)
+
+
+@audit.command("list")
+def audit_list(
+    limit: int = typer.Option(50),
+    object_type: str | None = typer.Option(None, "--type", help="announcement, group, dispatch, …"),
+    object_id: str | None = typer.Option(None, "--id"),
+    acting: str = AsOption,
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The newest audit entries: who did what, to which object, when."""
+
+    async def go(a: App) -> list[dict[str, Any]]:
+        require(await a.directory.actor(acting), Perm.read)
+        from datetime import UTC, datetime
+
+        return [
+            {
+                "seq": e.seq,
+                "at": f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d %H:%M:%S}",
+                "actor": e.actor,
+                "action": e.action,
+                "object": f"{e.object_type}:{e.object_id}",
+                "detail": e.detail,
+                "hash": e.hash[:12],
+            }
+            for e in await a.store.list_audit(limit, object_type, object_id)
+        ]
+
+    emit(with_app(config, go), ["seq", "at", "actor", "action", "object", "detail"], as_json)
+
+
+@app.command("run")
+def run_service(
+    demo: bool = typer.Option(
+        False, "--demo", help="seed demo regions, users, groups and one announcement on first start"
+    ),
+    config: Path | None = ConfigOption,
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Run the service: store, scheduler, senders and the HTTP app, until Ctrl-C."""
+    from ..service import serve
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = settings_from(config)
+    hook = None
+    if demo:
+        from ..demo import seed_and_announce
+
+        hook = seed_and_announce
+
+    async def go() -> None:
+        await serve(settings, hook)
+
+    run(go)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

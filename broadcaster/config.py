@@ -1,0 +1,148 @@
+"""Configuration: config.toml, overridden by ``BROADCASTER_*`` environment variables.
+
+Nested keys use a double underscore in the environment: ``BROADCASTER_ENGINE__CLAIM_BATCH=200``
+overrides ``[engine] claim_batch``. Secrets never live in the file: adapters name the environment
+variable that holds each token (``token_env = "..."``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from schedules.quiet import QuietHours
+
+from .errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceConfig(_Section):
+    data_dir: Path = Path("var")
+    timezone: str = "Asia/Jakarta"
+    approvals_required: int = Field(1, ge=1, le=10)
+    public_url: str = "http://127.0.0.1:8080"
+    verify_line: bool = True
+    language: str = "id"
+
+
+class StoreConfig(_Section):
+    url: str = "sqlite:///var/broadcaster.db"
+
+
+class HttpConfig(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class EngineConfig(_Section):
+    plan_batch: int = Field(5000, ge=1)
+    claim_batch: int = Field(500, ge=1)
+    max_in_flight: int = Field(64, ge=1)
+    flush_interval: float = Field(0.05, gt=0)
+    max_attempts: int = Field(8, ge=1)
+    backoff_base: float = Field(2.0, gt=0)
+    backoff_max: float = Field(900.0, gt=0)
+    idle_poll: float = Field(0.5, gt=0)
+    rate_margin: float = Field(0.02, ge=0)
+
+
+class ScheduleConfig(_Section):
+    quiet_hours: str = "21:00-05:30"
+    misfire_grace_minutes: float = Field(30, ge=0)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+
+class AccountConfig(BaseModel):
+    """One channel account. Keys other than these go to the adapter as its settings."""
+
+    model_config = ConfigDict(extra="allow")
+    adapter: str
+    enabled: bool = True
+    sandbox: bool = False
+    limits: dict[str, float | int | None] = Field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        extra = dict(self.model_extra or {})
+        extra["sandbox"] = self.sandbox
+        return extra
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BROADCASTER_", env_nested_delimiter="__", extra="forbid"
+    )
+    service: ServiceConfig = ServiceConfig()
+    store: StoreConfig = StoreConfig()
+    http: HttpConfig = HttpConfig()
+    engine: EngineConfig = EngineConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    accounts: dict[str, AccountConfig] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the file's values arrive as init kwargs; the environment must win over them
+        return env_settings, init_settings
+
+    def quiet_hours(self) -> QuietHours:
+        parsed = QuietHours.parse(self.schedule.quiet_hours)
+        return QuietHours(parsed.start, parsed.end, self.service.timezone)
+
+    def data_path(self, path: str | Path) -> Path:
+        """``path`` relative to the data directory (absolute paths unchanged)."""
+        p = Path(path)
+        return p if p.is_absolute() else self.service.data_dir / p
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Read ``path`` (TOML) and the environment; ConfigError names the key and the problem."""
+    data: dict[str, Any] = {}
+    where = "environment"
+    if path is not None:
+        file = Path(path)
+        where = str(file)
+        try:
+            data = tomllib.loads(file.read_text("utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {file} not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{key}: {err['msg']}")
+        raise ConfigError(f"{where}: " + "; ".join(problems)) from exc
+    if path is not None:
+        # relative data paths are relative to the config file's folder, not the cwd
+        base = Path(path).resolve().parent
+        if not settings.service.data_dir.is_absolute():
+            settings.service.data_dir = base / settings.service.data_dir
+        url = settings.store.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            settings.store.url = "sqlite:///" + str(base / url.removeprefix("sqlite:///"))
+    return settings
+
+
+__all__ = ["AccountConfig", "Settings", "load_settings"]

@@ -1,0 +1,69 @@
+"""Announcements and their rendered messages, cached per sender.
+
+Rendering once per (announcement, language) instead of once per group keeps the hot path cheap.
+Each entry re-reads the announcement after ``ttl`` seconds, so a cancellation or expiry is noticed
+quickly, and checks on every load that the content still hashes to the approved hash.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from content.hashing import content_hash
+
+from ..adapter import Adapter, ChannelMessage, RenderContext
+from ..store.contract import Store
+from ..store.records import AnnouncementRecord
+
+
+@dataclass
+class CachedAnnouncement:
+    record: AnnouncementRecord
+    loaded_at: float
+    hash_ok: bool
+    rendered: dict[str, list[ChannelMessage]] = field(default_factory=dict)
+
+    @property
+    def expired(self) -> bool:
+        expires = self.record.content.expires_at
+        return expires is not None and expires <= datetime.now(UTC)
+
+
+class ContentCache:
+    def __init__(
+        self, store: Store, adapter: Adapter, verify_base: str | None, ttl: float = 5.0
+    ) -> None:
+        self.store = store
+        self.adapter = adapter
+        self.verify_base = verify_base.rstrip("/") if verify_base else None
+        self.ttl = ttl
+        self._entries: dict[int, CachedAnnouncement] = {}
+
+    async def get(self, announcement_id: int) -> CachedAnnouncement:
+        entry = self._entries.get(announcement_id)
+        now = time.monotonic()
+        if entry is None or now - entry.loaded_at > self.ttl:
+            record = await self.store.get_announcement(announcement_id)
+            ok = (
+                record.approved_hash is not None
+                and content_hash(record.content) == record.approved_hash
+            )
+            if entry is not None and entry.record.content_hash == record.content_hash:
+                entry.record, entry.loaded_at, entry.hash_ok = record, now, ok
+            else:
+                entry = CachedAnnouncement(record, now, ok)
+                self._entries[announcement_id] = entry
+        return entry
+
+    def messages(self, entry: CachedAnnouncement, language: str) -> list[ChannelMessage]:
+        rendered = entry.rendered.get(language)
+        if rendered is None:
+            record = entry.record
+            verify = f"{self.verify_base}/v/{record.short_code}" if self.verify_base else None
+            rendered = self.adapter.render(
+                record.content, language, RenderContext(record.id, record.short_code, verify)
+            )
+            entry.rendered[language] = rendered
+        return rendered

@@ -1,0 +1,73 @@
+"""Completion: a dispatch whose deliveries are all final is done; its announcement follows."""
+
+from __future__ import annotations
+
+import logging
+
+from content.workflow import Action, next_status
+
+from ..auth import SYSTEM
+from ..metrics import Metrics
+from ..store.contract import Store
+from ..store.records import AuditRecord, Dispatch, DispatchStatus, ScheduleStatus
+
+log = logging.getLogger(__name__)
+
+RUNNING = (DispatchStatus.planning, DispatchStatus.sending)
+
+
+async def finish_dispatch(store: Store, dispatch: Dispatch) -> bool:
+    """Mark ``dispatch`` done when nothing is queued or in flight; True when it was."""
+    progress = await store.dispatch_progress(dispatch.id)
+    if progress.remaining:
+        return False
+    await store.set_dispatch_status(
+        dispatch.id,
+        DispatchStatus.done,
+        AuditRecord(
+            SYSTEM,
+            "dispatch.done",
+            "dispatch",
+            str(dispatch.id),
+            {"counts": progress.by_status, "planned": progress.planned},
+            dispatch.content_hash,
+        ),
+    )
+    await settle_announcement(store, dispatch.announcement_id)
+    log.info("dispatch %s done: %s", dispatch.id, progress.by_status)
+    return True
+
+
+async def settle_announcement(store: Store, announcement_id: int) -> None:
+    """dispatching → done when nothing more will fire, → scheduled while a recurrence remains."""
+    record = await store.get_announcement(announcement_id)
+    running = await store.list_dispatches(RUNNING, announcement_id=announcement_id)
+    if running:
+        return
+    active = await store.list_schedules(ScheduleStatus.active, announcement_id=announcement_id)
+    action = Action.schedule if active else Action.finish
+    new = next_status(record.status, action)
+    if new is None or new is record.status:
+        return
+    await store.save_announcement(
+        record.id,
+        record.version,
+        AuditRecord(SYSTEM, f"announcement.{new.value}", "announcement", str(record.id)),
+        status=new,
+    )
+
+
+class Monitor:
+    def __init__(self, store: Store, metrics: Metrics, accounts: list[str]) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.accounts = accounts
+
+    async def check(self) -> int:
+        """Finish every complete dispatch; return how many are still running."""
+        running = 0
+        for dispatch in await self.store.list_dispatches([DispatchStatus.sending], limit=1000):
+            if not await finish_dispatch(self.store, dispatch):
+                running += 1
+        running += len(await self.store.list_dispatches([DispatchStatus.planning], limit=1000))
+        return running

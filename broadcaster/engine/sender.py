@@ -1,0 +1,316 @@
+"""One sender loop per channel account.
+
+Claims due deliveries in batches (the claim marks them ``sending`` before any call), waits on the
+account's rate limiter for every message, calls the adapter, and writes outcomes back in batches.
+What happens on failure depends only on the error's class:
+
+=================  ==========================================================================
+TransientError     retried with exponential backoff and jitter, up to ``max_attempts``
+RateLimited        the whole account pauses for ``retry_after``; the delivery is requeued
+PermanentError     failed, with the provider's reason
+RecipientGone      failed; the group is marked removed (audited) so no later dispatch tries it
+AddressMoved       the group's address is updated (audited) and the message is resent there
+=================  ==========================================================================
+
+A delivery of several messages (long text split, then a poll) remembers how many parts went
+out (``parts_done``), so a retry resumes after the last part sent instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from content.model import Priority
+
+from ..adapter import Adapter
+from ..auth import SYSTEM
+from ..errors import (
+    AddressMoved,
+    BroadcasterError,
+    DeliveryError,
+    PermanentError,
+    RateLimited,
+    RecipientGone,
+    TransientError,
+)
+from ..metrics import Metrics
+from ..ratelimit import RateLimiter
+from ..store.contract import Store
+from ..store.records import (
+    AuditRecord,
+    ClaimedDelivery,
+    DeliveryStatus,
+    GroupStatus,
+    Outcome,
+)
+from .contentcache import ContentCache
+
+log = logging.getLogger(__name__)
+
+MAX_MOVES = 3
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    claim_batch: int = 500
+    max_in_flight: int = 64
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_max: float = 900.0
+    idle_poll: float = 0.5
+    verify_base: str | None = None
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff: uniform in [0.5, 1] × min(cap, base ** attempt)."""
+    delay: float = min(cap, base**attempt)
+    return delay * (0.5 + random.random() / 2)
+
+
+class AccountSender:
+    def __init__(
+        self,
+        store: Store,
+        adapter: Adapter,
+        limiter: RateLimiter,
+        options: SenderOptions,
+        metrics: Metrics,
+        quiet: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.store = store
+        self.adapter = adapter
+        self.limiter = limiter
+        self.options = options
+        self.metrics = metrics
+        self.quiet = quiet
+        self.cache = ContentCache(store, adapter, options.verify_base)
+        self.wake = asyncio.Event()
+        self.sent = 0
+        self._outcomes: list[Outcome] = []
+        self._stopping = asyncio.Event()
+        self._cancelled_dispatches: set[int] = set()
+        rate = limiter.limits.global_per_second
+        # claim about a second's worth at a time when rate-limited: a crash then re-sends at
+        # most that many, and an emergency waits at most about a second to overtake
+        self.claim_size = (
+            min(options.claim_batch, max(1, math.ceil(rate))) if rate else options.claim_batch
+        )
+
+    @property
+    def account(self) -> str:
+        return self.adapter.account
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Claim and send until ``stopping`` is set; then finish in-flight sends and return."""
+        self._stopping = stopping
+        while not stopping.is_set():
+            min_rank = Priority.emergency.rank if self.quiet() else 0
+            batch = await self.store.claim_deliveries(
+                self.account, self.claim_size, time.time(), min_rank
+            )
+            if batch:
+                await self._send_batch(batch)
+                continue
+            await self._idle(min_rank)
+
+    async def _idle(self, min_rank: int) -> None:
+        due = await self.store.next_due(self.account, min_rank)
+        timeout = self.options.idle_poll
+        if due is not None:
+            timeout = max(0.0, min(timeout, due - time.time()))
+        self.wake.clear()
+        waiters = [
+            asyncio.ensure_future(self.wake.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+        ]
+        _, pending = await asyncio.wait(
+            waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+
+    async def _send_batch(self, batch: list[ClaimedDelivery]) -> None:
+        items = iter(batch)
+        unstarted: list[ClaimedDelivery] = []
+
+        async def worker() -> None:
+            for delivery in items:
+                if self._stopping.is_set():
+                    unstarted.append(delivery)
+                    continue
+                self._outcomes.append(await self._deliver(delivery))
+
+        workers = min(self.options.max_in_flight, len(batch))
+        flusher = asyncio.create_task(self._flush_periodically())
+        try:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            flusher.cancel()
+            # on shutdown, claimed-but-unstarted deliveries go back to the queue untouched
+            self._outcomes += [
+                Outcome(d.id, DeliveryStatus.queued, d.attempts, d.parts_done) for d in unstarted
+            ]
+            await self.flush()
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        await self.store.record_outcomes(outcomes)
+        for o in outcomes:
+            self.metrics.delivery(self.adapter.channel, self.account, o.status.value)
+
+    async def _deliver(self, d: ClaimedDelivery) -> Outcome:
+        if d.group_status is not GroupStatus.active:
+            return Outcome(
+                d.id,
+                DeliveryStatus.cancelled,
+                d.attempts,
+                d.parts_done,
+                error=f"group is {d.group_status.value}",
+            )
+        entry = await self.cache.get(d.announcement_id)
+        if not entry.hash_ok:
+            await self._cancel_dispatch(d.dispatch_id, "content differs from the approved hash")
+            return Outcome(
+                d.id,
+                DeliveryStatus.failed,
+                d.attempts,
+                d.parts_done,
+                error="refused: content differs from the approved hash",
+            )
+        if entry.expired:
+            await self._cancel_dispatch(d.dispatch_id, "announcement expired")
+            return Outcome(
+                d.id,
+                DeliveryStatus.cancelled,
+                d.attempts,
+                d.parts_done,
+                error="announcement expired",
+            )
+        messages = self.cache.messages(entry, d.language)
+        address = d.address
+        part = d.parts_done
+        ids: list[str] = []
+        notes: list[str] = []
+        moves = 0
+        while part < len(messages):
+            await self.limiter.acquire(address)
+            started = time.perf_counter()
+            try:
+                result = await self.adapter.send(messages[part], address)
+            except AddressMoved as exc:
+                moves += 1
+                if moves > MAX_MOVES:
+                    return self._failed(d, part, ids, f"address moved too often: {exc}")
+                address = await self._move(d, address, exc)
+                continue
+            except RateLimited as exc:
+                self.limiter.pause(exc.retry_after)
+                self.metrics.rate_limited(self.adapter.channel, self.account)
+                return Outcome(
+                    d.id,
+                    DeliveryStatus.queued,
+                    d.attempts,
+                    part,
+                    next_at=time.time() + exc.retry_after,
+                    provider_ids=",".join(ids) or None,
+                    error=f"rate limited: retry after {exc.retry_after:g}s",
+                )
+            except RecipientGone as exc:
+                await self._remove_group(d, exc)
+                return self._failed(d, part, ids, f"recipient gone: {exc}")
+            except PermanentError as exc:
+                return self._failed(d, part, ids, f"permanent: {exc}")
+            except (TransientError, DeliveryError, BroadcasterError, OSError, TimeoutError) as exc:
+                return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # an adapter bug must not lose the delivery
+                log.exception("adapter %s raised unexpectedly", self.account)
+                return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
+            self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
+            ids.append(result.message_id)
+            if result.note:
+                notes.append(result.note)
+            part += 1
+        self.sent += 1
+        return Outcome(
+            d.id,
+            DeliveryStatus.sent,
+            d.attempts + 1,
+            part,
+            provider_ids=",".join(ids) or None,
+            error="; ".join(notes) or None,
+        )
+
+    def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
+        return Outcome(
+            d.id,
+            DeliveryStatus.failed,
+            d.attempts + 1,
+            part,
+            provider_ids=",".join(ids) or None,
+            error=reason,
+        )
+
+    def _retry(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
+        attempts = d.attempts + 1
+        if attempts >= self.options.max_attempts:
+            return self._failed(d, part, ids, f"gave up after {attempts} attempts: {reason}")
+        delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
+        return Outcome(
+            d.id,
+            DeliveryStatus.queued,
+            attempts,
+            part,
+            next_at=time.time() + delay,
+            provider_ids=",".join(ids) or None,
+            error=reason,
+        )
+
+    async def _move(self, d: ClaimedDelivery, old: str, exc: AddressMoved) -> str:
+        new = self.adapter.normalize_address(exc.new_address)
+        await self.store.update_group(
+            d.group_id,
+            AuditRecord(
+                SYSTEM,
+                "group.address_moved",
+                "group",
+                str(d.group_id),
+                {"from": old, "to": new, "provider": str(exc)},
+            ),
+            address=new,
+        )
+        return new
+
+    async def _remove_group(self, d: ClaimedDelivery, exc: RecipientGone) -> None:
+        await self.store.update_group(
+            d.group_id,
+            AuditRecord(SYSTEM, "group.removed", "group", str(d.group_id), {"reason": str(exc)}),
+            status=GroupStatus.removed,
+        )
+
+    async def _cancel_dispatch(self, dispatch_id: int, reason: str) -> None:
+        if dispatch_id in self._cancelled_dispatches:
+            return
+        self._cancelled_dispatches.add(dispatch_id)
+        count = await self.store.cancel_deliveries(dispatch_id, reason)
+        await self.store.audit(
+            AuditRecord(
+                SYSTEM,
+                "dispatch.deliveries_cancelled",
+                "dispatch",
+                str(dispatch_id),
+                {"reason": reason, "count": count},
+            )
+        )

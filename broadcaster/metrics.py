@@ -1,0 +1,53 @@
+"""Prometheus metrics of one service instance (its own registry, so tests can run many)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "broadcaster_deliveries",
+            "Delivery outcomes written, by channel, account and status",
+            ["channel", "account", "status"],
+            registry=self.registry,
+        )
+        self.rate_limits = Counter(
+            "broadcaster_rate_limited",
+            "Provider rate-limit answers (each pauses the account)",
+            ["channel", "account"],
+            registry=self.registry,
+        )
+        self.send_latency = Histogram(
+            "broadcaster_send_latency_seconds",
+            "Time for one provider send call",
+            ["channel"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "broadcaster_queue_depth",
+            "Deliveries not yet finished, by account and status (queued, sending)",
+            ["account", "status"],
+            registry=self.registry,
+        )
+        self.groups = Gauge(
+            "broadcaster_groups",
+            "Groups by channel and status",
+            ["channel", "status"],
+            registry=self.registry,
+        )
+
+    def delivery(self, channel: str, account: str, status: str) -> None:
+        self.deliveries.labels(channel, account, status).inc()
+
+    def rate_limited(self, channel: str, account: str) -> None:
+        self.rate_limits.labels(channel, account).inc()
+
+    def latency(self, channel: str, seconds: float) -> None:
+        self.send_latency.labels(channel).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,146 @@
+"""Per-account rate limiter built from an adapter's declared :class:`~broadcaster.adapter.Limits`.
+
+Three constraints, all judged on the times at which sends are *granted*:
+
+* global: at most ``global_per_second`` grants in any sliding one-second window;
+* per address: at least ``per_address_interval`` seconds between two grants to one address;
+* per address: at most ``per_address_per_minute`` grants to one address in any sliding minute.
+
+A provider's retry-after pauses the whole account (:meth:`RateLimiter.pause`).
+
+Windows are widened by ``margin`` seconds because the provider measures arrival times, which
+trail our grant times by a network delay that varies from request to request.
+
+Waiters for the global window queue behind one lock (FIFO), so a freed slot wakes one waiter
+instead of all of them; a waiter whose *address* is not ready waits outside the lock, so one busy
+chat never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from .adapter import Limits
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        margin: float = 0.02,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits
+        self.margin = margin
+        self._clock = clock
+        self._sleep = sleep
+        self._global: deque[float] = deque()
+        self._per_address: dict[str, deque[float]] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+        self._grants = 0
+        self._per_address_keep = self._address_horizon()
+        self.unlimited = (
+            limits.global_per_second is None
+            and limits.per_address_interval is None
+            and limits.per_address_per_minute is None
+        )
+
+    def _address_horizon(self) -> float:
+        horizon = 0.0
+        if self.limits.per_address_interval is not None:
+            horizon = self.limits.per_address_interval + self.margin
+        if self.limits.per_address_per_minute is not None:
+            horizon = max(horizon, 60.0 + self.margin)
+        return horizon
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of a provider-requested pause (0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
+    def pause(self, seconds: float) -> None:
+        """Hold every grant for ``seconds`` (a provider's retry-after). Pauses never shorten."""
+        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+
+    def _address_wait(self, address: str, now: float) -> float:
+        times = self._per_address.get(address)
+        if not times:
+            return 0.0
+        wait = 0.0
+        interval = self.limits.per_address_interval
+        if interval is not None:
+            wait = max(wait, times[-1] + interval + self.margin - now)
+        cap = self.limits.per_address_per_minute
+        if cap is not None and len(times) >= cap:
+            wait = max(wait, times[-cap] + 60.0 + self.margin - now)
+        return wait
+
+    def _global_wait(self, now: float) -> float:
+        rate = self.limits.global_per_second
+        if rate is None:
+            return 0.0
+        # below one per second the window stretches so that one grant per 1/rate s remains
+        span = 1.0 if rate >= 1 else 1.0 / rate
+        capacity = max(1, math.floor(rate))
+        window = self._global
+        while window and window[0] <= now - span - self.margin:
+            window.popleft()
+        if len(window) < capacity:
+            return 0.0
+        return window[-capacity] + span + self.margin - now
+
+    def _record(self, address: str, now: float) -> None:
+        if self.limits.global_per_second is not None:
+            self._global.append(now)
+        if self._per_address_keep:
+            times = self._per_address.setdefault(address, deque())
+            times.append(now)
+            cap = max(self.limits.per_address_per_minute or 1, 1)
+            while len(times) > cap:
+                times.popleft()
+        self._grants += 1
+        if self._grants % 4096 == 0:
+            self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        # keeps memory bounded by the addresses active within the horizon, not the audience
+        stale = [a for a, t in self._per_address.items() if t[-1] < now - self._per_address_keep]
+        for address in stale:
+            del self._per_address[address]
+
+    async def acquire(self, address: str) -> None:
+        """Wait until a message to ``address`` may be sent now, and count it as sent."""
+        if self.unlimited and self._paused_until <= 0.0:
+            self._grants += 1
+            return
+        while True:
+            now = self._clock()
+            wait = max(self._paused_until - now, self._address_wait(address, now))
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            async with self._lock:
+                while True:
+                    now = self._clock()
+                    wait = max(self._paused_until - now, self._global_wait(now))
+                    if wait <= 0:
+                        break
+                    await self._sleep(wait)
+                if self._address_wait(address, now) <= 0:
+                    self._record(address, now)
+                    return
+            # another sender took this address meanwhile: wait for it again outside the lock
+
+    def tracked_addresses(self) -> int:
+        """How many addresses the per-address windows currently remember."""
+        return len(self._per_address)

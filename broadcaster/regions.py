@@ -1,0 +1,96 @@
+"""Region codes of the Indonesian hierarchy and their levels.
+
+Codes nest by prefix, so a region's code *is* its materialised path: everything under ``X`` is the
+set of codes in the half-open range ``[X, X + "~")`` (``"~"`` sorts after every character a code may
+hold), which both stores answer with one indexed range scan.
+
+===========  =========================  ===================================
+level        shape                      example
+===========  =========================  ===================================
+province     2 digits                   ``36``
+regency      4 digits                   ``3671``
+district     7 digits                   ``3671010``
+village      10 digits                  ``3671010001``
+rw           village + ``.RW`` + 3      ``3671010001.RW003``
+rt           rw + ``.RT`` + 3           ``3671010001.RW003.RT001``
+===========  =========================  ===================================
+"""
+
+from __future__ import annotations
+
+import re
+
+from content.model import Level
+
+from .errors import InputError
+
+_SHAPES: tuple[tuple[Level, re.Pattern[str]], ...] = (
+    (Level.province, re.compile(r"\d{2}")),
+    (Level.regency, re.compile(r"\d{4}")),
+    (Level.district, re.compile(r"\d{7}")),
+    (Level.village, re.compile(r"\d{10}")),
+    (Level.rw, re.compile(r"\d{10}\.RW\d{3}")),
+    (Level.rt, re.compile(r"\d{10}\.RW\d{3}\.RT\d{3}")),
+)
+LEVEL_ORDER: tuple[Level, ...] = tuple(level for level, _ in _SHAPES)
+SUBTREE_END = "~"
+
+
+def level_of(code: str) -> Level | None:
+    """The level a well-formed code belongs to, or None when the code is malformed."""
+    for level, shape in _SHAPES:
+        if shape.fullmatch(code):
+            return level
+    return None
+
+
+def require_level(code: str) -> Level:
+    """Like :func:`level_of` but raises :class:`InputError` naming the code."""
+    level = level_of(code)
+    if level is None:
+        raise InputError(
+            f"malformed region code {code!r}: expected 2, 4, 7 or 10 digits, "
+            "or a village code followed by .RWnnn[.RTnnn]"
+        )
+    return level
+
+
+def parent_code(code: str) -> str | None:
+    """The parent's code (None for a province). Assumes a well-formed code."""
+    level = require_level(code)
+    if level is Level.province:
+        return None
+    if level in (Level.rw, Level.rt):
+        return code.rsplit(".", 1)[0]
+    lengths = {Level.regency: 2, Level.district: 4, Level.village: 7}
+    return code[: lengths[level]]
+
+
+def parent_level(level: Level) -> Level | None:
+    """The level directly above ``level``."""
+    index = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[index - 1] if index else None
+
+
+def rw_code(village: str, number: int) -> str:
+    """Code of RW ``number`` (1-999) in ``village``."""
+    if not 1 <= number <= 999:
+        raise InputError(f"RW number must be 1-999, got {number}")
+    return f"{village}.RW{number:03d}"
+
+
+def rt_code(rw: str, number: int) -> str:
+    """Code of RT ``number`` (1-999) in RW ``rw``."""
+    if not 1 <= number <= 999:
+        raise InputError(f"RT number must be 1-999, got {number}")
+    return f"{rw}.RT{number:03d}"
+
+
+def subtree_bounds(code: str) -> tuple[str, str]:
+    """Half-open range ``[low, high)`` covering ``code`` and every code under it."""
+    return code, code + SUBTREE_END
+
+
+def is_within(code: str, scope: str) -> bool:
+    """True when ``code`` is ``scope`` or lies under it."""
+    return code.startswith(scope)

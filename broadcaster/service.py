@@ -1,0 +1,73 @@
+"""``broadcaster run``: adapters, engine, scheduler and the HTTP app in one process.
+
+SIGINT/SIGTERM: stop claiming, let in-flight sends finish and flush, close everything, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from .app import App
+from .config import Settings
+from .engine import Engine
+from .http import create_http_app
+
+log = logging.getLogger(__name__)
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: our handlers drain the engine first, then
+    stop the HTTP server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+Hook = Callable[[App, Engine], Awaitable[None]]
+
+
+async def serve(settings: Settings, on_started: Hook | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``)."""
+    async with App(settings) as app, contextlib.AsyncExitStack() as stack:
+        for adapter in app.adapters.values():
+            await stack.enter_async_context(adapter)
+        engine = Engine(app.store, settings, app.adapters)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, engine.stopping.set)
+        await engine.start()
+        server: uvicorn.Server | None = None
+        server_task: asyncio.Task[None] | None = None
+        if settings.http.enabled:
+            config = uvicorn.Config(
+                create_http_app(engine),
+                host=settings.http.host,
+                port=settings.http.port,
+                log_level="warning",
+                lifespan="off",
+            )
+            server = _QuietServer(config)
+            server_task = asyncio.create_task(server.serve(), name="http")
+        log.info(
+            "broadcaster running: accounts %s, http %s",
+            ", ".join(sorted(app.adapters)) or "(none)",
+            f"http://{settings.http.host}:{settings.http.port}" if server else "off",
+        )
+        try:
+            if on_started is not None:
+                await on_started(app, engine)
+            await engine.stopping.wait()
+        finally:
+            log.info("stopping: finishing in-flight sends")
+            await engine.stop()
+            if server is not None and server_task is not None:
+                server.should_exit = True
+                await server_task
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)

@@ -1,0 +1,182 @@
+"""SQLite connection handling shared by the store's parts: one writer, explicit transactions,
+versioned migrations, and the audit append that every mutation shares."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ...audit import GENESIS, canonical_detail, entry_hash
+from ...errors import BroadcasterError
+from ..records import AuditEntry, AuditRecord
+
+Row = tuple[Any, ...]
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Bundled migrations as (version, sql), in order. File names start with the version."""
+    found = []
+    for entry in resources.files(__package__ + ".migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+class SqliteBase:
+    """Owns the aiosqlite connection. Every statement runs under ``_lock`` so transactions
+    from concurrent coroutines never interleave on the single connection."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise BroadcasterError("the store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(self.path), isolation_level=None)
+        # WAL + synchronous=NORMAL survives a process crash (kill -9) without losing a commit;
+        # only an OS crash or power loss can drop the last transactions.
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",
+            "PRAGMA cache_size=-16000",
+        ):
+            await db.execute(pragma)
+        self._db = db
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()
+
+    async def _migrate(self) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+            )
+            rows = await db.execute_fetchall("SELECT version FROM schema_migrations")
+            applied = {int(r[0]) for r in rows}
+            for version, sql in _migrations():
+                if version in applied:
+                    continue
+                for statement in _split_sql(sql):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)", (version, time.time())
+                )
+
+    async def schema_version(self) -> int:
+        rows = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(rows[0][0])
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error)."""
+        async with self._lock:
+            db = self.db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            else:
+                await db.execute("COMMIT")
+
+    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        async with self._lock:
+            return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
+
+    async def _append_audit(self, db: aiosqlite.Connection, record: AuditRecord) -> AuditEntry:
+        """Append inside the caller's transaction, chained to the current head."""
+        rows = list(
+            await db.execute_fetchall("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        )
+        seq, prev = (int(rows[0][0]) + 1, str(rows[0][1])) if rows else (1, GENESIS)
+        at = time.time()
+        detail = canonical_detail(record.detail)
+        digest = entry_hash(
+            seq=seq,
+            at=at,
+            actor=record.actor,
+            action=record.action,
+            object_type=record.object_type,
+            object_id=record.object_id,
+            detail=detail,
+            content_hash=record.content_hash,
+            prev_hash=prev,
+        )
+        await db.execute(
+            "INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                seq,
+                at,
+                record.actor,
+                record.action,
+                record.object_type,
+                record.object_id,
+                detail,
+                record.content_hash,
+                prev,
+                digest,
+            ),
+        )
+        await db.execute(
+            "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (f"{seq}:{digest}",),
+        )
+        return AuditEntry(
+            seq,
+            at,
+            record.actor,
+            record.action,
+            record.object_type,
+            record.object_id,
+            detail,
+            record.content_hash,
+            prev,
+            digest,
+        )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements: list[str] = []
+    current: list[str] = []
+    in_trigger = False
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("--")):
+            continue
+        current.append(line)
+        upper = stripped.upper()
+        if upper.startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if (in_trigger and upper.endswith("END;")) or (not in_trigger and stripped.endswith(";")):
+            statements.append("\n".join(current))
+            current = []
+            in_trigger = False
+    if current and "".join(current).strip():
+        statements.append("\n".join(current))
+    return statements
