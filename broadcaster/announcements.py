@@ -8,6 +8,7 @@ refuses content that differs from the approved hash.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from content.hashing import content_hash
@@ -29,8 +30,10 @@ from .regions import level_of
 from .store.contract import Store
 from .store.records import (
     AnnouncementRecord,
+    Approval,
     AuditRecord,
     Dispatch,
+    DispatchStatus,
     ScheduleRecord,
     ScheduleStatus,
     User,
@@ -154,20 +157,34 @@ class Workflow:
             raise IntegrityError(
                 f"announcement {record.id}: stored content does not match its hash"
             )
-        approvals = await self.store.add_approval(
-            record.id,
-            user.name,
-            record.content_hash,
-            AuditRecord(
+        try:
+            approvals = await self.store.add_approval(
+                record.id,
                 user.name,
-                "announcement.approval",
-                "announcement",
-                str(record.id),
-                {"needed": self.approvals_required},
                 record.content_hash,
-            ),
-        )
-        approvers = {a.approver for a in approvals if a.approver != record.author}
+                AuditRecord(
+                    user.name,
+                    "announcement.approval",
+                    "announcement",
+                    str(record.id),
+                    {"needed": self.approvals_required, "version": record.version},
+                    record.content_hash,
+                ),
+            )
+        except Conflict:
+            earlier = [
+                a
+                for a in await self.store.list_approvals(record.id)
+                if a.approver == user.name and a.content_hash == record.content_hash
+            ]
+            if earlier and all(a.at < record.updated_at for a in earlier):
+                raise Conflict(
+                    f"{user.name} approved identical content of announcement {record.id} "
+                    "before it was last edited; that approval no longer counts and the store "
+                    "cannot record a second one: another verifier must approve"
+                ) from None
+            raise
+        approvers = current_approvers(record, approvals)
         if len(approvers) < self.approvals_required:
             return record
         return await self.store.save_announcement(
@@ -220,8 +237,13 @@ class Workflow:
                 f"announcement {record.id} is {record.status.value}; only approved "
                 "announcements can be scheduled"
             )
-        if record.approved_hash != record.content_hash:
+        if record.approved_hash != record.content_hash or not approved_content_ok(record):
             raise IntegrityError(f"announcement {record.id} changed since it was approved")
+        expires = record.content.expires_at
+        if expires is not None and expires <= datetime.now(UTC):
+            raise Expired(
+                f"announcement {record.id} expired at {expires.isoformat()}; it cannot be sent"
+            )
         run_at = spec.run_at.timestamp() if spec.run_at is not None else None
         schedule = await self.store.create_schedule(
             record.id,
@@ -263,23 +285,19 @@ class Workflow:
     async def cancel(
         self, acting: str, announcement_id: int, reason: str = ""
     ) -> AnnouncementRecord:
+        """Cancel the announcement, its active schedules, its unfinished dispatches and their
+        queued deliveries.
+
+        The announcement is written first (version-checked), so a concurrent change makes the
+        whole cancel fail with Conflict before anything else changed, and no new dispatch can
+        start once it is cancelled.
+        """
         user = await self._user(acting)
         record = await self.store.get_announcement(announcement_id)
         require(user, Perm.announcements_write, target_regions(record.content))
         status = _transition(record, Action.cancel)
         why = reason or f"cancelled by {user.name}"
-        for schedule in await self.store.list_schedules(
-            ScheduleStatus.active, announcement_id=record.id
-        ):
-            await self.store.update_schedule(
-                schedule.id,
-                AuditRecord(user.name, "schedule.cancel", "schedule", str(schedule.id)),
-                status=ScheduleStatus.cancelled,
-                note=why,
-            )
-        for dispatch in await self.store.list_dispatches(announcement_id=record.id, limit=10_000):
-            await self.store.cancel_deliveries(dispatch.id, why)
-        return await self.store.save_announcement(
+        cancelled = await self.store.save_announcement(
             record.id,
             record.version,
             AuditRecord(
@@ -292,6 +310,67 @@ class Workflow:
             ),
             status=status,
         )
+        for schedule in await self.store.list_schedules(
+            ScheduleStatus.active, announcement_id=record.id
+        ):
+            await self.store.update_schedule(
+                schedule.id,
+                AuditRecord(user.name, "schedule.cancel", "schedule", str(schedule.id)),
+                status=ScheduleStatus.cancelled,
+                note=why,
+            )
+        for dispatch in await self.store.list_dispatches(announcement_id=record.id, limit=10_000):
+            if dispatch.status in (DispatchStatus.planning, DispatchStatus.sending):
+                # stop planning first, so no delivery is queued after the ones cancelled below
+                await self.store.set_dispatch_status(
+                    dispatch.id,
+                    DispatchStatus.cancelled,
+                    AuditRecord(
+                        user.name,
+                        "dispatch.cancel",
+                        "dispatch",
+                        str(dispatch.id),
+                        {"reason": why},
+                        dispatch.content_hash,
+                    ),
+                    note=why,
+                )
+            await self.store.cancel_deliveries(dispatch.id, why)
+        return cancelled
+
+    async def start_dispatch(
+        self,
+        announcement_id: int,
+        schedule: ScheduleRecord | None,
+        fire_time: datetime,
+        actor: str = SYSTEM,
+    ) -> Dispatch | None:
+        """:func:`start_dispatch` with this workflow's ``approvals_required``."""
+        return await start_dispatch(
+            self.store,
+            announcement_id,
+            schedule,
+            fire_time,
+            actor,
+            approvals_required=self.approvals_required,
+        )
+
+
+def current_approvers(record: AnnouncementRecord, approvals: Sequence[Approval]) -> set[str]:
+    """Distinct non-author approvers of the record's current hash *in its current submission*.
+
+    ``record`` must be ``submitted``: its ``updated_at`` is then the time of the submission
+    (partial approvals do not write the record). An approval of the same hash given before the
+    last edit belongs to an earlier round: the edit voided it, so it does not count, even when
+    the content was later edited back to exactly what was approved then.
+    """
+    return {
+        a.approver
+        for a in approvals
+        if a.content_hash == record.content_hash
+        and a.approver != record.author
+        and a.at >= record.updated_at
+    }
 
 
 def approved_content_ok(record: AnnouncementRecord) -> bool:
@@ -305,44 +384,66 @@ async def start_dispatch(
     schedule: ScheduleRecord | None,
     fire_time: datetime,
     actor: str = SYSTEM,
+    *,
+    approvals_required: int = 1,
 ) -> Dispatch | None:
     """Create the dispatch for one firing (None if that firing already has one).
 
-    Refuses (IntegrityError, audited) content whose hash differs from the approved hash, and
-    content that has expired.
+    Refuses (IntegrityError, audited as ``dispatch.refused``) content whose hash differs from
+    the approved hash, or whose approved hash lacks ``approvals_required`` distinct approvers
+    other than the author (a pin forged directly in the database); refuses (Expired) content
+    that has expired.
     """
     record = await store.get_announcement(announcement_id)
+    if schedule is not None and schedule.announcement_id != record.id:
+        raise Conflict(
+            f"schedule {schedule.id} belongs to announcement {schedule.announcement_id}, "
+            f"not {record.id}"
+        )
     if record.status not in (Status.scheduled, Status.dispatching):
         raise Conflict(f"announcement {record.id} is {record.status.value}; not dispatching it")
+    problem: str | None = None
     if not approved_content_ok(record):
+        problem = "content differs from what was approved (hash mismatch)"
+    else:
+        approvers = {
+            a.approver
+            for a in await store.list_approvals(record.id)
+            if a.content_hash == record.approved_hash and a.approver != record.author
+        }
+        if len(approvers) < approvals_required:
+            problem = (
+                f"the approved hash has {len(approvers)} approval(s) by someone other than "
+                f"the author; {approvals_required} needed"
+            )
+    if problem is not None:
         await store.audit(
             AuditRecord(
                 actor,
                 "dispatch.refused",
                 "announcement",
                 str(record.id),
-                {"reason": "content hash differs from the approved hash"},
+                {"reason": problem},
                 record.content_hash,
             )
         )
-        raise IntegrityError(
-            f"announcement {record.id}: content differs from what was approved; not sending"
-        )
+        raise IntegrityError(f"announcement {record.id}: {problem}; not sending")
     expires = record.content.expires_at
     if expires is not None and expires <= datetime.now(UTC):
         raise Expired(f"announcement {record.id} expired at {expires.isoformat()}; not sending")
     key = (
         f"s{schedule.id}@{fire_time.timestamp():.0f}"
         if schedule
-        else f"manual@{fire_time.timestamp()}"
+        else f"a{record.id}@manual@{fire_time.timestamp()}"
     )
-    assert record.approved_hash is not None
+    approved_hash = record.approved_hash
+    assert approved_hash is not None
     dispatch = await store.create_dispatch(
         record.id,
         schedule.id if schedule else None,
         key,
         record.content.priority,
-        record.approved_hash,
+        approved_hash,
         record.content.target.model_dump(mode="json"),
         actor,
         AuditRecord(
@@ -351,17 +452,40 @@ async def start_dispatch(
             "dispatch",
             "",
             {"announcement": record.id, "fire_key": key},
-            record.approved_hash,
+            approved_hash,
         ),
     )
-    if dispatch is not None and record.status is Status.scheduled:
+    if dispatch is None:
+        return None
+    # The checks above ran on a snapshot: if the announcement was cancelled or its content
+    # changed while the dispatch was being created, take the dispatch back at once.
+    for _ in range(3):
         fresh = await store.get_announcement(record.id)
-        new = next_status(fresh.status, Action.start_dispatch)
-        if new is not None:
+        if (
+            fresh.status not in (Status.scheduled, Status.dispatching)
+            or fresh.approved_hash != approved_hash
+            or not approved_content_ok(fresh)
+        ):
+            why = f"announcement {record.id} changed ({fresh.status.value}) while dispatching"
+            await store.set_dispatch_status(
+                dispatch.id,
+                DispatchStatus.cancelled,
+                AuditRecord(
+                    actor, "dispatch.cancel", "dispatch", str(dispatch.id), {"reason": why}
+                ),
+                note=why,
+            )
+            raise Conflict(f"{why}; dispatch {dispatch.id} cancelled")
+        if fresh.status is Status.dispatching:
+            return dispatch
+        try:
             await store.save_announcement(
                 fresh.id,
                 fresh.version,
                 AuditRecord(actor, "announcement.dispatching", "announcement", str(fresh.id)),
-                status=new,
+                status=Status.dispatching,
             )
-    return dispatch
+        except Conflict:
+            continue  # changed meanwhile (another firing, a cancel): look again
+        return dispatch
+    raise Conflict(f"announcement {record.id} keeps changing; dispatch {dispatch.id} left as is")

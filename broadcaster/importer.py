@@ -43,12 +43,22 @@ class UnitPlan:
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    text = path.read_text("utf-8-sig")
-    return [
-        (number, [cell.strip() for cell in row])
-        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-        if row and any(cell.strip() for cell in row)
-    ]
+    """Non-blank rows as (line number in the file, stripped cells)."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegionImportError(path.name, 0, f"not UTF-8 text: {exc}") from exc
+    reader = csv.reader(io.StringIO(text))
+    out: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if any(cells):
+                # line_num, not a record count: a quoted field may span lines
+                out.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise RegionImportError(path.name, reader.line_num, f"not valid CSV: {exc}") from exc
+    return out
 
 
 def read_regions(directory: Path, province: str | None = None) -> list[tuple[str, int, Region]]:

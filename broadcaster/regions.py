@@ -24,13 +24,16 @@ from content.model import Level
 
 from .errors import InputError
 
+# ASCII digits only (``\d`` would also accept e.g. Arabic-Indic digits); RW/RT numbers are 001-999,
+# as :func:`rw_code` and :func:`rt_code` produce them.
+_NUM = r"(?!000)[0-9]{3}"
 _SHAPES: tuple[tuple[Level, re.Pattern[str]], ...] = (
-    (Level.province, re.compile(r"\d{2}")),
-    (Level.regency, re.compile(r"\d{4}")),
-    (Level.district, re.compile(r"\d{7}")),
-    (Level.village, re.compile(r"\d{10}")),
-    (Level.rw, re.compile(r"\d{10}\.RW\d{3}")),
-    (Level.rt, re.compile(r"\d{10}\.RW\d{3}\.RT\d{3}")),
+    (Level.province, re.compile(r"[0-9]{2}")),
+    (Level.regency, re.compile(r"[0-9]{4}")),
+    (Level.district, re.compile(r"[0-9]{7}")),
+    (Level.village, re.compile(r"[0-9]{10}")),
+    (Level.rw, re.compile(rf"[0-9]{{10}}\.RW{_NUM}")),
+    (Level.rt, re.compile(rf"[0-9]{{10}}\.RW{_NUM}\.RT{_NUM}")),
 )
 LEVEL_ORDER: tuple[Level, ...] = tuple(level for level, _ in _SHAPES)
 SUBTREE_END = "~"
@@ -56,7 +59,7 @@ def require_level(code: str) -> Level:
 
 
 def parent_code(code: str) -> str | None:
-    """The parent's code (None for a province). Assumes a well-formed code."""
+    """The parent's code (None for a province). Raises InputError for a malformed code."""
     level = require_level(code)
     if level is Level.province:
         return None
@@ -87,10 +90,21 @@ def rt_code(rw: str, number: int) -> str:
 
 
 def subtree_bounds(code: str) -> tuple[str, str]:
-    """Half-open range ``[low, high)`` covering ``code`` and every code under it."""
+    """Half-open range ``[low, high)`` covering ``code`` and every code under it.
+
+    Raises InputError for a malformed code: a bare prefix such as ``"3"`` or ``""`` is not a
+    region, and its range would silently cover several provinces (or everything).
+    """
+    require_level(code)
     return code, code + SUBTREE_END
 
 
 def is_within(code: str, scope: str) -> bool:
-    """True when ``code`` is ``scope`` or lies under it."""
-    return code.startswith(scope)
+    """True when ``code`` is ``scope`` or lies under it; False when either is malformed.
+
+    For well-formed codes a prefix is always an ancestor (codes nest by prefix at fixed
+    lengths), so the prefix test is exact once both codes are checked.
+    """
+    return (
+        code.startswith(scope) and level_of(scope) is not None and level_of(code) is not None
+    )

@@ -23,7 +23,7 @@ from ..errors import BroadcasterError
 
 T = TypeVar("T")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = typer.Option(
     None,

@@ -144,7 +144,9 @@ class AccountSender:
                 if self._stopping.is_set():
                     unstarted.append(delivery)
                     continue
-                self._outcomes.append(await self._deliver(delivery))
+                outcome = await self._deliver(delivery)
+                # append only after the await: a flush may have swapped the list meanwhile
+                self._outcomes.append(outcome)
 
         workers = min(self.options.max_in_flight, len(batch))
         flusher = asyncio.create_task(self._flush_periodically())

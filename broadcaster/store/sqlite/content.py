@@ -7,6 +7,8 @@ import sqlite3
 import time
 from typing import Any
 
+import aiosqlite
+
 from content.model import Announcement
 from content.workflow import Status
 
@@ -78,6 +80,13 @@ def _approval(row: Row) -> Approval:
     at = from_ts(row[3])
     assert at is not None
     return Approval(int(row[0]), row[1], row[2], at)
+
+
+async def _require_announcement(db: aiosqlite.Connection, announcement_id: int) -> None:
+    if not await db.execute_fetchall(
+        "SELECT 1 FROM announcements WHERE id = ?", (announcement_id,)
+    ):
+        raise NotFound(f"announcement {announcement_id} does not exist")
 
 
 class ContentMixin(SqliteBase):
@@ -189,6 +198,7 @@ class ContentMixin(SqliteBase):
         self, announcement_id: int, approver: str, content_hash: str, audit: AuditRecord
     ) -> list[Approval]:
         async with self._tx() as db:
+            await _require_announcement(db, announcement_id)
             try:
                 await db.execute(
                     "INSERT INTO approvals VALUES (?,?,?,?)",
@@ -224,6 +234,7 @@ class ContentMixin(SqliteBase):
         audit: AuditRecord,
     ) -> ScheduleRecord:
         async with self._tx() as db:
+            await _require_announcement(db, announcement_id)
             cursor = await db.execute(
                 "INSERT INTO schedules(announcement_id, kind, run_at, cron, timezone, status, "
                 "created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -290,18 +301,16 @@ class ContentMixin(SqliteBase):
             sets.append("note = ?")
             params.append(note)
         async with self._tx() as db:
+            if not await db.execute_fetchall("SELECT 1 FROM schedules WHERE id = ?", (schedule_id,)):
+                raise NotFound(f"schedule {schedule_id} does not exist")
             if sets:
-                cursor = await db.execute(
+                await db.execute(
                     f"UPDATE schedules SET {', '.join(sets)} WHERE id = ?",
                     [*params, schedule_id],
                 )
-                if cursor.rowcount == 0:
-                    raise NotFound(f"schedule {schedule_id} does not exist")
             if audit is not None:
                 await self._append_audit(db, audit)
             rows = await db.execute_fetchall(
                 f"SELECT {_SCHED_COLS} FROM schedules WHERE id = ?", (schedule_id,)
             )
-        if not rows:
-            raise NotFound(f"schedule {schedule_id} does not exist")
         return _schedule(tuple(list(rows)[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -10,7 +11,7 @@ from typing import Any
 from content.model import Level
 
 from ...errors import Conflict, NotFound
-from ...regions import require_level, subtree_bounds
+from ...regions import LEVEL_ORDER, require_level, subtree_bounds
 from ..records import (
     AuditRecord,
     Group,
@@ -88,6 +89,27 @@ def group_where(where: GroupFilter, alias: str = "") -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "1"), params
 
 
+# Every group query reads the region index: a subtree is one range of it, and keyset pages in
+# (region, id) order stream from it without sorting. Left to itself the planner prefers the
+# (channel, account, address) index whenever a channel is named, which sorts the whole channel
+# in a temporary B-tree for every page and reads groups outside the subtree.
+_BY_REGION = "groups INDEXED BY ix_groups_region"
+
+
+def iter_groups_sql(where: GroupFilter) -> tuple[str, list[Any]]:
+    """One page of :meth:`DirectoryMixin.iter_groups`: the SQL and the filter's parameters,
+    to be followed by the keyset ``(region, id)`` to start after and the page size."""
+    predicate, params = group_where(where)
+    sql = (
+        f"SELECT {_GROUP_COLS} FROM {_BY_REGION} WHERE {predicate} AND (region, id) > (?, ?) "
+        "ORDER BY region, id LIMIT ?"
+    )
+    return sql, params
+
+
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
+
+
 class DirectoryMixin(SqliteBase):
     # -- regions ---------------------------------------------------------------------------
     async def import_regions(self, regions: Sequence[Region], audit: AuditRecord) -> ImportStats:
@@ -101,9 +123,12 @@ class DirectoryMixin(SqliteBase):
                     chunk,
                 )
                 existing.update({str(r[0]): str(r[1]) for r in rows})
-            new = [r for r in regions if r.code not in existing]
+            # parents first (the parent column is a foreign key, checked row by row): a stable
+            # sort by level keeps the caller's order within a level
+            new = sorted(
+                (r for r in regions if r.code not in existing), key=lambda r: _LEVEL_RANK[r.level]
+            )
             renamed = [r for r in regions if r.code in existing and existing[r.code] != r.name]
-            # parents first: rows arrive level by level, and a stable sort keeps that order
             await db.executemany(
                 "INSERT INTO regions(code, level, name, parent) VALUES (?,?,?,?)",
                 [(r.code, str(r.level), r.name, r.parent) for r in new],
@@ -114,10 +139,7 @@ class DirectoryMixin(SqliteBase):
             stats = ImportStats(len(new), len(renamed), len(regions) - len(new) - len(renamed))
             detail = dict(audit.detail)
             detail.update(added=stats.added, updated=stats.updated, unchanged=stats.unchanged)
-            await self._append_audit(
-                db,
-                AuditRecord(audit.actor, audit.action, audit.object_type, audit.object_id, detail),
-            )
+            await self._append_audit(db, dataclasses.replace(audit, detail=detail))
         return stats
 
     async def get_regions(self, codes: Sequence[str]) -> dict[str, Region]:
@@ -137,6 +159,8 @@ class DirectoryMixin(SqliteBase):
     async def iter_regions(
         self, under: str | None = None, level: Level | None = None, batch: int = 1000
     ) -> AsyncIterator[Region]:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
         low, high = subtree_bounds(under) if under is not None else ("", "~")
         after = ""
         level_sql, level_params = ("AND level = ?", [str(level)]) if level else ("", [])
@@ -217,14 +241,12 @@ class DirectoryMixin(SqliteBase):
         return _group(rows[0]) if rows else None
 
     async def iter_groups(self, where: GroupFilter, batch: int = 1000) -> AsyncIterator[Group]:
-        predicate, params = group_where(where)
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        sql, params = iter_groups_sql(where)
         after: tuple[str, int] = ("", 0)
         while True:
-            rows = await self._fetch(
-                f"SELECT {_GROUP_COLS} FROM groups WHERE {predicate} AND (region, id) > (?, ?) "
-                "ORDER BY region, id LIMIT ?",
-                [*params, *after, batch],
-            )
+            rows = await self._fetch(sql, [*params, *after, batch])
             for row in rows:
                 yield _group(row)
             if len(rows) < batch:
@@ -233,14 +255,16 @@ class DirectoryMixin(SqliteBase):
 
     async def count_groups(self, where: GroupFilter, by: str | None = None) -> dict[str, int]:
         predicate, params = group_where(where)
+        # a subtree is counted on its range of the region index (see _BY_REGION)
+        table = _BY_REGION if where.region is not None else "groups"
         if by is None:
-            rows = await self._fetch(f"SELECT COUNT(*) FROM groups WHERE {predicate}", params)
+            rows = await self._fetch(f"SELECT COUNT(*) FROM {table} WHERE {predicate}", params)
             return {"total": int(rows[0][0])}
         if by not in _COUNT_KEYS:
             raise ValueError(f"cannot count groups by {by!r}; use one of {sorted(_COUNT_KEYS)}")
         column = _COUNT_KEYS[by]
         rows = await self._fetch(
-            f"SELECT {column}, COUNT(*) FROM groups WHERE {predicate} GROUP BY {column}", params
+            f"SELECT {column}, COUNT(*) FROM {table} WHERE {predicate} GROUP BY {column}", params
         )
         return {str(r[0]): int(r[1]) for r in rows}
 
@@ -345,18 +369,20 @@ class DirectoryMixin(SqliteBase):
             sets.append("active = ?")
             params.append(int(active))
         async with self._tx() as db:
+            if not await db.execute_fetchall("SELECT 1 FROM users WHERE name = ?", (name,)):
+                raise NotFound(f"user {name!r} does not exist")
+            if scope is not None and not await db.execute_fetchall(
+                "SELECT 1 FROM regions WHERE code = ?", (scope,)
+            ):
+                raise NotFound(f"scope region {scope} does not exist; import regions first")
             if sets:
-                cursor = await db.execute(
+                await db.execute(
                     f"UPDATE users SET {', '.join(sets)} WHERE name = ?", [*params, name]
                 )
-                if cursor.rowcount == 0:
-                    raise NotFound(f"user {name!r} does not exist")
             await self._append_audit(db, audit)
             rows = await db.execute_fetchall(
                 f"SELECT {_USER_COLS} FROM users WHERE name = ?", (name,)
             )
-        if not rows:
-            raise NotFound(f"user {name!r} does not exist")
         return _user(tuple(list(rows)[0]))
 
 

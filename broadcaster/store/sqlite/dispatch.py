@@ -13,7 +13,7 @@ import aiosqlite
 from content.model import Priority
 
 from ...errors import NotFound
-from ...regions import subtree_bounds
+from ...regions import is_within, subtree_bounds
 from ..records import (
     AuditRecord,
     ClaimedDelivery,
@@ -69,6 +69,20 @@ def _target_filter(target: dict[str, Any]) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+def _roots(codes: Sequence[str]) -> list[str]:
+    """The target regions without those inside another target region, in code order.
+
+    ``["3671", "36", "3671"]`` plans as ``["36"]``: overlapping subtrees would otherwise be read
+    (and their deliveries offered) twice. In code order an ancestor comes right before its
+    subtree, so comparing with the last root kept is enough.
+    """
+    roots: list[str] = []
+    for code in sorted(set(codes)):
+        if not (roots and is_within(code, roots[-1])):
+            roots.append(code)
+    return roots
+
+
 class DispatchMixin(SqliteBase):
     async def create_dispatch(
         self,
@@ -82,6 +96,10 @@ class DispatchMixin(SqliteBase):
         audit: AuditRecord,
     ) -> Dispatch | None:
         async with self._tx() as db:
+            if await db.execute_fetchall(
+                "SELECT 1 FROM dispatches WHERE fire_key = ?", (fire_key,)
+            ):
+                return None
             try:
                 cursor = await db.execute(
                     "INSERT INTO dispatches(announcement_id, schedule_id, fire_key, priority, "
@@ -101,8 +119,10 @@ class DispatchMixin(SqliteBase):
                         time.time(),
                     ),
                 )
-            except sqlite3.IntegrityError:
-                return None
+            except sqlite3.IntegrityError as exc:
+                raise NotFound(
+                    f"announcement {announcement_id} or schedule {schedule_id} does not exist"
+                ) from exc
             new_id = cursor.lastrowid
             assert new_id is not None
             await self._append_audit(db, _with_object(audit, new_id))
@@ -148,6 +168,8 @@ class DispatchMixin(SqliteBase):
         return _dispatch(rows[0]) if rows else None
 
     async def plan_batch(self, dispatch_id: int, batch: int) -> int:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
         async with self._tx() as db:
             rows = list(
                 await db.execute_fetchall(
@@ -159,7 +181,7 @@ class DispatchMixin(SqliteBase):
             target = json.loads(rows[0][0])
             cursor = json.loads(rows[0][1])
             rank = int(rows[0][2])
-            regions: list[str] = list(target.get("regions") or [])
+            regions = _roots(list(target.get("regions") or []))
             predicate, params = _target_filter(target)
             scanned = 0
             while cursor["r"] < len(regions):
@@ -167,7 +189,8 @@ class DispatchMixin(SqliteBase):
                 start = (cursor["code"], cursor["id"])
                 end_rows = list(
                     await db.execute_fetchall(
-                        "SELECT region, id FROM groups WHERE region >= ? AND region < ? "
+                        "SELECT region, id FROM groups INDEXED BY ix_groups_region "
+                        "WHERE region >= ? AND region < ? "
                         "AND (region, id) > (?, ?) ORDER BY region, id LIMIT 1 OFFSET ?",
                         (low, high, *start, batch - 1),
                     )
@@ -181,7 +204,9 @@ class DispatchMixin(SqliteBase):
                 inserted = await db.execute(
                     "INSERT OR IGNORE INTO deliveries(dispatch_id, group_id, account, rank, "
                     "status, next_at, updated_at) "
-                    "SELECT ?, id, account, ?, 'queued', ?, ? FROM groups "
+                    # the region index, not the channel one (see directory._BY_REGION)
+                    "SELECT ?, id, account, ?, 'queued', ?, ? "
+                    "FROM groups INDEXED BY ix_groups_region "
                     f"WHERE region >= ? AND region < ? AND (region, id) > (?, ?) {upper} "
                     f"AND {predicate}",
                     (dispatch_id, rank, now, now, low, high, *start, *upper_params, *params),
@@ -191,7 +216,8 @@ class DispatchMixin(SqliteBase):
                 else:
                     count_rows = list(
                         await db.execute_fetchall(
-                            "SELECT COUNT(*) FROM groups WHERE region >= ? AND region < ? "
+                            "SELECT COUNT(*) FROM groups INDEXED BY ix_groups_region "
+                            "WHERE region >= ? AND region < ? "
                             "AND (region, id) > (?, ?)",
                             (low, high, *start),
                         )

@@ -1,0 +1,181 @@
+"""The announcement model: the content that an officer writes, a verifier approves and the
+dispatcher sends.
+
+Contract:
+- Every model is immutable (``frozen=True``) and rejects unknown fields (``extra="forbid"``).
+- Pydantic only enforces *shape* (types, enum values, time-zone-aware datetimes). Content rules
+  (empty title, too many poll options, dates in the past, unknown group kinds, ...) are checked by
+  :func:`content.validation.validate`, which reports every problem at once instead of stopping at
+  the first one.
+- Datetimes must carry a time zone; a naive datetime is a shape error, because "18:00" means
+  different instants in WIB, WITA and WIT.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "GROUP_KINDS",
+    "Announcement",
+    "Level",
+    "Poll",
+    "PollTranslation",
+    "Priority",
+    "Target",
+    "Variant",
+]
+
+#: Kinds of community group an announcement can target. "other" covers groups that fit none of
+#: the named kinds, so that they can still be reached (or excluded) explicitly.
+GROUP_KINDS: tuple[str, ...] = (
+    "rt",
+    "rw",
+    "pkk",
+    "majelis_taklim",
+    "karang_taruna",
+    "posyandu",
+    "other",
+)
+
+#: The language every announcement must have, and the one everything falls back to.
+BASE_LANGUAGE = "id"
+
+
+class Priority(StrEnum):
+    """How urgently an announcement must go out; the content queue sends higher ranks first.
+
+    Member names equal their values (``Priority.urgent == "urgent"``), as for every enum in this
+    package, so that code, stored rows and front matter all spell them the same way.
+    """
+
+    normal = "normal"
+    urgent = "urgent"
+    emergency = "emergency"
+
+    @property
+    def rank(self) -> int:
+        """0 for normal, 1 for urgent, 2 for emergency: larger means sooner."""
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.normal: 0, Priority.urgent: 1, Priority.emergency: 2}
+
+
+class Level(StrEnum):
+    """A level of the administrative tree, from the province down to the neighbourhood (RT)."""
+
+    province = "province"
+    regency = "regency"
+    district = "district"
+    village = "village"
+    rw = "rw"
+    rt = "rt"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PollTranslation(_Frozen):
+    """The poll's question and options in another language, in the same order as the base."""
+
+    question: str
+    options: list[str]
+
+
+class Poll(_Frozen):
+    """A poll attached to an announcement. The base texts are in Bahasa Indonesia.
+
+    ``anonymous=None`` leaves the choice to the channel's default (Telegram polls are anonymous
+    by default; WhatsApp and email votes are always tied to a sender).
+    """
+
+    question: str
+    options: list[str]
+    multiple: bool = False
+    closes_at: AwareDatetime | None = None
+    anonymous: bool | None = None
+    translations: dict[str, PollTranslation] = Field(default_factory=dict)
+
+    def text_for(self, lang: str) -> tuple[str, list[str]]:
+        """The question and options in ``lang``, or the Indonesian base if there is no such
+        translation. The returned list is a copy: callers may change it freely."""
+        translation = self.translations.get(lang)
+        if translation is None:
+            return self.question, list(self.options)
+        return translation.question, list(translation.options)
+
+
+class Variant(_Frozen):
+    """One language version of an announcement. ``title`` is plain text; ``body`` is the
+    Markdown subset understood by :mod:`content.markup`."""
+
+    title: str
+    body: str
+
+
+class Target(_Frozen):
+    """Who receives an announcement: every group under ``regions`` that matches the filters.
+
+    Empty ``levels``, ``kinds`` or ``channels`` mean "all". ``exclude`` lists region codes whose
+    subtrees are left out. Region codes are only stripped of surrounding whitespace here; whether
+    they exist is decided by the core, which owns the region tree.
+    """
+
+    regions: list[str]
+    levels: list[Level] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("regions", "kinds", "channels", "exclude")
+    @classmethod
+    def _strip(cls, values: list[str]) -> list[str]:
+        # Codes are often pasted from spreadsheets with stray spaces; " 3671" is still 3671.
+        return [value.strip() for value in values]
+
+
+class Announcement(_Frozen):
+    """The content that is approved and hashed (see :mod:`content.hashing`).
+
+    ``variants`` maps a language code to its version; ``"id"`` (Bahasa Indonesia) is required and
+    ``"en"`` is optional; other two-letter ISO 639-1 codes are allowed. Workflow state, authors
+    and approvals live in the core, not here, so that they never affect the content hash.
+    """
+
+    variants: dict[str, Variant]
+    poll: Poll | None = None
+    priority: Priority = Priority.normal
+    source: str | None = None
+    expires_at: AwareDatetime | None = None
+    target: Target
+
+    def variant(self, lang: str) -> Variant:
+        """The variant in ``lang``, falling back to the Indonesian one.
+
+        Raises ``KeyError`` only if neither exists, which :func:`content.validation.validate`
+        reports as a problem, so an approved announcement never raises here.
+        """
+        found = self.variants.get(lang)
+        if found is not None:
+            return found
+        try:
+            return self.variants[BASE_LANGUAGE]
+        except KeyError:
+            raise KeyError(
+                f"announcement has no {lang!r} variant and no {BASE_LANGUAGE!r} fallback"
+            ) from None
+
+    @property
+    def languages(self) -> list[str]:
+        """The variant languages, Indonesian first, the rest in alphabetical order."""
+        return sorted(self.variants, key=lambda code: (code != BASE_LANGUAGE, code))
+
+
+def is_aware(moment: datetime) -> bool:
+    """True if ``moment`` carries a usable time zone (an offset can be computed)."""
+    return moment.tzinfo is not None and moment.utcoffset() is not None
