@@ -33,6 +33,8 @@ from typing import Any, ClassVar, Self
 from content.model import Announcement
 from content.validation import PollLimits
 
+from starlette.routing import BaseRoute
+
 from .errors import AdapterNotFound, ConfigError
 
 ENTRY_POINT_GROUP = "broadcaster.adapters"
@@ -86,7 +88,9 @@ class RenderContext:
 class InboundEvent:
     """Something a provider told us: a vote, a reply, a join/leave, a command."""
 
-    kind: str  # vote | reply | joined | left | command | receipt
+    # joined | left | command | vote | poll_counts | reply | migrated; the data keys per kind are
+    # documented in broadcaster/inbox.py. User ids arrive raw and are hashed by the core at once.
+    kind: str
     account: str
     event_id: str  # provider's id, for deduplication (providers redeliver)
     address: str | None = None
@@ -94,7 +98,7 @@ class InboundEvent:
     at: datetime | None = None
 
 
-InboundSink = Callable[[InboundEvent], Awaitable[None]]
+InboundSink = Callable[[InboundEvent], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,17 @@ class Adapter(ABC):
         """Create a simulated group on this account's sandbox and return its address (demo and
         rehearsals). Accounts without a sandbox raise ConfigError."""
         raise ConfigError(f"account {self.account!r} has no sandbox to create groups in")
+
+    async def notify(self, address: str, text: str) -> None:
+        """Send a short service message (welcome, confirmation) outside any dispatch.
+        Adapters that cannot reach a group on their own raise ConfigError."""
+        raise ConfigError(f"account {self.account!r} cannot send service messages")
+
+    def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
+        """Webhook routes for this account, mounted by the core under ``/hooks/<account>``.
+        Each route must authenticate a request (secret token or HMAC over the raw body) before
+        parsing it. Adapters without webhooks return no routes."""
+        return []
 
     async def run_inbound(self, sink: InboundSink) -> None:  # noqa: B027 - optional hook
         """Deliver inbound events to ``sink`` until cancelled. Adapters without an inbound

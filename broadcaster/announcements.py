@@ -237,8 +237,12 @@ class Workflow:
                 f"announcement {record.id} is {record.status.value}; only approved "
                 "announcements can be scheduled"
             )
-        if record.approved_hash != record.content_hash or not approved_content_ok(record):
-            raise IntegrityError(f"announcement {record.id} changed since it was approved")
+        problem = await approval_problem(self.store, record, self.approvals_required)
+        if problem is not None or record.approved_hash != record.content_hash:
+            raise IntegrityError(
+                f"announcement {record.id} changed since it was approved: "
+                f"{problem or 'content hash differs from the approved hash'}"
+            )
         expires = record.content.expires_at
         if expires is not None and expires <= datetime.now(UTC):
             raise Expired(
@@ -378,6 +382,30 @@ def approved_content_ok(record: AnnouncementRecord) -> bool:
     return record.approved_hash is not None and content_hash(record.content) == record.approved_hash
 
 
+async def approval_problem(
+    store: Store, record: AnnouncementRecord, approvals_required: int
+) -> str | None:
+    """Why ``record`` may not go out as approved, or None when it may.
+
+    Its stored content must hash to the approved hash, and that hash must carry
+    ``approvals_required`` approvals by distinct people other than the author, so a pin rewritten
+    directly in the database (content, content_hash and approved_hash together) is caught too.
+    """
+    if not approved_content_ok(record):
+        return "content differs from what was approved (hash mismatch)"
+    approvers = {
+        a.approver
+        for a in await store.list_approvals(record.id)
+        if a.content_hash == record.approved_hash and a.approver != record.author
+    }
+    if len(approvers) < approvals_required:
+        return (
+            f"the approved hash has {len(approvers)} approval(s) by someone other than the "
+            f"author; {approvals_required} needed"
+        )
+    return None
+
+
 async def start_dispatch(
     store: Store,
     announcement_id: int,
@@ -402,20 +430,7 @@ async def start_dispatch(
         )
     if record.status not in (Status.scheduled, Status.dispatching):
         raise Conflict(f"announcement {record.id} is {record.status.value}; not dispatching it")
-    problem: str | None = None
-    if not approved_content_ok(record):
-        problem = "content differs from what was approved (hash mismatch)"
-    else:
-        approvers = {
-            a.approver
-            for a in await store.list_approvals(record.id)
-            if a.content_hash == record.approved_hash and a.approver != record.author
-        }
-        if len(approvers) < approvals_required:
-            problem = (
-                f"the approved hash has {len(approvers)} approval(s) by someone other than "
-                f"the author; {approvals_required} needed"
-            )
+    problem = await approval_problem(store, record, approvals_required)
     if problem is not None:
         await store.audit(
             AuditRecord(

@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from schedules.quiet import QuietHours
+from schedules.spec import load_zone
 
 from .errors import ConfigError
 
@@ -30,6 +36,14 @@ class ServiceConfig(_Section):
     public_url: str = "http://127.0.0.1:8080"
     verify_line: bool = True
     language: str = "id"
+    auto_approve_subscriptions: bool = False
+    reply_retention_days: float = Field(90, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        load_zone(value)  # ScheduleError is a ValueError: reported under service.timezone
+        return value
 
 
 class StoreConfig(_Section):
@@ -124,6 +138,8 @@ def load_settings(path: str | Path | None) -> Settings:
             data = tomllib.loads(file.read_text("utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {file} not found") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {file} cannot be read: {exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     try:
@@ -134,6 +150,9 @@ def load_settings(path: str | Path | None) -> Settings:
             key = ".".join(str(p) for p in err["loc"])
             problems.append(f"{key}: {err['msg']}")
         raise ConfigError(f"{where}: " + "; ".join(problems)) from exc
+    except SettingsError as exc:
+        # a BROADCASTER_* variable holding a whole section that is not valid JSON
+        raise ConfigError(f"environment: {exc}") from exc
     if path is not None:
         # relative data paths are relative to the config file's folder, not the cwd
         base = Path(path).resolve().parent

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from content.languages import is_language_code
+from content.i18n import t
 from content.model import GROUP_KINDS
 
 from .adapter import Adapter
-from .auth import Perm, require
+from .auth import SYSTEM, Perm, require
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .regions import require_level
 from .store.contract import Store
 from .store.records import AuditRecord, Group, GroupStatus, NewGroup, Role, User
 
 BOOTSTRAP = "bootstrap"
+#: actor names the service itself writes into the audit log; no person may take them
+RESERVED_NAMES = frozenset({SYSTEM, BOOTSTRAP})
+
+
+def _require_scope_over(actor: User, scope: str | None, what: str) -> None:
+    """``actor`` manages users: the region ``scope`` (None = installation-wide) must be theirs."""
+    if scope is None:
+        if actor.scope is not None:
+            raise PermissionDenied(
+                f"{actor.name!r} is scoped to region {actor.scope}; only an installation-wide "
+                f"admin can manage {what} without a region scope"
+            )
+        require(actor, Perm.users_manage)
+    else:
+        require(actor, Perm.users_manage, [scope])
 
 
 class Directory:
@@ -43,6 +60,8 @@ class Directory:
         an acting user (bootstrap)."""
         if not name or not name.replace("_", "").replace(".", "").replace("-", "").isalnum():
             raise InputError(f"user name {name!r}: use letters, digits, '.', '_' or '-'")
+        if name.lower() in RESERVED_NAMES:
+            raise InputError(f"user name {name!r} is reserved for the service's own actions")
         if scope is not None:
             require_level(scope)
         if role is not Role.admin and scope is None:
@@ -56,7 +75,8 @@ class Directory:
             actor = BOOTSTRAP
         else:
             user = await self.actor(acting)
-            require(user, Perm.users_manage, [scope] if scope else [])
+            require(user, Perm.users_manage)
+            _require_scope_over(user, scope, f"a user ({name!r})")
             actor = user.name
         return await self.store.add_user(
             name,
@@ -73,10 +93,38 @@ class Directory:
         scope: str | None = None,
         active: bool | None = None,
     ) -> User:
+        """Change a user's role, scope (None = unchanged) or active flag.
+
+        The acting admin's scope must cover the user both before and after the change; a
+        non-admin always keeps a scope; the last active installation-wide admin cannot be
+        deactivated, demoted or scoped (nobody could manage users any more).
+        """
         user = await self.actor(acting)
-        require(user, Perm.users_manage, [scope] if scope else [])
+        require(user, Perm.users_manage)
         if scope is not None:
             require_level(scope)
+        target = await self.store.get_user(name)
+        _require_scope_over(user, target.scope, f"user {name!r}")
+        new_role = role if role is not None else target.role
+        new_scope = scope if scope is not None else target.scope
+        new_active = active if active is not None else target.active
+        _require_scope_over(user, new_scope, f"user {name!r}")
+        if new_role is not Role.admin and new_scope is None:
+            raise InputError(f"a {new_role.value} needs a region scope (--scope CODE)")
+        if scope is not None and not await self.store.get_regions([scope]):
+            raise NotFound(f"scope region {scope} does not exist; import regions first")
+        keeps_admin = new_role is Role.admin and new_scope is None and new_active
+        if target.role is Role.admin and target.scope is None and target.active and not keeps_admin:
+            others = [
+                u
+                for u in await self.store.list_users()
+                if u.name != name and u.role is Role.admin and u.scope is None and u.active
+            ]
+            if not others:
+                raise Conflict(
+                    f"{name!r} is the last active installation-wide admin; add another admin "
+                    "before deactivating, demoting or scoping this one"
+                )
         detail = {"role": role.value if role else None, "scope": scope, "active": active}
         return await self.store.update_user(
             name,
@@ -107,10 +155,14 @@ class Directory:
     ) -> Group:
         """Add a group (pending unless an approver adds it as active)."""
         user = await self.actor(acting)
-        require(user, Perm.groups_add, [region])
         require_level(region)
+        require(user, Perm.groups_add, [region])
         if kind not in GROUP_KINDS:
             raise InputError(f"unknown group kind {kind!r}; use one of: {', '.join(GROUP_KINDS)}")
+        if not is_language_code(language):
+            raise InputError(
+                f"group language {language!r}: use a two-letter ISO 639-1 code such as 'id'"
+            )
         if status not in (GroupStatus.pending, GroupStatus.active):
             raise InputError("a new group is pending or active")
         if status is GroupStatus.active:
@@ -152,7 +204,9 @@ class Directory:
         current = group.status
         allowed_from = {
             GroupStatus.active: {GroupStatus.pending, GroupStatus.paused},
-            GroupStatus.paused: {GroupStatus.active, GroupStatus.pending},
+            # only an active group pauses: pausing a pending one and resuming it would make it
+            # active without anyone approving it
+            GroupStatus.paused: {GroupStatus.active},
             GroupStatus.removed: {GroupStatus.pending, GroupStatus.active, GroupStatus.paused},
         }
         if status not in allowed_from or current not in allowed_from[status]:
@@ -160,13 +214,23 @@ class Directory:
         approving = current is GroupStatus.pending and status is GroupStatus.active
         perm = Perm.groups_approve if approving else Perm.groups_manage
         require(user, perm, [group.region])
-        action = "group.approve" if approving else f"group.{status.value}"
-        return await self.store.update_group(
+        action = {
+            GroupStatus.active: "group.approve" if approving else "group.resume",
+            GroupStatus.paused: "group.pause",
+            GroupStatus.removed: "group.remove",
+        }[status]
+        updated = await self.store.update_group(
             group_id,
             AuditRecord(user.name, action, "group", str(group_id), {"from": current.value}),
             status=status,
             approved_by=user.name if approving else None,
         )
+        if approving:
+            # the running service sends it: this may run in a CLI process without adapters
+            await self.store.add_notice(
+                group.account, group.address, t("bot.approved", group.language, region=group.region)
+            )
+        return updated
 
     async def move_group(self, acting: str, group_id: int, region: str) -> Group:
         user = await self.actor(acting)

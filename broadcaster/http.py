@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from starlette.routing import Router
 
 from .engine import Engine
 from .store.records import DispatchStatus
@@ -39,5 +40,11 @@ def create_http_app(engine: Engine) -> FastAPI:
     async def metrics() -> Response:
         await engine.refresh_gauges()
         return Response(engine.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    for name, adapter in engine.adapters.items():
+        routes = adapter.http_routes(engine.inbox.handle)
+        if routes:
+            # each adapter's webhook routes authenticate every request before parsing it
+            app.mount(f"/hooks/{name}", Router(routes=routes))
 
     return app

@@ -40,14 +40,25 @@ class Metrics:
             registry=self.registry,
         )
 
-    def delivery(self, channel: str, account: str, status: str) -> None:
-        self.deliveries.labels(channel, account, status).inc()
+        # labels() costs microseconds per call: on the hot path, reuse the children
+        self._delivery_children: dict[tuple[str, str, str], Counter] = {}
+        self._latency_children: dict[str, Histogram] = {}
+
+    def delivery(self, channel: str, account: str, status: str, count: int = 1) -> None:
+        key = (channel, account, status)
+        child = self._delivery_children.get(key)
+        if child is None:
+            child = self._delivery_children[key] = self.deliveries.labels(*key)
+        child.inc(count)
 
     def rate_limited(self, channel: str, account: str) -> None:
         self.rate_limits.labels(channel, account).inc()
 
     def latency(self, channel: str, seconds: float) -> None:
-        self.send_latency.labels(channel).observe(seconds)
+        child = self._latency_children.get(channel)
+        if child is None:
+            child = self._latency_children[channel] = self.send_latency.labels(channel)
+        child.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

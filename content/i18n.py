@@ -161,6 +161,73 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": "Berhenti berlangganan: {url}",
         "en": "Unsubscribe: {url}",
     },
+    # --- Group onboarding by bot commands (shown in the group) ---
+    "bot.welcome": {
+        "id": (
+            "Assalamu'alaikum dan salam sejahtera. Saya bot resmi Dinas Kominfo untuk pengumuman "
+            "terverifikasi.\n\nPerintah untuk admin grup:\n"
+            "/daftar <kode wilayah> [jenis] — daftarkan grup ini (jenis: {kinds})\n"
+            "/berhenti — hentikan sementara pengumuman\n/lanjut — lanjutkan pengumuman\n"
+            "/status — lihat status grup\n/bantuan — bantuan"
+        ),
+        "en": (
+            "Hello. I am the official Kominfo bot for verified announcements.\n\n"
+            "Commands for group admins:\n"
+            "/daftar <region code> [kind] — subscribe this group (kinds: {kinds})\n"
+            "/berhenti — pause announcements\n/lanjut — resume announcements\n"
+            "/status — show this group's status\n/bantuan — help"
+        ),
+    },
+    "bot.admins_only": {
+        "id": "Mohon maaf, perintah ini hanya dapat digunakan oleh admin grup.",
+        "en": "Sorry, only the group's admins can use this command.",
+    },
+    "bot.daftar_usage": {
+        "id": "Cara pakai: /daftar <kode wilayah> [jenis], contoh: /daftar 3671010001.RW003.RT001 rt",
+        "en": "Usage: /daftar <region code> [kind], e.g. /daftar 3671010001.RW003.RT001 rt",
+    },
+    "bot.unknown_region": {
+        "id": "Kode wilayah {code} tidak dikenal. Mohon periksa kembali kode wilayah Anda.",
+        "en": "Region code {code} is unknown. Please check the code.",
+    },
+    "bot.unknown_kind": {
+        "id": "Jenis grup '{kind}' tidak dikenal. Pilihan: {kinds}.",
+        "en": "Unknown group kind '{kind}'. Choose one of: {kinds}.",
+    },
+    "bot.pending": {
+        "id": (
+            "Terima kasih. Grup ini didaftarkan di {region} ({kind}) dan menunggu persetujuan "
+            "petugas. Kami akan mengabari di sini setelah disetujui."
+        ),
+        "en": (
+            "Thank you. This group is registered at {region} ({kind}) and awaits approval by an "
+            "officer. We will tell you here once it is approved."
+        ),
+    },
+    "bot.approved": {
+        "id": "Grup ini telah disetujui dan akan menerima pengumuman resmi untuk {region}.",
+        "en": "This group has been approved and will receive official announcements for {region}.",
+    },
+    "bot.paused": {
+        "id": "Pengumuman untuk grup ini dihentikan sementara. Ketik /lanjut untuk melanjutkan.",
+        "en": "Announcements to this group are paused. Send /lanjut to resume.",
+    },
+    "bot.resumed": {
+        "id": "Pengumuman untuk grup ini dilanjutkan.",
+        "en": "Announcements to this group are resumed.",
+    },
+    "bot.not_registered": {
+        "id": "Grup ini belum terdaftar. Gunakan /daftar <kode wilayah> [jenis].",
+        "en": "This group is not registered yet. Use /daftar <region code> [kind].",
+    },
+    "bot.status": {
+        "id": "Status grup: {status}. Wilayah: {region} ({kind}).",
+        "en": "Group status: {status}. Region: {region} ({kind}).",
+    },
+    "bot.cannot_now": {
+        "id": "Grup ini berstatus {status}; perintah tersebut tidak dapat dijalankan.",
+        "en": "This group is {status}; that command cannot be run now.",
+    },
 }
 
 _MONTHS = {

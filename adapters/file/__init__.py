@@ -59,6 +59,10 @@ class FileAdapter(Adapter):
             messages.append(ChannelMessage("text", {"text": poll}))
         return messages
 
+    async def notify(self, address: str, text: str) -> None:
+        """Service messages go to the same file, marked ``"kind": "notice"``."""
+        await self.send(ChannelMessage("notice", {"text": text}), address)
+
     async def sandbox_group(self, title: str) -> str:
         """Any name is an address here: the slug of ``title``."""
         return "-".join(title.lower().split()) or "group"

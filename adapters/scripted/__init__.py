@@ -87,6 +87,7 @@ class ScriptedAdapter(Adapter):
         self.fail_rate = float(s.get("fail_rate", 0))
         self.record = bool(s.get("record", True))
         self.sent: list[Sent] = []
+        self.notices: list[tuple[str, str]] = []
         self.count = 0
         self.per_address: dict[str, int] = defaultdict(int)
         self._rules: dict[str, list[Rule]] = defaultdict(list)
@@ -128,6 +129,10 @@ class ScriptedAdapter(Adapter):
         if poll is not None:
             messages.append(ChannelMessage("poll", {"text": poll}))
         return messages
+
+    async def notify(self, address: str, text: str) -> None:
+        """Service messages are recorded like sends, with kind ``notice``."""
+        self.notices.append((address, text))
 
     async def sandbox_group(self, title: str) -> str:
         """Any name is an address here: the slug of ``title``."""

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from content.model import Level
+
 from ..app import App
 from ..audit import verify_chain
 from ..auth import Perm, require
@@ -93,6 +95,62 @@ def audit_list(
         ]
 
     emit(with_app(config, go), ["seq", "at", "actor", "action", "object", "detail"], as_json)
+
+
+@app.command("results")
+def results_command(
+    announcement_id: int = typer.Argument(...),
+    level: Level = typer.Option(Level.regency, help="roll up to this level"),
+    csv_file: Path | None = typer.Option(None, "--csv", help="also write the table as CSV"),
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Poll results of an announcement, rolled up RT → RW → village → … → province."""
+    from ..results import results, to_csv
+
+    async def go(a: App) -> tuple[list[str], list[Any]]:
+        return await results(a.store, announcement_id, level)
+
+    options, rows = with_app(config, go)
+    if csv_file is not None:
+        csv_file.write_text(to_csv(options, rows), encoding="utf-8")
+    table = [
+        {
+            "region": r.region,
+            "name": r.name,
+            "groups": r.groups,
+            **dict(zip(options, r.counts, strict=True)),
+            "total": r.total,
+        }
+        for r in rows
+    ]
+    emit(table, ["region", "name", "groups", *options, "total"], as_json)
+
+
+@app.command("inbox")
+def inbox_command(
+    limit: int = typer.Option(50),
+    acting: str = AsOption,
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Residents' replies to announcements (moderation inbox), newest first."""
+
+    async def go(a: App) -> list[dict[str, Any]]:
+        require(await a.directory.actor(acting), Perm.read)
+        return [
+            {
+                "id": r.id,
+                "at": f"{r.at:%Y-%m-%d %H:%M}",
+                "group": r.group_id,
+                "author": r.author,
+                "text": r.text,
+                "status": r.status,
+            }
+            for r in await a.store.list_replies(limit)
+        ]
+
+    emit(with_app(config, go), ["id", "at", "group", "author", "text"], as_json)
 
 
 @app.command("run")

@@ -7,6 +7,7 @@ quickly, and checks on every load that the content still hashes to the approved 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,8 +41,18 @@ class ContentCache:
         self.verify_base = verify_base.rstrip("/") if verify_base else None
         self.ttl = ttl
         self._entries: dict[int, CachedAnnouncement] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def get(self, announcement_id: int) -> CachedAnnouncement:
+        entry = self._entries.get(announcement_id)
+        if entry is not None and time.monotonic() - entry.loaded_at <= self.ttl:
+            return entry
+        # single flight: many workers miss at once; only one of them reads the store
+        lock = self._locks.setdefault(announcement_id, asyncio.Lock())
+        async with lock:
+            return await self._load(announcement_id)
+
+    async def _load(self, announcement_id: int) -> CachedAnnouncement:
         entry = self._entries.get(announcement_id)
         now = time.monotonic()
         if entry is None or now - entry.loaded_at > self.ttl:

@@ -14,6 +14,8 @@ from schedules.quiet import QuietHours
 
 from ..adapter import Adapter
 from ..config import Settings
+from ..errors import BroadcasterError
+from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
 from ..ratelimit import RateLimiter
 from ..scheduling import ScheduleBridge
@@ -74,6 +76,12 @@ class Engine:
             if with_scheduler
             else None
         )
+        self.inbox = Inbox(
+            store,
+            self.adapters,
+            load_salt(settings.service.data_dir),
+            auto_approve=settings.service.auto_approve_subscriptions,
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
@@ -94,9 +102,49 @@ class Engine:
         ]
         self._tasks.append(asyncio.create_task(self._relay(), name="relay"))
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        self._inbound = [
+            asyncio.create_task(self._run_inbound(name, adapter), name=f"inbound:{name}")
+            for name, adapter in self.adapters.items()
+        ]
+
+    async def _run_inbound(self, name: str, adapter: Adapter) -> None:
+        """An adapter's polling loop; restarted with backoff if it fails."""
+        delay = 1.0
+        while not self.stopping.is_set():
+            try:
+                await adapter.run_inbound(self.inbox.handle)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("inbound loop of %s failed; restarting in %.0f s", name, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), delay)
+                delay = min(delay * 2, 60.0)
+
+    async def send_notices(self) -> int:
+        """Send queued service messages (welcome, approval) through their accounts."""
+        sent = 0
+        for name, adapter in self.adapters.items():
+            for notice in await self.store.pending_notices(name):
+                try:
+                    await adapter.notify(notice.address, notice.text)
+                except BroadcasterError as exc:
+                    await self.store.finish_notice(notice.id, str(exc))
+                    continue
+                except Exception as exc:  # a provider hiccup: keep it for the next round
+                    log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
+                    break
+                await self.store.finish_notice(notice.id)
+                sent += 1
+        return sent
 
     async def stop(self) -> None:
         """Stop claiming, let in-flight sends finish and flush, then return."""
+        for task in getattr(self, "_inbound", []):
+            task.cancel()
+        await asyncio.gather(*getattr(self, "_inbound", []), return_exceptions=True)
+        self._inbound = []
         self.stopping.set()
         self._planned.set()
         for sender in self.senders.values():
@@ -118,10 +166,15 @@ class Engine:
                 sender.wake.set()
 
     async def _housekeeping(self) -> None:
-        last_sync = 0.0
+        last_sync = last_purge = 0.0
+        retention = self.settings.service.reply_retention_days * 86400
         while not self.stopping.is_set():
             try:
                 await self.monitor.check()
+                await self.send_notices()
+                if time.monotonic() - last_purge > 600:
+                    last_purge = time.monotonic()
+                    await self.store.purge_replies(time.time() - retention)
                 if self.bridge is not None and time.monotonic() - last_sync > 2.0:
                     last_sync = time.monotonic()
                     await self.bridge.sync()

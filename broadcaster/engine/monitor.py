@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from content.workflow import Action, next_status
 
 from ..auth import SYSTEM
+from ..errors import Conflict
 from ..metrics import Metrics
 from ..store.contract import Store
 from ..store.records import AuditRecord, Dispatch, DispatchStatus, ScheduleStatus
@@ -18,9 +20,9 @@ RUNNING = (DispatchStatus.planning, DispatchStatus.sending)
 
 async def finish_dispatch(store: Store, dispatch: Dispatch) -> bool:
     """Mark ``dispatch`` done when nothing is queued or in flight; True when it was."""
-    progress = await store.dispatch_progress(dispatch.id)
-    if progress.remaining:
+    if await store.has_outstanding(dispatch.id):
         return False
+    progress = await store.dispatch_progress(dispatch.id)
     await store.set_dispatch_status(
         dispatch.id,
         DispatchStatus.done,
@@ -40,21 +42,28 @@ async def finish_dispatch(store: Store, dispatch: Dispatch) -> bool:
 
 async def settle_announcement(store: Store, announcement_id: int) -> None:
     """dispatching → done when nothing more will fire, → scheduled while a recurrence remains."""
-    record = await store.get_announcement(announcement_id)
-    running = await store.list_dispatches(RUNNING, announcement_id=announcement_id)
-    if running:
-        return
-    active = await store.list_schedules(ScheduleStatus.active, announcement_id=announcement_id)
-    action = Action.schedule if active else Action.finish
-    new = next_status(record.status, action)
-    if new is None or new is record.status:
-        return
-    await store.save_announcement(
-        record.id,
-        record.version,
-        AuditRecord(SYSTEM, f"announcement.{new.value}", "announcement", str(record.id)),
-        status=new,
-    )
+    for _ in range(5):
+        record = await store.get_announcement(announcement_id)
+        running = await store.list_dispatches(RUNNING, announcement_id=announcement_id)
+        if running:
+            return
+        active = await store.list_schedules(
+            ScheduleStatus.active, announcement_id=announcement_id
+        )
+        action = Action.schedule if active else Action.finish
+        new = next_status(record.status, action)
+        if new is None or new is record.status:
+            return
+        try:
+            await store.save_announcement(
+                record.id,
+                record.version,
+                AuditRecord(SYSTEM, f"announcement.{new.value}", "announcement", str(record.id)),
+                status=new,
+            )
+            return
+        except Conflict:
+            continue  # changed meanwhile (a schedule fired, an officer cancelled): re-read
 
 
 class Monitor:
@@ -62,12 +71,17 @@ class Monitor:
         self.store = store
         self.metrics = metrics
         self.accounts = accounts
+        self._lock = asyncio.Lock()  # housekeeping and drain() must not finish a dispatch twice
 
     async def check(self) -> int:
         """Finish every complete dispatch; return how many are still running."""
-        running = 0
-        for dispatch in await self.store.list_dispatches([DispatchStatus.sending], limit=1000):
-            if not await finish_dispatch(self.store, dispatch):
-                running += 1
-        running += len(await self.store.list_dispatches([DispatchStatus.planning], limit=1000))
-        return running
+        async with self._lock:
+            # one query for both states: a dispatch moving from planning to sending between two
+            # queries would otherwise be counted by neither
+            running = 0
+            for dispatch in await self.store.list_dispatches(RUNNING, limit=1000):
+                if dispatch.status is DispatchStatus.planning or not await finish_dispatch(
+                    self.store, dispatch
+                ):
+                    running += 1
+            return running

@@ -23,6 +23,7 @@ import logging
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ from ..store.records import (
     DeliveryStatus,
     GroupStatus,
     Outcome,
+    PollRef,
 )
 from .contentcache import ContentCache
 
@@ -93,6 +95,8 @@ class AccountSender:
         self.wake = asyncio.Event()
         self.sent = 0
         self._outcomes: list[Outcome] = []
+        self._writes: list[asyncio.Task[None]] = []
+        self._polls: list[PollRef] = []
         self._stopping = asyncio.Event()
         self._cancelled_dispatches: set[int] = set()
         rate = limiter.limits.global_per_second
@@ -107,17 +111,40 @@ class AccountSender:
         return self.adapter.account
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Claim and send until ``stopping`` is set; then finish in-flight sends and return."""
+        """Claim and send until ``stopping`` is set; then finish in-flight sends and return.
+
+        While a full batch is being sent the next one is already being claimed, and outcomes are
+        written in the background, so the database thread and this loop work side by side.
+        """
         self._stopping = stopping
-        while not stopping.is_set():
-            min_rank = Priority.emergency.rank if self.quiet() else 0
-            batch = await self.store.claim_deliveries(
-                self.account, self.claim_size, time.time(), min_rank
-            )
-            if batch:
+        prefetch: asyncio.Task[list[ClaimedDelivery]] | None = None
+        try:
+            while not stopping.is_set():
+                batch = await (prefetch if prefetch is not None else self._claim())
+                prefetch = None
+                if not batch:
+                    await self._idle(self._min_rank())
+                    continue
+                if len(batch) == self.claim_size and self.limiter.unlimited:
+                    prefetch = asyncio.create_task(self._claim())
                 await self._send_batch(batch)
-                continue
-            await self._idle(min_rank)
+        finally:
+            if prefetch is not None:
+                # claimed but never started: back to the queue untouched
+                self._outcomes += [
+                    Outcome(d.id, DeliveryStatus.queued, d.attempts, d.parts_done)
+                    for d in await prefetch
+                ]
+            await self.flush()
+            await self._settle_writes(0)
+
+    def _min_rank(self) -> int:
+        return Priority.emergency.rank if self.quiet() else 0
+
+    async def _claim(self) -> list[ClaimedDelivery]:
+        return await self.store.claim_deliveries(
+            self.account, self.claim_size, time.time(), self._min_rank()
+        )
 
     async def _idle(self, min_rank: int) -> None:
         due = await self.store.next_due(self.account, min_rank)
@@ -159,6 +186,8 @@ class AccountSender:
                 Outcome(d.id, DeliveryStatus.queued, d.attempts, d.parts_done) for d in unstarted
             ]
             await self.flush()
+            if self._stopping.is_set():
+                await self._settle_writes(0)
 
     async def _flush_periodically(self) -> None:
         while True:
@@ -166,12 +195,24 @@ class AccountSender:
             await self.flush()
 
     async def flush(self) -> None:
+        """Hand the buffered outcomes to a background write (at most two writes pending)."""
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        polls, self._polls = self._polls, []
+        self._writes.append(asyncio.create_task(self._write(outcomes, polls)))
+        await self._settle_writes(2)
+
+    async def _settle_writes(self, keep: int) -> None:
+        while len(self._writes) > keep:
+            await self._writes.pop(0)
+
+    async def _write(self, outcomes: list[Outcome], polls: list[PollRef]) -> None:
+        # polls first: a vote may arrive the moment the poll is out
+        await self.store.add_polls(polls)
         await self.store.record_outcomes(outcomes)
-        for o in outcomes:
-            self.metrics.delivery(self.adapter.channel, self.account, o.status.value)
+        for status, count in Counter(o.status.value for o in outcomes).items():
+            self.metrics.delivery(self.adapter.channel, self.account, status, count)
 
     async def _deliver(self, d: ClaimedDelivery) -> Outcome:
         if d.group_status is not GroupStatus.active:
@@ -207,6 +248,7 @@ class AccountSender:
         ids: list[str] = []
         notes: list[str] = []
         moves = 0
+        account = self.account
         while part < len(messages):
             await self.limiter.acquire(address)
             started = time.perf_counter()
@@ -242,6 +284,10 @@ class AccountSender:
                 return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
             self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
             ids.append(result.message_id)
+            if result.poll_id is not None:
+                self._polls.append(
+                    PollRef(account, result.poll_id, d.announcement_id, d.dispatch_id, d.group_id)
+                )
             if result.note:
                 notes.append(result.note)
             part += 1

@@ -24,13 +24,17 @@ from .records import (
     Dispatch,
     DispatchStatus,
     Group,
+    GroupTally,
     GroupFilter,
     GroupStatus,
     ImportStats,
     NewGroup,
+    Notice,
     Outcome,
+    PollRef,
     Progress,
     Region,
+    Reply,
     Role,
     ScheduleRecord,
     ScheduleStatus,
@@ -285,6 +289,10 @@ class Store(ABC):
         """Raises NotFound."""
 
     @abstractmethod
+    async def has_outstanding(self, dispatch_id: int) -> bool:
+        """True while any delivery of the dispatch is queued or sending (cheap: no counting)."""
+
+    @abstractmethod
     async def dispatch_progress(self, dispatch_id: int, by_channel: bool = False) -> Progress:
         """Delivery counts by status (and by channel)."""
 
@@ -320,6 +328,59 @@ class Store(ABC):
     @abstractmethod
     async def queue_depth(self) -> dict[tuple[str, str], int]:
         """Unfinished deliveries by (account, status) for status in queued and sending."""
+
+    # -- inbound: polls, votes, replies, notices --------------------------------------------
+    @abstractmethod
+    async def record_inbound(self, account: str, event_id: str) -> bool:
+        """Remember a provider event id; False when it was seen before (a redelivery)."""
+
+    @abstractmethod
+    async def add_polls(self, polls: Sequence[PollRef]) -> None:
+        """Remember polls we sent (idempotent)."""
+
+    @abstractmethod
+    async def find_poll(self, account: str, poll_id: str) -> PollRef | None:
+        """The poll we sent under that provider id."""
+
+    @abstractmethod
+    async def record_vote(
+        self, account: str, poll_id: str, voter: str, options: Sequence[int]
+    ) -> None:
+        """Set the voter's live vote (replacing an earlier one); no options retracts it."""
+
+    @abstractmethod
+    async def record_poll_counts(self, account: str, poll_id: str, counts: Sequence[int]) -> None:
+        """Store the provider's per-option counts of an anonymous poll."""
+
+    @abstractmethod
+    async def poll_tally(self, announcement_id: int, options: int) -> list[GroupTally]:
+        """Per-group counts of the announcement's poll (votes, else provider counts)."""
+
+    @abstractmethod
+    async def add_reply(
+        self, account: str, group_id: int | None, author: str, text: str
+    ) -> Reply:
+        """File a resident's reply in the moderation inbox."""
+
+    @abstractmethod
+    async def list_replies(self, limit: int = 50, status: str | None = None) -> list[Reply]:
+        """Newest first."""
+
+    @abstractmethod
+    async def purge_replies(self, before: float) -> int:
+        """Delete replies older than ``before`` (retention); return how many."""
+
+    @abstractmethod
+    async def add_notice(self, account: str, address: str, text: str) -> None:
+        """Queue a service message to a group (welcome, approval); sent by the running service."""
+
+    @abstractmethod
+    async def pending_notices(self, account: str, limit: int = 50) -> list[Notice]:
+        """Notices not yet sent, oldest first."""
+
+    @abstractmethod
+    async def finish_notice(self, notice_id: int, error: str | None = None) -> None:
+        """Mark a notice sent (or failed with ``error``)."""
 
     # -- audit -----------------------------------------------------------------------------
     @abstractmethod

@@ -249,3 +249,43 @@ class AuditEntry:
     content_hash: str | None
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class PollRef:
+    """A poll we sent: which announcement, dispatch and group a provider poll id belongs to."""
+
+    account: str
+    poll_id: str
+    announcement_id: int
+    dispatch_id: int
+    group_id: int
+
+
+@dataclass(frozen=True)
+class GroupTally:
+    """Answers of one group to one announcement's poll: counts per option index."""
+
+    group_id: int
+    region: str
+    channel: str
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: int
+    account: str
+    group_id: int | None
+    author: str
+    text: str
+    at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    account: str
+    address: str
+    text: str

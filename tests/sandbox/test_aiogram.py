@@ -15,6 +15,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import TelegramMethod
+from aiogram.types import BufferedInputFile
 
 from .conftest import TOKEN, World, aiogram_bot
 
@@ -34,6 +35,20 @@ async def test_get_me_and_html_message(world: World, aio: Bot) -> None:
         ("text_link", 5, 7, "https://bantenprov.go.id"),
     ]
     assert world.sandbox.messages(world.group.id)[0].entities[1].url == "https://bantenprov.go.id"
+
+
+async def test_uploads_arrive_as_multipart(world: World, aio: Bot) -> None:
+    photo = BufferedInputFile(b"\x89PNG fake image", filename="peta-banjir.png")
+    sent = await aio.send_photo(world.group.id, photo, caption="Peta genangan")
+    assert sent.photo and sent.caption == "Peta genangan"
+    document = await aio.send_document(
+        world.group.id, BufferedInputFile(b"%PDF-1.4", filename="edaran.pdf")
+    )
+    assert document.document is not None and document.document.file_name == "edaran.pdf"
+    assert document.document.file_size == 8
+    # Without files aiogram posts URL-encoded forms; with files, multipart.
+    encodings = world.sandbox.stats.body_encodings
+    assert encodings["multipart"] == 2 and encodings["urlencoded"] == 0
 
 
 async def test_bad_request_descriptions_are_exact(world: World, aio: Bot) -> None:

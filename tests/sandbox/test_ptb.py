@@ -50,7 +50,8 @@ async def test_send_html_message_is_stored_with_entities(world: World, ptb: tele
     assert second.message_id == sent.message_id + 1
     stored = world.sandbox.messages(world.group.id)
     assert [m.text for m in stored] == ["Peringatan dini banjir di RT 01", "kedua"]
-    assert stored[0].parse_mode == "HTML" and stored[0].raw_text.startswith("<b>")
+    assert stored[0].parse_mode == "HTML"
+    assert stored[0].raw_text == "<b>Peringatan dini</b> banjir di <i>RT 01</i>"
 
 
 async def test_bad_html_and_lengths_raise_bad_request(world: World, ptb: telegram.Bot) -> None:
@@ -293,3 +294,66 @@ async def test_server_errors_and_dropped_connections(world: World, ptb: telegram
     await ptb.send_message(world.group.id, "c")
     assert [m.text for m in world.sandbox.messages(world.group.id)] == ["c"]
     assert world.sandbox.stats.faults_injected == {"server_error": 2, "drop": 1}
+
+
+async def test_buttons_deletion_and_commands(world: World, ptb: telegram.Bot) -> None:
+    keyboard = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("Hadir", callback_data="rsvp:yes")]]
+    )
+    sent = await ptb.send_message(world.group.id, "Rapat RT Jumat", reply_markup=keyboard)
+    assert sent.reply_markup == keyboard
+    await fresh_updates(ptb)
+    query_id = world.sandbox.community.press_button(
+        world.group.id, sent.message_id, world.residents[0].id, "rsvp:yes"
+    )
+    (update,) = await fresh_updates(ptb)
+    assert update.callback_query is not None and update.callback_query.data == "rsvp:yes"
+    assert await ptb.answer_callback_query(query_id, text="Tercatat")
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await ptb.answer_callback_query(query_id)
+    assert await ptb.delete_message(world.group.id, sent.message_id)
+    assert world.sandbox.messages(world.group.id)[0].deleted
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await ptb.delete_message(world.group.id, sent.message_id)
+    await ptb.set_my_commands([("daftar", "Daftarkan grup ke wilayah")])
+    assert [(c.command, c.description) for c in await ptb.get_my_commands()] == [
+        ("daftar", "Daftarkan grup ke wilayah")
+    ]
+
+
+async def test_stop_ends_pending_long_poll_and_restart_works(
+    world: World, ptb: telegram.Bot
+) -> None:
+    await fresh_updates(ptb)
+    pending = asyncio.create_task(ptb.get_updates(timeout=30))
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await world.sandbox.stop()
+    assert await pending == ()
+    assert time.monotonic() - started < 2
+    url = await world.sandbox.start()
+    again = telegram.Bot(TOKEN, base_url=f"{url}/bot")
+    async with again:
+        world.sandbox.community.user_command(world.group.id, world.admin.id, "lagi")
+        assert [u.message.text for u in await again.get_updates(timeout=1) if u.message] == [
+            "/lagi"
+        ]
+
+
+async def test_residents_joining_and_chat_member_updates(world: World, ptb: telegram.Bot) -> None:
+    community = world.sandbox.community
+    community.promote_bot(world.group.id, TOKEN, by_user=world.admin.id)
+    await fresh_updates(ptb)
+    newcomer = community.add_user("Warga Baru")
+    community.add_member(world.group.id, newcomer.id, by_user=world.admin.id)
+    community.set_member_status(world.group.id, newcomer.id, "administrator")
+    # chat_member is only delivered when asked for, and only to admin bots.
+    updates = await ptb.get_updates(allowed_updates=["message", "chat_member"])
+    assert update_types(updates) == ["chat_member", "message", "chat_member"]
+    joined = updates[1].message
+    assert joined is not None and [u.id for u in joined.new_chat_members] == [newcomer.id]
+    promoted = updates[2].chat_member
+    assert promoted is not None and promoted.new_chat_member.status == "administrator"
+    assert (await ptb.get_chat_member(world.group.id, newcomer.id)).status == "administrator"
+    with pytest.raises(ValueError, match="status must be one of"):
+        community.set_member_status(world.group.id, newcomer.id, "creator")

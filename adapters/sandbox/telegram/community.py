@@ -21,6 +21,7 @@ import itertools
 import time
 from typing import Any
 
+from .errors import ApiError
 from .formatting import format_text
 from .models import (
     PRESENT,
@@ -37,6 +38,7 @@ from .state import BotRef, SandboxState
 
 JsonDict = dict[str, Any]
 _ADMINS: frozenset[str] = frozenset({"creator", "administrator"})
+_ASSIGNABLE: frozenset[str] = frozenset({"administrator", "member", "restricted", "left", "kicked"})
 
 
 class Community:
@@ -173,7 +175,7 @@ class Community:
         """A user joins (or is added); bots get the ``new_chat_members`` service message and
         admin bots a ``chat_member`` update (if they asked for that type)."""
         chat = self._group(chat_id)
-        user = self.state.user(user_id)
+        user = self._resident(user_id, status)
         actor = self.state.user(by_user) if by_user is not None else user
         old = chat.status(user_id)
         chat.roster[user_id] = status
@@ -184,7 +186,7 @@ class Community:
     def set_member_status(self, chat_id: int, user_id: int, status: MemberStatus) -> None:
         """Change a user's role (e.g. promote an RT head to administrator)."""
         chat = self._group(chat_id)
-        user = self.state.user(user_id)
+        user = self._resident(user_id, status)
         old = chat.status(user_id)
         chat.roster[user_id] = status
         self._chat_member(chat, user, user, old, status)
@@ -245,7 +247,10 @@ class Community:
     ) -> MessageRecord:
         if reply_to is not None and reply_to not in chat.messages:
             raise KeyError(f"message {reply_to} is not in chat {chat.id}")
-        formatted = format_text(text, None, None, kind="text")
+        try:
+            formatted = format_text(text, None, None, kind="text")
+        except ApiError as exc:  # e.g. empty or too long: a scripting mistake, not an API call
+            raise ValueError(exc.description) from exc
         return self.state.store_message(
             chat,
             user,
@@ -427,6 +432,15 @@ class Community:
         if not chat.is_group:
             raise ValueError(f"chat {chat_id} is not a group")
         return chat
+
+    def _resident(self, user_id: int, status: str) -> UserRecord:
+        """A human user and a status that an admin action may give (not ``creator``)."""
+        if status not in _ASSIGNABLE:
+            raise ValueError(f"status must be one of {sorted(_ASSIGNABLE)}")
+        user = self.state.user(user_id)
+        if user.is_bot:
+            raise ValueError("bots join through add_bot")
+        return user
 
     def _group_actor(
         self, chat_id: int, bot: BotRef, by_user: int

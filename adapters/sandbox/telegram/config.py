@@ -107,6 +107,8 @@ class SandboxConfig:
     delays every Bot API answer. ``admin_token``, when set, must be sent as
     ``Authorization: Bearer <token>`` to every ``/sandbox/...`` endpoint.
     ``min_poll_options`` is 2 (the long-standing rule; Bot API 10 lowered it to 1).
+    ``send_log_limit`` bounds :attr:`SandboxStats.send_log`; ``max_pending_updates`` bounds each
+    bot's unfetched updates.
     """
 
     host: str = "127.0.0.1"
@@ -121,4 +123,5 @@ class SandboxConfig:
     admin_token: str | None = None
     min_poll_options: int = 2
     send_log_limit: int = 1_000_000
+    max_pending_updates: int = 100_000
     shutdown_timeout_seconds: float = 2.0

@@ -29,7 +29,7 @@ from .config import FaultKind, FaultRuleConfig, LimitsConfig, SandboxConfig
 from .errors import ApiError, not_found, server_error, too_many_requests, unauthorized
 from .faults import FaultInjector, FaultRule
 from .limits import RateLimiter, ceil_seconds
-from .models import MessageRecord, PollRecord
+from .models import BotRecord, MessageRecord, PollRecord
 from .params import Params, Upload, merge
 from .state import TOKEN_PATTERN, BotRef, SandboxState
 from .stats import SandboxStats
@@ -102,6 +102,7 @@ class TelegramSandbox:
             await runner.cleanup()
             raise
         self._runner = runner
+        self.state.reopen()
         address = runner.addresses[0]
         self._url = f"http://{_url_host(address[0])}:{address[1]}"
         return self._url
@@ -139,9 +140,9 @@ class TelegramSandbox:
         username: str | None = None,
         first_name: str | None = None,
         privacy_mode: bool = True,
-    ) -> int:
-        """Register a bot token; returns the bot's user id."""
-        return self.state.register_bot(token, username, first_name, privacy_mode).id
+    ) -> BotRecord:
+        """Register a bot token (``"<id>:<secret>"``); its user id is the token's prefix."""
+        return self.state.register_bot(token, username, first_name, privacy_mode)
 
     def messages(self, chat_id: int, bot: BotRef | None = None) -> list[MessageRecord]:
         """Messages bots sent to ``chat_id`` (optionally only ``bot``'s), oldest first."""

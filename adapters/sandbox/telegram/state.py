@@ -90,13 +90,15 @@ class SandboxState:
         return bot
 
     def bot_for_token(self, token: str) -> BotRecord | None:
-        """The bot owning ``token``; auto-registers well-formed tokens when configured."""
+        """The bot owning ``token``; auto-registers well-formed tokens when configured (unless
+        the id already belongs to a bot with another token)."""
         bot = self.tokens.get(token)
-        if bot is None and self.config.auto_register_bots and TOKEN_PATTERN.match(token):
-            match = TOKEN_PATTERN.match(token)
-            if match is not None and int(match.group(1)) not in self.bots:
-                bot = self.register_bot(token)
-        return bot
+        if bot is not None or not self.config.auto_register_bots:
+            return bot
+        match = TOKEN_PATTERN.match(token)
+        if match is None or int(match.group(1)) in self.bots:
+            return None
+        return self.register_bot(token)
 
     def bot(self, ref: BotRef) -> BotRecord:
         """Look a bot up by token, id or record; raises ``KeyError`` when unknown."""
@@ -114,7 +116,7 @@ class SandboxState:
         queue = self.queues.get(bot_id)
         if queue is None:
             queue = self.queues[bot_id] = UpdateQueue(
-                self.config.webhook, self._session, self.stats
+                self.config.webhook, self._session, self.stats, self.config.max_pending_updates
             )
         return queue
 
@@ -268,6 +270,10 @@ class SandboxState:
             and message.service is None
             and (bot_id is None or message.sender.id == bot_id)
         ]
+
+    def reopen(self) -> None:
+        for queue in self.queues.values():
+            queue.reopen()
 
     async def close(self) -> None:
         for queue in self.queues.values():

@@ -67,13 +67,14 @@ class UpdateQueue:
         delivery: WebhookDeliveryConfig,
         session: Callable[[], aiohttp.ClientSession],
         stats: SandboxStats,
-        first_update_id: int = 1,
+        max_pending: int = 100_000,
     ) -> None:
         self._delivery = delivery
+        self._max_pending = max_pending
         self._session = session
         self._stats = stats
         self._pending: deque[Update] = deque()
-        self._next_id = first_update_id
+        self._next_id = 1
         self._allowed: frozenset[str] | None = None
         self._signal = asyncio.Event()
         self._poll_generation = 0
@@ -90,10 +91,16 @@ class UpdateQueue:
         return sorted(self._allowed) if self._allowed is not None else []
 
     def push(self, kind: str, payload: JsonDict) -> Update:
-        """Queue a new update and wake pollers and the webhook deliverer."""
+        """Queue a new update and wake pollers and the webhook deliverer.
+
+        A bot that never fetches its updates keeps at most ``max_pending`` of them (the oldest
+        are forgotten), so long demos and benchmarks do not grow memory without bound.
+        """
         update = Update(self._next_id, kind, payload)
         self._next_id += 1
         self._pending.append(update)
+        while len(self._pending) > self._max_pending:
+            self._pending.popleft()
         self._notify()
         return update
 
@@ -176,6 +183,14 @@ class UpdateQueue:
                 info["last_error_date"] = self.webhook.last_error_date
                 info["last_error_message"] = self.webhook.last_error_message
         return info
+
+    def reopen(self) -> None:
+        """Accept long polls again after :meth:`close` (the sandbox was restarted)."""
+        self._closed = False
+        if self.webhook is not None and (self._delivery_task is None or self._delivery_task.done()):
+            self._delivery_task = asyncio.get_running_loop().create_task(
+                self._deliver_loop(), name="telegram-sandbox-webhook"
+            )
 
     async def close(self) -> None:
         """Wake every waiter and stop webhook delivery."""

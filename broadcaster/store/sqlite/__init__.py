@@ -9,6 +9,7 @@ from ..records import AuditEntry, AuditRecord
 from .content import ContentMixin
 from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
+from .inbox import InboxMixin
 
 
 def _entry(row: tuple[object, ...]) -> AuditEntry:
@@ -26,7 +27,7 @@ def _entry(row: tuple[object, ...]) -> AuditEntry:
     )
 
 
-class SqliteStore(DirectoryMixin, ContentMixin, DispatchMixin, Store):
+class SqliteStore(DirectoryMixin, ContentMixin, DispatchMixin, InboxMixin, Store):
     """SQLite implementation of :class:`Store`. One process owns the file at a time."""
 
     async def audit(self, record: AuditRecord) -> AuditEntry:

@@ -11,7 +11,7 @@ from typing import Any
 from content.model import Level
 
 from ...errors import Conflict, NotFound
-from ...regions import LEVEL_ORDER, require_level, subtree_bounds
+from ...regions import LEVEL_ORDER, SUBTREE_END, require_level, subtree_bounds
 from ..records import (
     AuditRecord,
     Group,
@@ -96,15 +96,22 @@ def group_where(where: GroupFilter, alias: str = "") -> tuple[str, list[Any]]:
 _BY_REGION = "groups INDEXED BY ix_groups_region"
 
 
-def iter_groups_sql(where: GroupFilter) -> tuple[str, list[Any]]:
-    """One page of :meth:`DirectoryMixin.iter_groups`: the SQL and the filter's parameters,
-    to be followed by the keyset ``(region, id)`` to start after and the page size."""
-    predicate, params = group_where(where)
+def iter_groups_sql(
+    where: GroupFilter, after: tuple[str, int], batch: int
+) -> tuple[str, list[Any]]:
+    """One page of :meth:`DirectoryMixin.iter_groups`: the groups after the keyset ``after``
+    (``("", 0)`` for the first page), as SQL and parameters (exposed for the query-plan tests).
+
+    The page starts with scalar bounds on ``region``: SQLite does not seek on a row value, so
+    with ``(region, id) > (?, ?)`` alone every page would re-read the subtree from its start.
+    """
+    low, high = subtree_bounds(where.region) if where.region is not None else ("", SUBTREE_END)
+    rest, params = group_where(dataclasses.replace(where, region=None))
     sql = (
-        f"SELECT {_GROUP_COLS} FROM {_BY_REGION} WHERE {predicate} AND (region, id) > (?, ?) "
-        "ORDER BY region, id LIMIT ?"
+        f"SELECT {_GROUP_COLS} FROM {_BY_REGION} WHERE region >= ? AND region < ? "
+        f"AND (region, id) > (?, ?) AND {rest} ORDER BY region, id LIMIT ?"
     )
-    return sql, params
+    return sql, [max(low, after[0]), high, *after, *params, batch]
 
 
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
@@ -243,10 +250,9 @@ class DirectoryMixin(SqliteBase):
     async def iter_groups(self, where: GroupFilter, batch: int = 1000) -> AsyncIterator[Group]:
         if batch < 1:
             raise ValueError(f"batch must be at least 1, got {batch}")
-        sql, params = iter_groups_sql(where)
         after: tuple[str, int] = ("", 0)
         while True:
-            rows = await self._fetch(sql, [*params, *after, batch])
+            rows = await self._fetch(*iter_groups_sql(where, after, batch))
             for row in rows:
                 yield _group(row)
             if len(rows) < batch:

@@ -1,0 +1,196 @@
+"""The python-telegram-bot 22 driver.
+
+One ``telegram.Bot`` per account with its own ``HTTPXRequest`` pool (sized for the core's
+in-flight sends, so a broadcast never waits on the pool). No ``AIORateLimiter``: the core's
+limiter is in charge (PTB 22.8's limiter lets a 429 pause be cut short, #5338).
+
+PTB keeps only the text of an error (its ``TelegramError.message`` drops the "Bad Request: "
+prefix and lower-cases the rest) and maps the HTTP status to an exception class, so
+:func:`_describe` recovers the status from the class, or from the reason phrase PTB keeps for 5xx
+answers, and restores the prefix, to give the mapping the same facts the aiogram driver gives it.
+
+httpx logs every request URL at INFO, and a Bot API URL holds the token: a filter on the
+``httpx`` logger rewrites ``/bot<token>/`` before any handler sees the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Awaitable
+from datetime import timedelta
+from http import HTTPStatus
+from typing import ClassVar, TypeVar
+
+import telegram
+from telegram import LinkPreviewOptions, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from ..errors import redact, status_from_phrase
+from . import Driver, DriverOptions, MediaKind, Sent
+
+T = TypeVar("T")
+_Description = tuple[str, int | None, float | None, int | None]
+
+
+class _RedactTokens(logging.Filter):
+    """Rewrites bot tokens out of log records (installed once on the loggers that print URLs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _install_redaction() -> None:
+    for name in ("httpx", "telegram.Bot"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+            logger.addFilter(_RedactTokens())
+
+
+class PtbDriver(Driver):
+    name: ClassVar[str] = "ptb"
+
+    def __init__(self, token: str, options: DriverOptions) -> None:
+        super().__init__(token, options)
+        _install_redaction()
+        timeout = options.request_timeout
+        request = HTTPXRequest(
+            connection_pool_size=options.pool_size,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            connect_timeout=timeout,
+            pool_timeout=timeout,
+        )
+        try:
+            self._bot = telegram.Bot(token, base_url=f"{options.base_url}/bot", request=request)
+        except TelegramError:
+            raise self.failed("the bot token is empty or malformed", 401) from None
+        self._preview = None if options.link_preview else LinkPreviewOptions(is_disabled=True)
+        self._paid = True if options.paid_broadcast else None
+
+    async def start(self) -> None:
+        await self._call(self._bot.initialize())
+
+    async def stop(self) -> None:
+        await self._bot.shutdown()
+
+    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+        message = await self._call(
+            self._bot.send_message(
+                chat_id,
+                text,
+                parse_mode=parse_mode,
+                link_preview_options=self._preview,
+                allow_paid_broadcast=self._paid,
+            )
+        )
+        return _sent(message)
+
+    async def send_poll(
+        self,
+        chat_id: int,
+        question: str,
+        options: list[str],
+        *,
+        is_anonymous: bool,
+        allows_multiple_answers: bool,
+    ) -> Sent:
+        message = await self._call(
+            self._bot.send_poll(
+                chat_id,
+                question,
+                options,
+                is_anonymous=is_anonymous,
+                allows_multiple_answers=allows_multiple_answers,
+                allow_paid_broadcast=self._paid,
+            )
+        )
+        return _sent(message)
+
+    async def send_media(
+        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+    ) -> Sent:
+        if kind == "photo":
+            call = self._bot.send_photo(
+                chat_id,
+                url,
+                caption=caption,
+                parse_mode=parse_mode,
+                allow_paid_broadcast=self._paid,
+            )
+        else:
+            call = self._bot.send_document(
+                chat_id,
+                url,
+                caption=caption,
+                parse_mode=parse_mode,
+                allow_paid_broadcast=self._paid,
+            )
+        return _sent(await self._call(call))
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except TelegramError as exc:
+            description, status, retry_after, migrate_to = _describe(exc)
+            # "from None": PTB's own message can hold the token (InvalidToken at initialize)
+            raise self.failed(
+                description, status, retry_after=retry_after, migrate_to_chat_id=migrate_to
+            ) from None
+
+
+def _describe(exc: TelegramError) -> _Description:
+    """(description, HTTP status or None, retry_after, migrate_to_chat_id) of a PTB error."""
+    message = exc.message
+    if isinstance(exc, RetryAfter):
+        return message, HTTPStatus.TOO_MANY_REQUESTS, _seconds(exc), None
+    if isinstance(exc, ChatMigrated):
+        return message, HTTPStatus.BAD_REQUEST, None, exc.new_chat_id
+    if isinstance(exc, BadRequest):
+        # PTB stripped this prefix and capitalised the rest; put the Bot API wording back
+        restored = f"Bad Request: {message[:1].lower()}{message[1:]}"
+        return restored, HTTPStatus.BAD_REQUEST, None, None
+    if isinstance(exc, Forbidden):
+        return message, HTTPStatus.FORBIDDEN, None, None
+    if isinstance(exc, EndPointNotFound):
+        return message, HTTPStatus.NOT_FOUND, None, None
+    if isinstance(exc, InvalidToken):
+        # PTB raises this for 401 and 404 alike; either way the token/URL was rejected
+        return "Unauthorized: the bot token was rejected", HTTPStatus.UNAUTHORIZED, None, None
+    if isinstance(exc, Conflict):
+        return message, HTTPStatus.CONFLICT, None, None
+    if isinstance(exc, TimedOut):
+        return f"timed out: {message}", None, None, None
+    if isinstance(exc, NetworkError):
+        # an HTTP error answer (5xx, 429 without parameters) or no answer at all
+        return message, status_from_phrase(message), None, None
+    return message, None, None, None  # e.g. "Invalid server response": nothing usable came
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # the int form is deprecated since 22.2; both forms are read here
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _sent(message: Message) -> Sent:
+    return Sent(message.message_id, message.poll.id if message.poll is not None else None)

@@ -1,0 +1,147 @@
+"""The settings of one Telegram bot account (``[accounts.NAME]`` in config.toml).
+
+==========================  ===========================================================  =======
+key                         meaning                                                      default
+==========================  ===========================================================  =======
+``driver``                  client library: ``"ptb"`` (python-telegram-bot 22) or        ptb
+                            ``"aiogram"`` (aiogram 3)
+``token_env``               name of the environment variable holding the bot token       —
+                            (required unless ``sandbox``); the token is never logged
+``base_url``                Bot API server, e.g. a local ``telegram-bot-api`` or the     Telegram
+                            standalone emulator (``python -m adapters.sandbox.telegram``)
+``sandbox``                 run this account against its own in-process emulator on      false
+                            127.0.0.1 (no token needed; ``broadcaster run --demo``)
+``allow_paid_broadcast``    send with ``allow_paid_broadcast`` (0.1 Star per message     false
+                            over the free rate) and raise the bot's rate to 1000/s
+``poll_anonymous``          polls are anonymous unless the announcement says otherwise   true
+``parse_mode``              only ``"HTML"``: the renderer writes Telegram HTML           HTML
+``link_preview``            let Telegram show a preview of the first link                false
+``request_timeout``         seconds for connecting, sending and reading one request      10
+``pool_size``               HTTP connections kept open to the Bot API                    64
+==========================  ===========================================================  =======
+
+Rate limits are not settings here: ``[accounts.NAME.limits]`` overrides the published ones
+(see :attr:`TelegramAdapter.limits`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from broadcaster.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.telegram.org"
+Driver = Literal["ptb", "aiogram"]
+DRIVERS: tuple[Driver, ...] = ("ptb", "aiogram")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    account: str
+    driver: Driver = "ptb"
+    token_env: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    sandbox: bool = False
+    allow_paid_broadcast: bool = False
+    poll_anonymous: bool = True
+    link_preview: bool = False
+    request_timeout: float = 10.0
+    pool_size: int = 64
+
+    @classmethod
+    def parse(cls, account: str, raw: Mapping[str, Any]) -> TelegramSettings:
+        """Validate ``raw``; ConfigError names the key (``accounts.NAME.KEY``) and the problem."""
+        where = f"accounts.{account}"
+        known = {
+            "driver",
+            "token_env",
+            "base_url",
+            "sandbox",
+            "allow_paid_broadcast",
+            "poll_anonymous",
+            "parse_mode",
+            "link_preview",
+            "request_timeout",
+            "pool_size",
+        }
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown telegram setting(s) {unknown}; known: {sorted(known)}"
+            )
+        driver = raw.get("driver", "ptb")
+        if driver not in DRIVERS:
+            raise ConfigError(f"{where}.driver: {driver!r}; use one of {list(DRIVERS)}")
+        parse_mode = str(raw.get("parse_mode", "HTML"))
+        if parse_mode.upper() != "HTML":
+            raise ConfigError(
+                f"{where}.parse_mode: {parse_mode!r}; the Telegram renderer writes HTML only"
+            )
+        token_env = raw.get("token_env")
+        if token_env is not None and (not isinstance(token_env, str) or not token_env.strip()):
+            raise ConfigError(f"{where}.token_env: name an environment variable")
+        sandbox = _bool(raw, "sandbox", False, where)
+        if not sandbox and token_env is None:
+            raise ConfigError(
+                f"{where}.token_env: required (the environment variable holding the bot token), "
+                "unless sandbox = true"
+            )
+        base_url = str(raw.get("base_url", DEFAULT_BASE_URL)).strip().rstrip("/")
+        base_url = base_url.removesuffix("/bot")
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}.base_url: {base_url!r} is not an http(s) URL")
+        timeout = _number(raw, "request_timeout", 10.0, where)
+        pool_size = int(_number(raw, "pool_size", 64, where))
+        if timeout <= 0 or pool_size < 1:
+            raise ConfigError(f"{where}: request_timeout and pool_size must be positive")
+        return cls(
+            account=account,
+            driver=driver,
+            token_env=token_env.strip() if token_env else None,
+            base_url=base_url,
+            sandbox=sandbox,
+            allow_paid_broadcast=_bool(raw, "allow_paid_broadcast", False, where),
+            poll_anonymous=_bool(raw, "poll_anonymous", True, where),
+            link_preview=_bool(raw, "link_preview", False, where),
+            request_timeout=timeout,
+            pool_size=pool_size,
+        )
+
+    def token(self) -> str:
+        """The bot token from the environment; ConfigError (without any token) when unset."""
+        name = self.token_env
+        value = os.environ.get(name, "").strip() if name else ""
+        if not value:
+            raise ConfigError(
+                f"accounts.{self.account}.token_env: environment variable {name!r} is not set "
+                "or empty; put the bot token from @BotFather there"
+            )
+        return value
+
+
+# Values from BROADCASTER_ACCOUNTS__NAME__KEY environment variables arrive as strings.
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = raw.get(key, default)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: {value!r}; use true or false")
+    return value
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}.{key}: {value!r}; use a number")
+    return float(value)

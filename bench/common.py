@@ -1,0 +1,98 @@
+"""Shared benchmark setup: a synthetic region tree and active groups, bulk-loaded.
+
+Setup is not what is measured, so it writes straight into the SQLite file (one transaction, no
+per-row audit) instead of going through the CLI.
+"""
+
+from __future__ import annotations
+
+import resource
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from content.model import Announcement, Target, Variant
+
+from broadcaster.app import App
+from broadcaster.config import Settings
+from broadcaster.store.records import AuditRecord, Role
+
+
+def settings_for(folder: Path, **engine: object) -> Settings:
+    return Settings(
+        service={"data_dir": str(folder), "verify_line": True},
+        store={"url": f"sqlite:///{folder / 'bench.db'}"},
+        http={"enabled": False},
+        engine={"idle_poll": 0.2, **engine},
+        schedule={"quiet_hours": "off"},
+        accounts={"bench": {"adapter": "scripted", "record": False}},
+    )
+
+
+def region_rows(groups: int) -> list[tuple[str, str, str, str | None]]:
+    """36 › 10 regencies › 10 districts each › villages › 10 RW › 10 RT: ``groups`` RTs."""
+    rows: list[tuple[str, str, str, str | None]] = [("36", "province", "BANTEN", None)]
+    villages_needed = -(-groups // 100)
+    made = 0
+    for reg in range(1, 11):
+        regency = f"36{reg:02d}"
+        rows.append((regency, "regency", f"REGENCY {reg}", "36"))
+        for dis in range(1, 11):
+            district = f"{regency}{dis:03d}"
+            rows.append((district, "district", f"DISTRICT {dis}", regency))
+            for vil in range(1, 1000):
+                if made >= villages_needed:
+                    break
+                village = f"{district}{vil:03d}"
+                rows.append((village, "village", f"VILLAGE {vil}", district))
+                made += 1
+                for rw_no in range(1, 11):
+                    rw = f"{village}.RW{rw_no:03d}"
+                    rows.append((rw, "rw", f"RW {rw_no:03d}", village))
+                    for rt_no in range(1, 11):
+                        rows.append((f"{rw}.RT{rt_no:03d}", "rt", f"RT {rt_no:03d}", rw))
+    return rows
+
+
+async def prepare(folder: Path, groups: int) -> int:
+    """Create the store, users, ``groups`` active RT groups and one approved announcement."""
+    settings = settings_for(folder)
+    async with App(settings) as app:
+        await app.store.add_user(
+            "admin", Role.admin, None, AuditRecord("bench", "user.add", "user", "admin")
+        )
+        await app.store.add_user(
+            "verifier", Role.verifier, None, AuditRecord("bench", "user.add", "user", "v")
+        )
+    now = time.time()
+    with sqlite3.connect(folder / "bench.db") as db:
+        rows = region_rows(groups)
+        db.executemany("INSERT INTO regions VALUES (?,?,?,?)", rows)
+        rts = [code for code, level, _, _ in rows if level == "rt"][:groups]
+        db.executemany(
+            "INSERT INTO groups(channel, account, address, region, region_level, kind, title, "
+            "language, status, subscribed_by, approved_by, created_at, updated_at) "
+            "VALUES ('scripted', 'bench', ?, ?, 'rt', 'rt', '', 'id', 'active', 'bench', 'bench', ?, ?)",
+            ((f"chat-{code}", code, now, now) for code in rts),
+        )
+    async with App(settings) as app:
+        content = Announcement(
+            variants={"id": Variant(title="Uji kecepatan", body="Pesan **uji** sebaran.")},
+            source="Kominfo Banten",
+            target=Target(regions=["36"]),
+        )
+        record = await app.workflow.create("admin", content)
+        await app.workflow.submit("admin", record.id)
+        await app.workflow.approve("verifier", record.id)
+        return record.id
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()

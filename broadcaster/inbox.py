@@ -1,0 +1,253 @@
+"""Inbound events: deduplicated, then applied — subscriptions, votes, replies, joins, leaves.
+
+Adapters turn provider updates into :class:`~broadcaster.adapter.InboundEvent` and hand them to
+:meth:`Inbox.handle`. Event kinds and their ``data``:
+
+=============  ================================================================================
+joined         the bot/number was added to ``address``: ``title``
+left           it was removed from ``address`` (the group is marked removed)
+migrated       ``address`` became ``new_address`` (Telegram supergroup upgrade)
+command        ``command`` (without "/"), ``args`` (list), ``user`` (raw id), ``is_admin`` (bool,
+               checked by the adapter with the provider, e.g. getChatMember)
+vote           ``poll_id``, ``user`` (raw id), ``options`` (list of indexes; empty = retracted)
+poll_counts    ``poll_id``, ``counts`` (list per option) — anonymous polls
+reply          ``address``, ``user`` (raw id), ``text`` — a reply to one of our messages
+=============  ================================================================================
+
+Raw user ids are replaced by a salted hash before anything is stored (personal data minimised).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from content.i18n import t
+from content.model import GROUP_KINDS
+
+from .adapter import Adapter, InboundEvent
+from .errors import Conflict
+from .regions import level_of
+from .store.contract import Store
+from .store.records import AuditRecord, GroupStatus, NewGroup
+
+log = logging.getLogger(__name__)
+
+SECRET_ENV = "BROADCASTER_SECRET"
+
+
+def load_salt(data_dir: Path) -> bytes:
+    """The secret salt for hashing user ids: $BROADCASTER_SECRET, else a random one kept in
+    ``data_dir/.salt`` (created with owner-only permissions)."""
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = data_dir / ".salt"
+    if path.exists():
+        return path.read_bytes()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(salt)
+    return salt
+
+
+class Inbox:
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        salt: bytes,
+        auto_approve: bool = False,
+    ) -> None:
+        self.store = store
+        self.adapters = adapters
+        self.salt = salt
+        self.auto_approve = auto_approve
+
+    def hash_user(self, account: str, raw: object) -> str:
+        digest = hmac.new(self.salt, f"{account}:{raw}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:24]
+
+    async def handle(self, event: InboundEvent) -> bool:
+        """Apply one event; False when it was a redelivery (already applied)."""
+        if not await self.store.record_inbound(event.account, f"{event.kind}:{event.event_id}"):
+            return False
+        handler = getattr(self, f"_on_{event.kind}", None)
+        if handler is None:
+            log.warning("ignoring unknown inbound event kind %r", event.kind)
+            return True
+        await handler(event)
+        return True
+
+    async def _say(self, event: InboundEvent, key: str, **params: object) -> None:
+        """Queue a service message to the event's group; the notifier sends it."""
+        if event.address is None:
+            return
+        language = "id"
+        adapter = self.adapters.get(event.account)
+        if adapter is not None:
+            group = await self.store.find_group(adapter.channel, event.account, event.address)
+            if group is not None:
+                language = group.language
+        await self.store.add_notice(event.account, event.address, t(key, language, **params))
+
+    def _channel(self, account: str) -> str:
+        return self.adapters[account].channel
+
+    async def _on_joined(self, event: InboundEvent) -> None:
+        await self._say(event, "bot.welcome", kinds=", ".join(GROUP_KINDS))
+
+    async def _on_left(self, event: InboundEvent) -> None:
+        assert event.address is not None
+        group = await self.store.find_group(
+            self._channel(event.account), event.account, event.address
+        )
+        if group is not None and group.status is not GroupStatus.removed:
+            await self.store.update_group(
+                group.id,
+                AuditRecord(
+                    "system", "group.removed", "group", str(group.id), {"reason": "bot removed"}
+                ),
+                status=GroupStatus.removed,
+            )
+
+    async def _on_migrated(self, event: InboundEvent) -> None:
+        assert event.address is not None
+        new = str(event.data["new_address"])
+        group = await self.store.find_group(
+            self._channel(event.account), event.account, event.address
+        )
+        if group is not None:
+            await self.store.update_group(
+                group.id,
+                AuditRecord(
+                    "system",
+                    "group.address_moved",
+                    "group",
+                    str(group.id),
+                    {"from": event.address, "to": new},
+                ),
+                address=new,
+            )
+
+    async def _on_command(self, event: InboundEvent) -> None:
+        command = str(event.data.get("command", "")).lower()
+        args = [str(a) for a in event.data.get("args", [])]
+        if command in ("bantuan", "help", "start"):
+            await self._say(event, "bot.welcome", kinds=", ".join(GROUP_KINDS))
+            return
+        if command not in ("daftar", "berhenti", "lanjut", "status"):
+            return
+        if not event.data.get("is_admin"):
+            await self._say(event, "bot.admins_only")
+            return
+        actor = f"group-admin:{self.hash_user(event.account, event.data.get('user'))}"
+        assert event.address is not None
+        channel = self._channel(event.account)
+        group = await self.store.find_group(channel, event.account, event.address)
+        if command == "daftar":
+            await self._subscribe(event, args, actor, group)
+            return
+        if group is None or group.status is GroupStatus.removed:
+            await self._say(event, "bot.not_registered")
+            return
+        if command == "status":
+            await self._say(
+                event, "bot.status", status=group.status.value, region=group.region, kind=group.kind
+            )
+            return
+        target = GroupStatus.paused if command == "berhenti" else GroupStatus.active
+        allowed_from = GroupStatus.active if command == "berhenti" else GroupStatus.paused
+        if group.status is not allowed_from:
+            await self._say(event, "bot.cannot_now", status=group.status.value)
+            return
+        await self.store.update_group(
+            group.id,
+            AuditRecord(actor, f"group.{target.value}", "group", str(group.id), {"via": "bot"}),
+            status=target,
+        )
+        await self._say(event, "bot.paused" if command == "berhenti" else "bot.resumed")
+
+    async def _subscribe(
+        self, event: InboundEvent, args: list[str], actor: str, group: object
+    ) -> None:
+        if not args:
+            await self._say(event, "bot.daftar_usage")
+            return
+        code, kind = args[0], (args[1].lower() if len(args) > 1 else "rt")
+        if level_of(code) is None or not await self.store.get_regions([code]):
+            await self._say(event, "bot.unknown_region", code=code)
+            return
+        if kind not in GROUP_KINDS:
+            await self._say(event, "bot.unknown_kind", kind=kind, kinds=", ".join(GROUP_KINDS))
+            return
+        assert event.address is not None
+        status = GroupStatus.active if self.auto_approve else GroupStatus.pending
+        from .store.records import Group
+
+        if isinstance(group, Group):
+            if group.status is GroupStatus.active:
+                await self._say(
+                    event, "bot.status", status="active", region=group.region, kind=group.kind
+                )
+                return
+            group = await self.store.update_group(
+                group.id,
+                AuditRecord(actor, "group.resubscribe", "group", str(group.id), {"region": code}),
+                status=status,
+                region=code,
+                kind=kind,
+            )
+        else:
+            try:
+                group = await self.store.add_group(
+                    NewGroup(
+                        channel=self._channel(event.account),
+                        account=event.account,
+                        address=event.address,
+                        region=code,
+                        kind=kind,
+                        title=str(event.data.get("title", "")),
+                        status=status,
+                        subscribed_by=actor,
+                    ),
+                    AuditRecord(actor, "group.add", "group", "", {"region": code, "via": "bot"}),
+                )
+            except Conflict:
+                return
+        if status is GroupStatus.active:
+            await self._say(event, "bot.approved", region=code)
+        else:
+            await self._say(event, "bot.pending", region=code, kind=kind)
+
+    async def _on_vote(self, event: InboundEvent) -> None:
+        poll_id = str(event.data["poll_id"])
+        if await self.store.find_poll(event.account, poll_id) is None:
+            log.info("vote for unknown poll %s on %s ignored", poll_id, event.account)
+            return
+        voter = self.hash_user(event.account, event.data.get("user"))
+        options = [int(o) for o in event.data.get("options", [])]
+        await self.store.record_vote(event.account, poll_id, voter, options)
+
+    async def _on_poll_counts(self, event: InboundEvent) -> None:
+        counts = [int(c) for c in event.data.get("counts", [])]
+        await self.store.record_poll_counts(event.account, str(event.data["poll_id"]), counts)
+
+    async def _on_reply(self, event: InboundEvent) -> None:
+        group_id = None
+        if event.address is not None:
+            group = await self.store.find_group(
+                self._channel(event.account), event.account, event.address
+            )
+            if group is None or group.status is not GroupStatus.active:
+                return  # replies only from subscribed groups
+            group_id = group.id
+        author = self.hash_user(event.account, event.data.get("user"))
+        await self.store.add_reply(event.account, group_id, author, str(event.data.get("text", "")))

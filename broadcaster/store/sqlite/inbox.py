@@ -1,0 +1,149 @@
+"""Inbound side on SQLite: event deduplication, polls, votes, replies, notices."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+
+from ..records import GroupTally, Notice, PollRef, Reply, from_ts
+from .base import Row, SqliteBase
+
+
+def _reply(row: Row) -> Reply:
+    at = from_ts(row[5])
+    assert at is not None
+    return Reply(int(row[0]), row[1], row[2], row[3], row[4], at, row[6])
+
+
+class InboxMixin(SqliteBase):
+    async def record_inbound(self, account: str, event_id: str) -> bool:
+        async with self._tx() as db:
+            try:
+                await db.execute(
+                    "INSERT INTO inbound_events VALUES (?, ?, ?)", (account, event_id, time.time())
+                )
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    async def add_polls(self, polls: Sequence[PollRef]) -> None:
+        if not polls:
+            return
+        async with self._tx() as db:
+            await db.executemany(
+                "INSERT OR IGNORE INTO polls(account, poll_id, announcement_id, dispatch_id, "
+                "group_id) VALUES (?,?,?,?,?)",
+                [(p.account, p.poll_id, p.announcement_id, p.dispatch_id, p.group_id) for p in polls],
+            )
+
+    async def find_poll(self, account: str, poll_id: str) -> PollRef | None:
+        rows = await self._fetch(
+            "SELECT account, poll_id, announcement_id, dispatch_id, group_id FROM polls "
+            "WHERE account = ? AND poll_id = ?",
+            (account, poll_id),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return PollRef(r[0], r[1], int(r[2]), int(r[3]), int(r[4]))
+
+    async def record_vote(
+        self, account: str, poll_id: str, voter: str, options: Sequence[int]
+    ) -> None:
+        async with self._tx() as db:
+            if options:
+                await db.execute(
+                    "INSERT INTO votes VALUES (?,?,?,?,?) ON CONFLICT(account, poll_id, voter) "
+                    "DO UPDATE SET options = excluded.options, at = excluded.at",
+                    (account, poll_id, voter, json.dumps(sorted(set(options))), time.time()),
+                )
+            else:
+                await db.execute(
+                    "DELETE FROM votes WHERE account = ? AND poll_id = ? AND voter = ?",
+                    (account, poll_id, voter),
+                )
+
+    async def record_poll_counts(self, account: str, poll_id: str, counts: Sequence[int]) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE polls SET counts = ? WHERE account = ? AND poll_id = ?",
+                (json.dumps(list(counts)), account, poll_id),
+            )
+
+    async def poll_tally(self, announcement_id: int, options: int) -> list[GroupTally]:
+        rows = await self._fetch(
+            "SELECT p.group_id, g.region, g.channel, p.counts, "
+            "(SELECT json_group_array(v.options) FROM votes v "
+            " WHERE v.account = p.account AND v.poll_id = p.poll_id) "
+            "FROM polls p JOIN groups g ON g.id = p.group_id WHERE p.announcement_id = ? "
+            "ORDER BY g.region, p.group_id",
+            (announcement_id,),
+        )
+        tallies: dict[int, tuple[str, str, list[int]]] = {}
+        for group_id, region, channel, counts_json, votes_json in rows:
+            _, _, counts = tallies.setdefault(int(group_id), (region, channel, [0] * options))
+            votes = [json.loads(v) for v in json.loads(votes_json or "[]")]
+            if votes:
+                for chosen in votes:
+                    for index in chosen:
+                        if 0 <= index < options:
+                            counts[index] += 1
+            elif counts_json:
+                for index, count in enumerate(json.loads(counts_json)[:options]):
+                    counts[index] += int(count)
+        return [
+            GroupTally(group_id, region, channel, tuple(counts))
+            for group_id, (region, channel, counts) in tallies.items()
+        ]
+
+    async def add_reply(
+        self, account: str, group_id: int | None, author: str, text: str
+    ) -> Reply:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO replies(account, group_id, author, text, at) VALUES (?,?,?,?,?)",
+                (account, group_id, author, text, time.time()),
+            )
+            rows = await db.execute_fetchall(
+                "SELECT id, account, group_id, author, text, at, status FROM replies WHERE id = ?",
+                (cursor.lastrowid,),
+            )
+        return _reply(tuple(list(rows)[0]))
+
+    async def list_replies(self, limit: int = 50, status: str | None = None) -> list[Reply]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        rows = await self._fetch(
+            "SELECT id, account, group_id, author, text, at, status FROM replies "
+            f"{where} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [_reply(r) for r in rows]
+
+    async def purge_replies(self, before: float) -> int:
+        async with self._tx() as db:
+            cursor = await db.execute("DELETE FROM replies WHERE at < ?", (before,))
+            return max(cursor.rowcount, 0)
+
+    async def add_notice(self, account: str, address: str, text: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO notices(account, address, text, at) VALUES (?,?,?,?)",
+                (account, address, text, time.time()),
+            )
+
+    async def pending_notices(self, account: str, limit: int = 50) -> list[Notice]:
+        rows = await self._fetch(
+            "SELECT id, account, address, text FROM notices "
+            "WHERE account = ? AND sent_at IS NULL ORDER BY id LIMIT ?",
+            (account, limit),
+        )
+        return [Notice(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    async def finish_notice(self, notice_id: int, error: str | None = None) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE notices SET sent_at = ?, error = ? WHERE id = ?",
+                (time.time(), error, notice_id),
+            )
