@@ -105,6 +105,4 @@ def is_within(code: str, scope: str) -> bool:
     For well-formed codes a prefix is always an ancestor (codes nest by prefix at fixed
     lengths), so the prefix test is exact once both codes are checked.
     """
-    return (
-        code.startswith(scope) and level_of(scope) is not None and level_of(code) is not None
-    )
+    return code.startswith(scope) and level_of(scope) is not None and level_of(code) is not None

@@ -29,6 +29,7 @@ class _QuietServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+
 Hook = Callable[[App, Engine], Awaitable[None]]
 
 

@@ -47,9 +47,7 @@ async def settle_announcement(store: Store, announcement_id: int) -> None:
         running = await store.list_dispatches(RUNNING, announcement_id=announcement_id)
         if running:
             return
-        active = await store.list_schedules(
-            ScheduleStatus.active, announcement_id=announcement_id
-        )
+        active = await store.list_schedules(ScheduleStatus.active, announcement_id=announcement_id)
         action = Action.schedule if active else Action.finish
         new = next_status(record.status, action)
         if new is None or new is record.status:

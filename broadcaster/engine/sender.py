@@ -132,7 +132,14 @@ class AccountSender:
             if prefetch is not None:
                 # claimed but never started: back to the queue untouched
                 self._outcomes += [
-                    Outcome(d.id, DeliveryStatus.queued, d.attempts, d.parts_done)
+                    Outcome(
+                        d.id,
+                        DeliveryStatus.queued,
+                        d.attempts,
+                        d.parts_done,
+                        time.time(),
+                        d.provider_ids,
+                    )
                     for d in await prefetch
                 ]
             await self.flush()
@@ -183,7 +190,15 @@ class AccountSender:
             flusher.cancel()
             # on shutdown, claimed-but-unstarted deliveries go back to the queue untouched
             self._outcomes += [
-                Outcome(d.id, DeliveryStatus.queued, d.attempts, d.parts_done) for d in unstarted
+                Outcome(
+                    d.id,
+                    DeliveryStatus.queued,
+                    d.attempts,
+                    d.parts_done,
+                    time.time(),
+                    d.provider_ids,
+                )
+                for d in unstarted
             ]
             await self.flush()
             if self._stopping.is_set():
@@ -221,6 +236,7 @@ class AccountSender:
                 DeliveryStatus.cancelled,
                 d.attempts,
                 d.parts_done,
+                provider_ids=d.provider_ids,
                 error=f"group is {d.group_status.value}",
             )
         entry = await self.cache.get(d.announcement_id)
@@ -231,6 +247,7 @@ class AccountSender:
                 DeliveryStatus.failed,
                 d.attempts,
                 d.parts_done,
+                provider_ids=d.provider_ids,
                 error="refused: content differs from the approved hash",
             )
         if entry.expired:
@@ -240,12 +257,13 @@ class AccountSender:
                 DeliveryStatus.cancelled,
                 d.attempts,
                 d.parts_done,
+                provider_ids=d.provider_ids,
                 error="announcement expired",
             )
         messages = self.cache.messages(entry, d.language)
         address = d.address
         part = d.parts_done
-        ids: list[str] = []
+        ids: list[str] = d.provider_ids.split(",") if d.provider_ids else []
         notes: list[str] = []
         moves = 0
         account = self.account

@@ -357,9 +357,7 @@ class Store(ABC):
         """Per-group counts of the announcement's poll (votes, else provider counts)."""
 
     @abstractmethod
-    async def add_reply(
-        self, account: str, group_id: int | None, author: str, text: str
-    ) -> Reply:
+    async def add_reply(self, account: str, group_id: int | None, author: str, text: str) -> Reply:
         """File a resident's reply in the moderation inbox."""
 
     @abstractmethod

@@ -198,11 +198,16 @@ class ClaimedDelivery:
     attempts: int
     parts_done: int
     group_status: GroupStatus
+    provider_ids: str | None = None  # ids of parts sent by earlier attempts
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one claimed delivery; written back in batches."""
+    """What happened to one claimed delivery; written back in batches.
+
+    ``provider_ids`` is the whole list (earlier attempts' ids included): it replaces the stored
+    value. ``next_at`` is set exactly when the delivery goes back to the queue.
+    """
 
     id: int
     status: DeliveryStatus

@@ -8,13 +8,14 @@ from broadcaster.audit import verify_chain
 from broadcaster.store.contract import Store
 from broadcaster.store.records import GroupFilter, Role
 from broadcaster.store.sqlite import SqliteStore
+from broadcaster.store.sqlite.base import _migrations
 from tests.seed import BANTEN, seed_regions, seed_users
 from tests.store.conftest import Reopen
 from tests.store.support import TAJUR_RT1, add_groups, audit_len, group, new_announcement, rec
 
 
-async def test_a_fresh_store_is_at_schema_version_1(store: Store) -> None:
-    assert await store.schema_version() == 1
+async def test_a_fresh_store_is_migrated_and_empty(store: Store) -> None:
+    assert await store.schema_version() >= 1
     assert await store.count_regions() == 0
     assert await store.audit_head() is None
     assert await audit_len(store) == 0
@@ -25,13 +26,14 @@ async def test_reopening_keeps_every_kind_of_data(store: Store, reopen: Reopen) 
     await seed_users(store)
     [g] = await add_groups(store, [group(TAJUR_RT1, "-100")])
     ann = await new_announcement(store)
+    version = await store.schema_version()
     regions = await store.count_regions()
     entries = await audit_len(store)
     head = await store.audit_head()
 
     again = await reopen()
 
-    assert await again.schema_version() == 1
+    assert await again.schema_version() == version
     assert await again.count_regions() == regions
     assert await again.get_group(g.id) == g
     assert (await again.get_user("officer")).role is Role.officer
@@ -46,12 +48,13 @@ async def test_reopening_keeps_every_kind_of_data(store: Store, reopen: Reopen) 
 
 
 async def test_close_is_idempotent_and_reopen_works_twice(store: Store, reopen: Reopen) -> None:
+    version = await store.schema_version()
     await store.close()
     await store.close()
     first = await reopen()
     await first.close()
     second = await reopen()
-    assert await second.schema_version() == 1
+    assert await second.schema_version() == version
 
 
 async def test_async_with_opens_and_closes(tmp_path: Path) -> None:
@@ -62,14 +65,18 @@ async def test_async_with_opens_and_closes(tmp_path: Path) -> None:
 
 
 # -- SQLite specifics ----------------------------------------------------------------------------
-async def test_sqlite_migrations_are_recorded_once(tmp_path: Path) -> None:
+async def test_sqlite_applies_every_bundled_migration_once(tmp_path: Path) -> None:
+    bundled = [version for version, _ in _migrations()]
+    assert bundled[0] == 1 and bundled == list(range(1, len(bundled) + 1))
     path = tmp_path / "m.db"
     async with SqliteStore(path) as s:
-        first = await s._fetch("SELECT version, applied_at FROM schema_migrations")
+        first = await s._fetch("SELECT version, applied_at FROM schema_migrations ORDER BY 1")
+        assert await s.schema_version() == bundled[-1]
     async with SqliteStore(path) as s:
-        again = await s._fetch("SELECT version, applied_at FROM schema_migrations")
-        assert await s.schema_version() == 1
-    assert len(first) == 1 and first == again  # not re-applied (same applied_at)
+        again = await s._fetch("SELECT version, applied_at FROM schema_migrations ORDER BY 1")
+        assert await s.schema_version() == bundled[-1]
+    assert [r[0] for r in first] == bundled
+    assert first == again  # nothing re-applied: same rows, same applied_at
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
@@ -81,6 +88,6 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None
 async def test_sqlite_creates_missing_parent_folders(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "c.db"
     async with SqliteStore(path) as s:
-        assert await s.schema_version() == 1
+        assert await s.schema_version() >= 1
     assert path.exists()
 

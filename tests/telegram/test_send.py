@@ -22,9 +22,9 @@ TOKEN_A = "111111:regency-lebak-token-aaaaaaaaaaaa"
 TOKEN_B = "222222:regency-serang-token-bbbbbbbbbbb"
 
 
-def flood_warning(body: str = "Mohon **waspada** banjir, cek [BMKG](https://bmkg.go.id).") -> (
-    Announcement
-):
+def flood_warning(
+    body: str = "Mohon **waspada** banjir, cek [BMKG](https://bmkg.go.id).",
+) -> Announcement:
     return Announcement(
         variants={"id": Variant(title="Peringatan Dini", body=body)},
         poll=Poll(question="Apakah wilayah Anda tergenang?", options=["Ya", "Tidak"]),
@@ -47,13 +47,13 @@ async def test_text_arrives_as_formatted_message(tg: TelegramAdapter, chat: str)
     assert {("bold", None), ("text_link", "https://bmkg.go.id")} <= kinds
 
 
-async def test_poll_arrives_as_native_poll(
-    make_adapter: AdapterFactory, driver: str
-) -> None:
+async def test_poll_arrives_as_native_poll(make_adapter: AdapterFactory, driver: str) -> None:
     tg = await make_adapter(driver=driver, poll_anonymous=False)
     chat = await tg.sandbox_group("RW 003")
     content = flood_warning().model_copy(
-        update={"poll": Poll(question="Butuh bantuan apa?", options=["Air", "Makanan"], multiple=True)}
+        update={
+            "poll": Poll(question="Butuh bantuan apa?", options=["Air", "Makanan"], multiple=True)
+        }
     )
     poll_message = tg.render(content, "id", CTX)[-1]
     result = await tg.send(poll_message, chat)
@@ -76,9 +76,12 @@ async def test_long_announcement_arrives_in_order_in_several_messages(
     texts = [m.text or "" for m in arrived if m.poll is None]
     assert len(texts) == len(messages) - 1
     assert all(0 < len(t) <= 4096 for t in texts)
-    assert " ".join(texts).split() == (
-        "Peringatan Dini " + body + " Sumber: BMKG Cek keaslian: http://127.0.0.1:8080/v/Q3ZP"
-    ).split()
+    assert (
+        " ".join(texts).split()
+        == (
+            "Peringatan Dini " + body + " Sumber: BMKG Cek keaslian: http://127.0.0.1:8080/v/Q3ZP"
+        ).split()
+    )
     assert arrived[-1].poll is not None
 
 

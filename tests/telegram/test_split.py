@@ -104,7 +104,10 @@ def test_html_to_plain_keeps_link_addresses() -> None:
         '<b>Awas banjir</b> &amp; <a href="https://bmkg.go.id">BMKG</a>, '
         '<a href="https://x.id">https://x.id</a>, <a href="tel:112">112</a> <i>belum ditutup'
     )
-    assert html_to_plain(html) == "Awas banjir & BMKG (https://bmkg.go.id), https://x.id, 112 belum ditutup"
+    assert (
+        html_to_plain(html)
+        == "Awas banjir & BMKG (https://bmkg.go.id), https://x.id, 112 belum ditutup"
+    )
     assert html_to_plain(html, keep_links=False).startswith("Awas banjir & BMKG, https://x.id")
 
 

@@ -64,12 +64,23 @@ def _install_redaction() -> None:
             logger.addFilter(_RedactTokens())
 
 
+def _quiet_retry_after_deprecation() -> None:
+    # PTB 22 warns inside RetryAfter.__init__ itself that `retry_after` will become a timedelta
+    # (unless PTB_TIMEDELTA is set, which would change many other attributes process-wide).
+    # _seconds reads both forms, so this one warning says nothing to act on; filterwarnings
+    # replaces an identical filter, so repeated calls do not pile up.
+    warnings.filterwarnings(
+        "ignore", message=r".*`retry_after`.*timedelta", category=PTBDeprecationWarning
+    )
+
+
 class PtbDriver(Driver):
     name: ClassVar[str] = "ptb"
 
     def __init__(self, token: str, options: DriverOptions) -> None:
         super().__init__(token, options)
         _install_redaction()
+        _quiet_retry_after_deprecation()
         timeout = options.request_timeout
         request = HTTPXRequest(
             connection_pool_size=options.pool_size,
@@ -185,10 +196,7 @@ def _describe(exc: TelegramError) -> _Description:
 
 
 def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # the int form is deprecated since 22.2; both forms are read here
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    value = exc.retry_after  # an int, or a timedelta when PTB_TIMEDELTA is set
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

@@ -301,7 +301,9 @@ class ContentMixin(SqliteBase):
             sets.append("note = ?")
             params.append(note)
         async with self._tx() as db:
-            if not await db.execute_fetchall("SELECT 1 FROM schedules WHERE id = ?", (schedule_id,)):
+            if not await db.execute_fetchall(
+                "SELECT 1 FROM schedules WHERE id = ?", (schedule_id,)
+            ):
                 raise NotFound(f"schedule {schedule_id} does not exist")
             if sets:
                 await db.execute(

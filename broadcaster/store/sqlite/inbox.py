@@ -35,7 +35,10 @@ class InboxMixin(SqliteBase):
             await db.executemany(
                 "INSERT OR IGNORE INTO polls(account, poll_id, announcement_id, dispatch_id, "
                 "group_id) VALUES (?,?,?,?,?)",
-                [(p.account, p.poll_id, p.announcement_id, p.dispatch_id, p.group_id) for p in polls],
+                [
+                    (p.account, p.poll_id, p.announcement_id, p.dispatch_id, p.group_id)
+                    for p in polls
+                ],
             )
 
     async def find_poll(self, account: str, poll_id: str) -> PollRef | None:
@@ -98,9 +101,7 @@ class InboxMixin(SqliteBase):
             for group_id, (region, channel, counts) in tallies.items()
         ]
 
-    async def add_reply(
-        self, account: str, group_id: int | None, author: str, text: str
-    ) -> Reply:
+    async def add_reply(self, account: str, group_id: int | None, author: str, text: str) -> Reply:
         async with self._tx() as db:
             cursor = await db.execute(
                 "INSERT INTO replies(account, group_id, author, text, at) VALUES (?,?,?,?,?)",
