@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from content.languages import is_language_code
 from content.i18n import t
+from content.languages import is_language_code
 from content.model import GROUP_KINDS
 
 from .adapter import Adapter

@@ -48,7 +48,7 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RegionImportError(path.name, 0, f"not UTF-8 text: {exc}") from exc
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)  # `a, "b, c"` is 2 cells
     out: list[tuple[int, list[str]]] = []
     try:
         for row in reader:

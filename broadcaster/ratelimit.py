@@ -8,8 +8,11 @@ Three constraints, all judged on the times at which sends are *granted*:
 
 A provider's retry-after pauses the whole account (:meth:`RateLimiter.pause`).
 
-Windows are widened by ``margin`` seconds because the provider measures arrival times, which
-trail our grant times by a network delay that varies from request to request.
+The provider measures *arrival* times, which trail our grant times by a network delay that varies
+from request to request. So: per-address spacing runs from when the previous send to that address
+*completed* (:meth:`RateLimiter.done`) — the next request cannot arrive before the previous one
+did; global grants are spread evenly across the second instead of bursting, so delays stay
+small and alike; and windows are widened by ``margin`` seconds for the remaining jitter.
 
 Waiters for the global window queue behind one lock (FIFO), so a freed slot wakes one waiter
 instead of all of them; a waiter whose *address* is not ready waits outside the lock, so one busy
@@ -46,6 +49,7 @@ class RateLimiter:
         self._global: deque[float] = deque()
         self._per_address: dict[str, deque[float]] = {}
         self._paused_until = 0.0
+        self._last_global = -math.inf
         self._lock = asyncio.Lock()
         self._grants = 0
         self._per_address_keep = self._address_horizon()
@@ -95,13 +99,15 @@ class RateLimiter:
         window = self._global
         while window and window[0] <= now - span - self.margin:
             window.popleft()
+        spread = self._last_global + 1.0 / rate - now
         if len(window) < capacity:
-            return 0.0
-        return window[-capacity] + span + self.margin - now
+            return spread
+        return max(spread, window[-capacity] + span + self.margin - now)
 
     def _record(self, address: str, now: float) -> None:
         if self.limits.global_per_second is not None:
             self._global.append(now)
+            self._last_global = now
         if self._per_address_keep:
             times = self._per_address.setdefault(address, deque())
             times.append(now)
@@ -140,6 +146,13 @@ class RateLimiter:
                     self._record(address, now)
                     return
             # another sender took this address meanwhile: wait for it again outside the lock
+
+    def done(self, address: str) -> None:
+        """The send granted last for ``address`` has completed (successfully or not): its
+        per-address spacing now counts from this moment."""
+        times = self._per_address.get(address)
+        if times:
+            times[-1] = max(times[-1], self._clock())
 
     def tracked_addresses(self) -> int:
         """How many addresses the per-address windows currently remember."""

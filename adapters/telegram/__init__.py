@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 MAX_CAPTION = 1024
 #: Published Bot API limits (Bots FAQ, "My bot is hitting limits").
 FREE_RATE, PAID_RATE = 30.0, 1000.0
+#: sendPoll: question 1-300 characters, 2-12 options of 1-100 (the emulator's minimum is 2; Bot
+#: API 10 accepts 1, but a one-option poll asks nothing).
+POLL_LIMITS = PollLimits(question_max=300, options_min=2, options_max=12, option_max=100)
 _CHAT_ID = re.compile(r"-?\d{1,16}")
 _TOKEN_REJECTED = ("401", "404")
 
@@ -86,7 +89,7 @@ class TelegramAdapter(Adapter):
             per_address_interval=1.0,
             per_address_per_minute=20,
             text_max=MAX_TEXT,
-            poll=PollLimits(question_max=300, options_min=2, options_max=12, option_max=100),
+            poll=POLL_LIMITS,
         )
 
     @classmethod
@@ -106,15 +109,13 @@ class TelegramAdapter(Adapter):
     ) -> list[ChannelMessage]:
         """HTML text parts (≤ 4096 characters each), then the poll (see
         :mod:`adapters.telegram.render`)."""
-        limits = self.limits
-        assert limits.poll is not None  # set just above; narrows the type
         return render_messages(
             announcement,
             language,
             ctx,
             anonymous_default=self.settings.poll_anonymous,
-            poll_limits=limits.poll,
-            text_limit=limits.text_max,
+            poll_limits=POLL_LIMITS,
+            text_limit=MAX_TEXT,
         )
 
     # -- contract: lifecycle -----------------------------------------------------------------

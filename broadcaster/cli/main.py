@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,22 @@ app.add_typer(announcements, name="announcements")
 app.add_typer(dispatches, name="dispatches")
 audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+
+
+def _plugins() -> None:
+    """Command groups registered under the entry-point group ``broadcaster.cli`` (the core
+    never imports them directly). A plugin that fails to load is skipped with a warning."""
+    for ep in entry_points(group="broadcaster.cli"):
+        try:
+            sub = ep.load()
+        except Exception as exc:  # a broken plugin must not take the whole CLI down
+            logging.getLogger(__name__).warning("CLI plugin %s not loaded: %s", ep.name, exc)
+            continue
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=ep.name)
+
+
+_plugins()
 
 
 @audit.command("verify")

@@ -23,7 +23,7 @@ import logging
 import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,6 +69,18 @@ class SenderOptions:
     verify_base: str | None = None
 
 
+async def _wait_any(*events: asyncio.Event, within: float | None = None) -> None:
+    """Return when any of ``events`` is set (or after ``within`` seconds)."""
+    if any(e.is_set() for e in events):
+        return
+    tasks = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Full-jitter exponential backoff: uniform in [0.5, 1] × min(cap, base ** attempt)."""
     delay: float = min(cap, base**attempt)
@@ -105,6 +117,16 @@ class AccountSender:
         self.claim_size = (
             min(options.claim_batch, max(1, math.ceil(rate))) if rate else options.claim_batch
         )
+        # deliveries in progress may wait on per-chat spacing without sending; the number of
+        # concurrent provider calls is capped separately by max_in_flight
+        self.worker_count = (
+            max(options.max_in_flight, 2 * self.claim_size) if rate else options.max_in_flight
+        )
+        self._send_slots = asyncio.Semaphore(options.max_in_flight)
+        self._buffer: deque[ClaimedDelivery] = deque()
+        self._busy = 0
+        self._has_work = asyncio.Event()
+        self._need_more = asyncio.Event()
 
     @property
     def account(self) -> str:
@@ -113,37 +135,75 @@ class AccountSender:
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and send until ``stopping`` is set; then finish in-flight sends and return.
 
-        While a full batch is being sent the next one is already being claimed, and outcomes are
-        written in the background, so the database thread and this loop work side by side.
+        A continuous pipeline: this loop keeps a buffer of claimed deliveries topped up (it
+        claims again when fewer than a batch are waiting), workers take from it, and outcomes
+        are written in the background — so the database thread, the rate limiter and the
+        provider calls all stay busy. Deliveries claimed but not started when stopping go back
+        to the queue untouched.
         """
         self._stopping = stopping
-        prefetch: asyncio.Task[list[ClaimedDelivery]] | None = None
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.worker_count)]
+        flusher = asyncio.create_task(self._flush_periodically())
         try:
             while not stopping.is_set():
-                batch = await (prefetch if prefetch is not None else self._claim())
-                prefetch = None
-                if not batch:
-                    await self._idle(self._min_rank())
+                if len(self._buffer) >= self.claim_size:
+                    self._need_more.clear()
+                    await _wait_any(self._need_more, stopping)
                     continue
-                if len(batch) == self.claim_size and self.limiter.unlimited:
-                    prefetch = asyncio.create_task(self._claim())
-                await self._send_batch(batch)
+                batch = await self._claim()
+                if batch:
+                    self._buffer.extend(batch)
+                    self._has_work.set()
+                    continue
+                if self._buffer or self._busy:
+                    self._need_more.clear()
+                    await _wait_any(self._need_more, stopping, within=self.options.idle_poll)
+                else:
+                    await self._idle(self._min_rank())
         finally:
-            if prefetch is not None:
-                # claimed but never started: back to the queue untouched
-                self._outcomes += [
-                    Outcome(
-                        d.id,
-                        DeliveryStatus.queued,
-                        d.attempts,
-                        d.parts_done,
-                        time.time(),
-                        d.provider_ids,
-                    )
-                    for d in await prefetch
-                ]
+            stopping.set()
+            self._has_work.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            unstarted, self._buffer = list(self._buffer), deque()
+            self._outcomes += [
+                Outcome(
+                    d.id,
+                    DeliveryStatus.queued,
+                    d.attempts,
+                    d.parts_done,
+                    time.time(),
+                    d.provider_ids,
+                )
+                for d in unstarted
+            ]
+            flusher.cancel()
             await self.flush()
             await self._settle_writes(0)
+
+    async def _worker(self) -> None:
+        buffer = self._buffer
+        while True:
+            while not self._buffer:
+                if self._stopping.is_set():
+                    return
+                self._need_more.set()
+                self._has_work.clear()
+                await _wait_any(self._has_work, self._stopping)
+            if self._stopping.is_set():
+                return
+            buffer = self._buffer
+            delivery = buffer.popleft()
+            if len(buffer) < self.claim_size:
+                self._need_more.set()
+            self._busy += 1
+            try:
+                outcome = await self._deliver(delivery)
+            finally:
+                self._busy -= 1
+            # append only after the await: a flush may have swapped the list meanwhile
+            self._outcomes.append(outcome)
+            if len(self._outcomes) >= self.claim_size:
+                await self.flush()
 
     def _min_rank(self) -> int:
         return Priority.emergency.rank if self.quiet() else 0
@@ -159,54 +219,11 @@ class AccountSender:
         if due is not None:
             timeout = max(0.0, min(timeout, due - time.time()))
         self.wake.clear()
-        waiters = [
-            asyncio.ensure_future(self.wake.wait()),
-            asyncio.ensure_future(self._stopping.wait()),
-        ]
-        _, pending = await asyncio.wait(
-            waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        for task in pending:
-            task.cancel()
-
-    async def _send_batch(self, batch: list[ClaimedDelivery]) -> None:
-        items = iter(batch)
-        unstarted: list[ClaimedDelivery] = []
-
-        async def worker() -> None:
-            for delivery in items:
-                if self._stopping.is_set():
-                    unstarted.append(delivery)
-                    continue
-                outcome = await self._deliver(delivery)
-                # append only after the await: a flush may have swapped the list meanwhile
-                self._outcomes.append(outcome)
-
-        workers = min(self.options.max_in_flight, len(batch))
-        flusher = asyncio.create_task(self._flush_periodically())
-        try:
-            await asyncio.gather(*(worker() for _ in range(workers)))
-        finally:
-            flusher.cancel()
-            # on shutdown, claimed-but-unstarted deliveries go back to the queue untouched
-            self._outcomes += [
-                Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    d.parts_done,
-                    time.time(),
-                    d.provider_ids,
-                )
-                for d in unstarted
-            ]
-            await self.flush()
-            if self._stopping.is_set():
-                await self._settle_writes(0)
+        await _wait_any(self.wake, self._stopping, within=timeout)
 
     async def _flush_periodically(self) -> None:
         while True:
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.1)
             await self.flush()
 
     async def flush(self) -> None:
@@ -271,7 +288,11 @@ class AccountSender:
             await self.limiter.acquire(address)
             started = time.perf_counter()
             try:
-                result = await self.adapter.send(messages[part], address)
+                try:
+                    async with self._send_slots:
+                        result = await self.adapter.send(messages[part], address)
+                finally:
+                    self.limiter.done(address)
             except AddressMoved as exc:
                 moves += 1
                 if moves > MAX_MOVES:

@@ -3,6 +3,7 @@ edit or deletion of the log is detected, by the API and by ``broadcaster audit v
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import subprocess
@@ -94,7 +95,7 @@ async def test_every_state_change_is_recorded_with_its_actor(busy: Store) -> Non
 async def test_the_chain_links_every_entry_to_the_previous_one(busy: Store) -> None:
     log = await entries(busy)
     assert log[0].prev_hash == GENESIS
-    for before, after in zip(log, log[1:], strict=False):
+    for before, after in itertools.pairwise(log):
         assert after.prev_hash == before.hash
     assert await busy.audit_head() == (log[-1].seq, log[-1].hash)
 

@@ -187,7 +187,9 @@ async def test_roles_without_verify_cannot_approve(wf: Workflow, acting: str, ru
 
 @pytest.mark.parametrize("acting", ["verifier", "rt_admin"])
 async def test_roles_without_write_cannot_create(wf: Workflow, acting: str) -> None:
-    with pytest.raises(PermissionDenied, match="announcements.write needs one of: admin, officer"):
+    with pytest.raises(
+        PermissionDenied, match=r"announcements\.write needs one of: admin, officer"
+    ):
         await wf.create(acting, make_content(["3671010001"]))
 
 

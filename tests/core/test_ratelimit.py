@@ -57,7 +57,9 @@ def _max_in_window(times: list[float], window: float) -> int:
 
 
 schedule = st.lists(
-    st.tuples(st.floats(0, 3), st.sampled_from(["a", "b", "c", "d"])), min_size=1, max_size=60
+    st.tuples(st.floats(0, 3), st.sampled_from(["a", "b", "c", "d"]), st.floats(0, 0.3)),
+    min_size=1,
+    max_size=60,
 )
 
 
@@ -70,7 +72,7 @@ schedule = st.lists(
     pause=st.one_of(st.none(), st.tuples(st.floats(0, 3), st.floats(0.1, 2))),
 )
 def test_grants_never_exceed_limits(
-    plan: list[tuple[float, str]],
+    plan: list[tuple[float, str, float]],
     rate: float | None,
     interval: float | None,
     per_minute: int | None,
@@ -83,10 +85,12 @@ def test_grants_never_exceed_limits(
     limiter = RateLimiter(limits, margin=0.0, clock=vt.clock, sleep=vt.sleep)
     grants: list[tuple[float, str]] = []
 
-    async def send(start: float, address: str) -> None:
+    async def send(start: float, address: str, latency: float) -> None:
         await vt.sleep(start)
         await limiter.acquire(address)
         grants.append((vt.now, address))
+        await vt.sleep(latency)  # the request is in flight
+        limiter.done(address)
 
     async def pauser(at: float, seconds: float) -> None:
         await vt.sleep(at)
@@ -94,7 +98,7 @@ def test_grants_never_exceed_limits(
         grants.append((vt.now, "__pause__" + repr(seconds)))
 
     async def main() -> None:
-        tasks = [asyncio.ensure_future(send(s, a)) for s, a in plan]
+        tasks = [asyncio.ensure_future(send(s, a, lat)) for s, a, lat in plan]
         if pause is not None:
             tasks.append(asyncio.ensure_future(pauser(*pause)))
         await vt.run(tasks)
@@ -106,6 +110,9 @@ def test_grants_never_exceed_limits(
     if rate is not None:
         span = 1.0 if rate >= 1 else 1 / rate
         assert _max_in_window(times, span) <= max(1, int(rate))
+        # grants are spread: never closer than one rate interval
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(g >= 1 / rate - 1e-9 for g in gaps)
     by_address: dict[str, list[float]] = defaultdict(list)
     for t, a in sends:
         by_address[a].append(t)

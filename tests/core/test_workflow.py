@@ -458,7 +458,7 @@ async def test_dispatch_needs_a_scheduled_announcement(wf: Workflow) -> None:
     record = await approved(wf)
     with pytest.raises(Conflict, match="approved"):
         await start_dispatch(wf.store, record.id, None, datetime.now(UTC))
-    other, schedule = await scheduled(wf, make_content(title="Lain"))
+    _, schedule = await scheduled(wf, make_content(title="Lain"))
     with pytest.raises(Conflict, match="belongs to announcement"):
         await start_dispatch(wf.store, record.id, schedule, datetime.now(UTC))
 

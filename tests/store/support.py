@@ -134,5 +134,7 @@ async def planned_groups(store: Store, dispatch_id: int, accounts: Iterable[str]
     """Group ids of the dispatch's deliveries (claims them). A list: duplicates would show."""
     found: list[int] = []
     for account in accounts:
-        found += [d.group_id for d in await claim_all(store, account) if d.dispatch_id == dispatch_id]
+        found += [
+            d.group_id for d in await claim_all(store, account) if d.dispatch_id == dispatch_id
+        ]
     return sorted(found)

@@ -25,8 +25,14 @@ from tests.store.support import (
 
 CHANNELS = (("telegram", "tg"), ("whatsapp", "wa"), ("email", "mail"))
 ACCOUNTS = [account for _, account in CHANNELS]
-STATUSES = (GroupStatus.active, GroupStatus.active, GroupStatus.pending, GroupStatus.paused,
-            GroupStatus.active, GroupStatus.removed)
+STATUSES = (
+    GroupStatus.active,
+    GroupStatus.active,
+    GroupStatus.pending,
+    GroupStatus.paused,
+    GroupStatus.active,
+    GroupStatus.removed,
+)
 
 
 @pytest.fixture
@@ -77,8 +83,13 @@ TARGETS: list[dict[str, Any]] = [
     {"regions": ["3671010001.RW001.RT001", "3671010001.RW002"], "channels": ["email", "whatsapp"]},
     {"regions": ["36"], "levels": ["province"]},
     {"regions": ["3673"], "exclude": ["3673"]},
-    {"regions": ["36", "31"], "levels": ["village", "rt"], "kinds": list(GROUP_KINDS),
-     "channels": ["telegram", "whatsapp"], "exclude": ["3671010001.RW002"]},
+    {
+        "regions": ["36", "31"],
+        "levels": ["village", "rt"],
+        "kinds": list(GROUP_KINDS),
+        "channels": ["telegram", "whatsapp"],
+        "exclude": ["3671010001.RW002"],
+    },
 ]
 
 
@@ -86,15 +97,27 @@ async def test_create_dispatch(seeded: Store) -> None:
     ann = await new_announcement(seeded)
     before = await audit_len(seeded)
     d = await seeded.create_dispatch(
-        ann.id, None, "manual@1", Priority.urgent, "ab" * 32, {"regions": ["36"]}, "officer",
+        ann.id,
+        None,
+        "manual@1",
+        Priority.urgent,
+        "ab" * 32,
+        {"regions": ["36"]},
+        "officer",
         rec("dispatch.create", "dispatch"),
     )
     assert d is not None
     assert (d.announcement_id, d.schedule_id, d.fire_key, d.priority) == (
-        ann.id, None, "manual@1", Priority.urgent
+        ann.id,
+        None,
+        "manual@1",
+        Priority.urgent,
     )
     assert (d.content_hash, d.target, d.status, d.planned) == (
-        "ab" * 32, {"regions": ["36"]}, DispatchStatus.planning, 0
+        "ab" * 32,
+        {"regions": ["36"]},
+        DispatchStatus.planning,
+        0,
     )
     assert (d.created_by, d.finished_at, d.note) == ("officer", None, None)
     assert await seeded.get_dispatch(d.id) == d
@@ -109,13 +132,25 @@ async def test_a_reused_fire_key_creates_nothing(seeded: Store) -> None:
         sched_ann.id, "cron", None, "0 7 * * *", "Asia/Jakarta", "officer", rec()
     )
     first = await seeded.create_dispatch(
-        sched_ann.id, schedule.id, "s1@100", Priority.normal, "h", {"regions": ["36"]}, "sys",
+        sched_ann.id,
+        schedule.id,
+        "s1@100",
+        Priority.normal,
+        "h",
+        {"regions": ["36"]},
+        "sys",
         rec(),
     )
     assert first is not None and first.schedule_id == schedule.id
     before = await audit_len(seeded)
     again = await seeded.create_dispatch(
-        sched_ann.id, schedule.id, "s1@100", Priority.emergency, "h", {"regions": ["31"]}, "sys",
+        sched_ann.id,
+        schedule.id,
+        "s1@100",
+        Priority.emergency,
+        "h",
+        {"regions": ["31"]},
+        "sys",
         rec(),
     )
     assert again is None
@@ -252,7 +287,9 @@ async def test_plan_batch_of_a_missing_dispatch(seeded: Store) -> None:
         await seeded.plan_batch(404, 10)
 
 
-async def test_deliveries_inherit_the_dispatch_priority(seeded: Store, audience: list[Group]) -> None:
+async def test_deliveries_inherit_the_dispatch_priority(
+    seeded: Store, audience: list[Group]
+) -> None:
     normal = await new_dispatch(seeded, {"regions": ["36"]}, Priority.normal)
     emergency = await new_dispatch(seeded, {"regions": ["36"]}, Priority.emergency)
     for d in (normal, emergency):

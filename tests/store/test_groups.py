@@ -79,9 +79,7 @@ def brute(groups: list[Group], where: GroupFilter) -> list[Group]:
 
 
 async def test_add_returns_the_stored_group(seeded: Store) -> None:
-    new = NewGroup(
-        "telegram", "tg", "-1001", TAJUR_RT1, "rt", "RT 1 Tajur", "en", PENDING, "budi"
-    )
+    new = NewGroup("telegram", "tg", "-1001", TAJUR_RT1, "rt", "RT 1 Tajur", "en", PENDING, "budi")
     g = await seeded.add_group(new, rec("group.add", "group"))
     assert (g.channel, g.account, g.address, g.region, g.kind) == (
         "telegram",
@@ -90,7 +88,12 @@ async def test_add_returns_the_stored_group(seeded: Store) -> None:
         TAJUR_RT1,
         "rt",
     )
-    assert (g.region_level, g.title, g.language, g.status) == (Level.rt, "RT 1 Tajur", "en", PENDING)
+    assert (g.region_level, g.title, g.language, g.status) == (
+        Level.rt,
+        "RT 1 Tajur",
+        "en",
+        PENDING,
+    )
     assert (g.subscribed_by, g.approved_by) == ("budi", None)
     assert g.created_at == g.updated_at and g.created_at.tzinfo is not None
     assert await seeded.get_group(g.id) == g
@@ -113,7 +116,7 @@ async def test_the_same_address_twice_on_one_account_is_a_conflict(seeded: Store
 
 async def test_a_group_needs_an_existing_well_formed_region(seeded: Store) -> None:
     before = await audit_len(seeded)
-    with pytest.raises(NotFound, match="3671010001.RW009"):
+    with pytest.raises(NotFound, match=r"3671010001\.RW009"):
         await seeded.add_group(group("3671010001.RW009", "-1"), rec())
     with pytest.raises(NotFound):
         await seeded.add_group(group("3674", "-1"), rec())
@@ -222,7 +225,10 @@ async def test_update_group_status_and_approver(seeded: Store, groups: list[Grou
     )
     assert (updated.status, updated.approved_by) == (ACTIVE, "verifier")
     assert updated.updated_at >= g.updated_at and updated.created_at == g.created_at
-    assert dataclasses.replace(updated, status=g.status, approved_by=None, updated_at=g.updated_at) == g
+    assert (
+        dataclasses.replace(updated, status=g.status, approved_by=None, updated_at=g.updated_at)
+        == g
+    )
     assert await seeded.get_group(g.id) == updated
     assert await audit_len(seeded) == before + 1
 

@@ -90,4 +90,3 @@ async def test_sqlite_creates_missing_parent_folders(tmp_path: Path) -> None:
     async with SqliteStore(path) as s:
         assert await s.schema_version() >= 1
     assert path.exists()
-

@@ -125,7 +125,9 @@ async def test_save_announcement_sets_and_clears_the_approved_hash(store: Store)
     assert (approved.status, approved.approved_hash) == (Status.approved, record.content_hash)
     kept = await store.save_announcement(record.id, 2, rec(), status=Status.scheduled)
     assert kept.approved_hash == record.content_hash
-    cleared = await store.save_announcement(record.id, 3, rec(), status=Status.draft, clear_approved=True)
+    cleared = await store.save_announcement(
+        record.id, 3, rec(), status=Status.draft, clear_approved=True
+    )
     assert cleared.approved_hash is None and cleared.version == 4
     rejected = await store.save_announcement(
         record.id, 4, rec(), status=Status.rejected, reject_reason="sumber tidak jelas"

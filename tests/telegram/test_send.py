@@ -175,15 +175,20 @@ async def test_the_token_never_reaches_the_logs(
     assert not [r.getMessage() for r in caplog.records if secret in r.getMessage()]
 
 
+@pytest.mark.parametrize("token", [TOKEN_A, "not-a-token-at-all"])  # unknown; malformed
 async def test_a_rejected_token_stops_start_without_showing_it(
-    tmp_path: Path, external: TelegramSandbox, driver: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    external: TelegramSandbox,
+    driver: str,
+    monkeypatch: pytest.MonkeyPatch,
+    token: str,
 ) -> None:
-    monkeypatch.setenv("BOT_TOKEN", TOKEN_A)  # well-formed, but no such bot on this server
+    monkeypatch.setenv("BOT_TOKEN", token)
     settings = {"driver": driver, "token_env": "BOT_TOKEN", "base_url": external.url}
     adapter = TelegramAdapter(AdapterContext("tg", settings, tmp_path))
     with pytest.raises(ConfigError, match="rejected the bot token from \\$BOT_TOKEN") as caught:
         await adapter.start()
-    assert TOKEN_A.split(":")[1] not in str(caught.value)
+    assert token.split(":")[-1] not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
@@ -212,6 +217,14 @@ async def test_unreachable_api_only_warns_at_start_and_sends_retry_later(
         assert caught.value.provider_code is None
     finally:
         await adapter.stop()
+
+
+async def test_sandbox_api_only_on_sandbox_accounts(tmp_path: Path) -> None:
+    adapter = TelegramAdapter(AdapterContext("tg", {"token_env": "BOT_TOKEN"}, tmp_path))
+    with pytest.raises(ConfigError, match="not a sandbox account"):
+        _ = adapter.sandbox
+    with pytest.raises(ConfigError, match="no sandbox"):
+        await adapter.sandbox_group("RT 001")
 
 
 async def test_send_before_start_is_transient(tmp_path: Path) -> None:

@@ -114,6 +114,19 @@ def iter_groups_sql(
     return sql, [max(low, after[0]), high, *after, *params, batch]
 
 
+def count_groups_sql(where: GroupFilter, by: str | None) -> tuple[str, list[Any]]:
+    """The query of :meth:`DirectoryMixin.count_groups` (exposed for the query-plan tests)."""
+    predicate, params = group_where(where)
+    # a subtree is counted on its range of the region index (see _BY_REGION)
+    table = _BY_REGION if where.region is not None else "groups"
+    if by is None:
+        return f"SELECT COUNT(*) FROM {table} WHERE {predicate}", params
+    if by not in _COUNT_KEYS:
+        raise ValueError(f"cannot count groups by {by!r}; use one of {sorted(_COUNT_KEYS)}")
+    column = _COUNT_KEYS[by]
+    return f"SELECT {column}, COUNT(*) FROM {table} WHERE {predicate} GROUP BY {column}", params
+
+
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
 
 
@@ -260,18 +273,9 @@ class DirectoryMixin(SqliteBase):
             after = (rows[-1][4], int(rows[-1][0]))
 
     async def count_groups(self, where: GroupFilter, by: str | None = None) -> dict[str, int]:
-        predicate, params = group_where(where)
-        # a subtree is counted on its range of the region index (see _BY_REGION)
-        table = _BY_REGION if where.region is not None else "groups"
+        rows = await self._fetch(*count_groups_sql(where, by))
         if by is None:
-            rows = await self._fetch(f"SELECT COUNT(*) FROM {table} WHERE {predicate}", params)
             return {"total": int(rows[0][0])}
-        if by not in _COUNT_KEYS:
-            raise ValueError(f"cannot count groups by {by!r}; use one of {sorted(_COUNT_KEYS)}")
-        column = _COUNT_KEYS[by]
-        rows = await self._fetch(
-            f"SELECT {column}, COUNT(*) FROM {table} WHERE {predicate} GROUP BY {column}", params
-        )
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def update_group(
