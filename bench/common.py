@@ -12,11 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from content.model import Announcement, Target, Variant
-
 from broadcaster.app import App
 from broadcaster.config import Settings
 from broadcaster.store.records import AuditRecord, Role
+from content.model import Announcement, Target, Variant
 
 
 def settings_for(folder: Path, **engine: object) -> Settings:

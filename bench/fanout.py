@@ -20,10 +20,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schedules.spec import ScheduleSpec
-
 from broadcaster.app import App
 from broadcaster.engine import Engine
+from schedules.spec import ScheduleSpec
 
 from .common import log, peak_rss_mb, prepare, settings_for
 
@@ -77,8 +76,17 @@ def main() -> None:
         announcement = asyncio.run(prepare(folder, args.groups))
         log(f"setup took {time.perf_counter() - t0:.1f} s; dispatching …")
         out = subprocess.run(
-            [sys.executable, "-m", "bench.fanout", "--phase", "run", "--folder", str(folder),
-             "--announcement", str(announcement)],
+            [
+                sys.executable,
+                "-m",
+                "bench.fanout",
+                "--phase",
+                "run",
+                "--folder",
+                str(folder),
+                "--announcement",
+                str(announcement),
+            ],
             check=True,
             stdout=subprocess.PIPE,
             text=True,

@@ -31,8 +31,6 @@ from aiogram import Bot as AiogramBot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
-from content.model import Announcement, Poll, Target, Variant
-from schedules.spec import ScheduleSpec
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 
@@ -40,6 +38,8 @@ from broadcaster.app import App
 from broadcaster.config import Settings
 from broadcaster.engine import Engine
 from broadcaster.store.records import AuditRecord, Role
+from content.model import Announcement, Poll, Target, Variant
+from schedules.spec import ScheduleSpec
 
 from .common import log, region_rows
 from .tgsandbox import ExternalSandbox
@@ -114,8 +114,11 @@ async def run_ours(url: str, chats: list[int], rate: float, per_minute: int) -> 
 
 async def run_ptb(url: str, chats: list[int], rate: float, per_minute: int) -> dict[str, Any]:
     limiter: AIORateLimiter = AIORateLimiter(
-        overall_max_rate=rate, overall_time_period=1, group_max_rate=per_minute,
-        group_time_period=60, max_retries=10,
+        overall_max_rate=rate,
+        overall_time_period=1,
+        group_max_rate=per_minute,
+        group_time_period=60,
+        max_retries=10,
     )
     bot: ExtBot[None] = ExtBot(TOKENS["ptb"], base_url=f"{url}/bot", rate_limiter=limiter)
     await bot.initialize()
@@ -133,7 +136,9 @@ async def run_ptb(url: str, chats: list[int], rate: float, per_minute: int) -> d
                 except RetryAfter as exc:
                     retries += 1
                     delay = exc.retry_after
-                    await asyncio.sleep(delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay))
+                    await asyncio.sleep(
+                        delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+                    )
             raise RuntimeError("gave up")
 
     started = time.perf_counter()
@@ -144,7 +149,9 @@ async def run_ptb(url: str, chats: list[int], rate: float, per_minute: int) -> d
 
 
 async def run_aiogram(url: str, chats: list[int], rate: float, per_minute: int) -> dict[str, Any]:
-    bot = AiogramBot(TOKENS["aiogram"], session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
+    bot = AiogramBot(
+        TOKENS["aiogram"], session=AiohttpSession(api=TelegramAPIServer.from_base(url))
+    )
     pause = 1.0 / rate
     started = time.perf_counter()
     for chat in chats:
@@ -194,7 +201,11 @@ def main() -> None:
     parser.add_argument("--only", default="ours,ptb,aiogram")
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
-    print(json.dumps(asyncio.run(main_async(args.groups, args.rate, args.per_group_minute, only)), indent=2))
+    print(
+        json.dumps(
+            asyncio.run(main_async(args.groups, args.rate, args.per_group_minute, only)), indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
+from starlette.routing import BaseRoute
+
 from content.model import Announcement
 from content.validation import PollLimits
-
-from starlette.routing import BaseRoute
 
 from .errors import AdapterNotFound, ConfigError
 

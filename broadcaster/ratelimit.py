@@ -68,6 +68,12 @@ class RateLimiter:
         return horizon
 
     @property
+    def free(self) -> bool:
+        """True when no limit applies and no pause was ever requested: callers may skip
+        :meth:`acquire` and :meth:`done` altogether."""
+        return self.unlimited and self._paused_until == 0.0
+
+    @property
     def paused_for(self) -> float:
         """Seconds left of a provider-requested pause (0 when not paused)."""
         return max(0.0, self._paused_until - self._clock())

@@ -18,6 +18,16 @@ key                         meaning                                             
 ``link_preview``            let Telegram show a preview of the first link                false
 ``request_timeout``         seconds for connecting, sending and reading one request      10
 ``pool_size``               HTTP connections kept open to the Bot API                    64
+``updates``                 how updates arrive: ``"polling"`` (getUpdates long polling), polling
+                            ``"webhook"`` (Telegram POSTs to ``webhook_url``) or
+                            ``"off"`` (a send-only account: no onboarding, votes, replies)
+``webhook_url``             public URL of ``/hooks/<account>/telegram`` on this          —
+                            service (required with ``updates = "webhook"``)
+``webhook_secret_env``      environment variable holding the webhook secret token        random
+                            (1-256 of ``A-Z a-z 0-9 _ -``); unset: a random one per
+                            start, registered with setWebhook at start
+``sandbox_port``            port of a sandbox account's emulator on 127.0.0.1 (0: any    0
+                            free port); a fixed one lets ``broadcaster sandbox`` reach it
 ==========================  ===========================================================  =======
 
 Rate limits are not settings here: ``[accounts.NAME.limits]`` overrides the published ones
@@ -27,6 +37,8 @@ Rate limits are not settings here: ``[accounts.NAME.limits]`` overrides the publ
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +48,10 @@ from broadcaster.errors import ConfigError
 DEFAULT_BASE_URL = "https://api.telegram.org"
 Driver = Literal["ptb", "aiogram"]
 DRIVERS: tuple[Driver, ...] = ("ptb", "aiogram")
+Updates = Literal["polling", "webhook", "off"]
+UPDATES: tuple[Updates, ...] = ("polling", "webhook", "off")
+#: setWebhook's secret_token: 1-256 characters from A-Z, a-z, 0-9, "_" and "-".
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,10 @@ class TelegramSettings:
     link_preview: bool = False
     request_timeout: float = 10.0
     pool_size: int = 64
+    updates: Updates = "polling"
+    webhook_url: str | None = None
+    webhook_secret_env: str | None = None
+    sandbox_port: int = 0
 
     @classmethod
     def parse(cls, account: str, raw: Mapping[str, Any]) -> TelegramSettings:
@@ -66,6 +86,10 @@ class TelegramSettings:
             "link_preview",
             "request_timeout",
             "pool_size",
+            "updates",
+            "webhook_url",
+            "webhook_secret_env",
+            "sandbox_port",
         }
         unknown = sorted(set(raw) - known)
         if unknown:
@@ -97,6 +121,25 @@ class TelegramSettings:
         pool_size = int(_number(raw, "pool_size", 64, where))
         if timeout <= 0 or pool_size < 1:
             raise ConfigError(f"{where}: request_timeout and pool_size must be positive")
+        updates = raw.get("updates", "polling")
+        if updates not in UPDATES:
+            raise ConfigError(f"{where}.updates: {updates!r}; use one of {list(UPDATES)}")
+        webhook_url = raw.get("webhook_url")
+        if webhook_url is not None:
+            webhook_url = str(webhook_url).strip()
+            if not webhook_url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where}.webhook_url: {webhook_url!r} is not an http(s) URL")
+        if updates == "webhook" and not webhook_url:
+            raise ConfigError(
+                f"{where}.webhook_url: required with updates = \"webhook\" (the public URL of "
+                f"/hooks/{account}/telegram on this service)"
+            )
+        secret_env = raw.get("webhook_secret_env")
+        if secret_env is not None and (not isinstance(secret_env, str) or not secret_env.strip()):
+            raise ConfigError(f"{where}.webhook_secret_env: name an environment variable")
+        sandbox_port = int(_number(raw, "sandbox_port", 0, where))
+        if not 0 <= sandbox_port <= 65535:
+            raise ConfigError(f"{where}.sandbox_port: {sandbox_port}; use 0 (any) to 65535")
         return cls(
             account=account,
             driver=driver,
@@ -108,6 +151,10 @@ class TelegramSettings:
             link_preview=_bool(raw, "link_preview", False, where),
             request_timeout=timeout,
             pool_size=pool_size,
+            updates=updates,
+            webhook_url=webhook_url or None,
+            webhook_secret_env=secret_env.strip() if secret_env else None,
+            sandbox_port=sandbox_port,
         )
 
     def token(self) -> str:
@@ -118,6 +165,22 @@ class TelegramSettings:
             raise ConfigError(
                 f"accounts.{self.account}.token_env: environment variable {name!r} is not set "
                 "or empty; put the bot token from @BotFather there"
+            )
+        return value
+
+
+    def webhook_secret(self) -> str:
+        """The secret token Telegram must send with every webhook request: from
+        ``webhook_secret_env`` when set (ConfigError when that variable is unset or not a valid
+        token; the value is never shown), else a random one made now."""
+        name = self.webhook_secret_env
+        if name is None:
+            return secrets.token_urlsafe(32)
+        value = os.environ.get(name, "").strip()
+        if not SECRET_TOKEN.fullmatch(value):
+            raise ConfigError(
+                f"accounts.{self.account}.webhook_secret_env: environment variable {name!r} "
+                "must hold 1-256 characters from A-Z, a-z, 0-9, '_' and '-'"
             )
         return value
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from content.hashing import content_hash
 
@@ -29,7 +28,7 @@ class CachedAnnouncement:
     @property
     def expired(self) -> bool:
         expires = self.record.content.expires_at
-        return expires is not None and expires <= datetime.now(UTC)
+        return expires is not None and expires.timestamp() <= time.time()
 
 
 class ContentCache:
@@ -42,6 +41,13 @@ class ContentCache:
         self.ttl = ttl
         self._entries: dict[int, CachedAnnouncement] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+
+    def peek(self, announcement_id: int) -> CachedAnnouncement | None:
+        """The cached entry when it is fresh, without awaiting (the hot path)."""
+        entry = self._entries.get(announcement_id)
+        if entry is not None and time.monotonic() - entry.loaded_at <= self.ttl:
+            return entry
+        return None
 
     async def get(self, announcement_id: int) -> CachedAnnouncement:
         entry = self._entries.get(announcement_id)

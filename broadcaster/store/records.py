@@ -201,7 +201,7 @@ class ClaimedDelivery:
     provider_ids: str | None = None  # ids of parts sent by earlier attempts
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per delivery, and frozen init is slower
 class Outcome:
     """What happened to one claimed delivery; written back in batches.
 

@@ -8,8 +8,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
 from content.model import Priority
 
 from ...errors import NotFound
