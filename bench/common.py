@@ -72,7 +72,8 @@ async def prepare(folder: Path, groups: int) -> int:
         db.executemany(
             "INSERT INTO groups(channel, account, address, region, region_level, kind, title, "
             "language, status, subscribed_by, approved_by, created_at, updated_at) "
-            "VALUES ('scripted', 'bench', ?, ?, 'rt', 'rt', '', 'id', 'active', 'bench', 'bench', ?, ?)",
+            "VALUES ('scripted', 'bench', ?, ?, 'rt', 'rt', '', 'id', 'active', 'bench', 'bench', "
+            "?, ?)",
             ((f"chat-{code}", code, now, now) for code in rts),
         )
     async with App(settings) as app:

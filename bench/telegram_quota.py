@@ -113,14 +113,14 @@ async def run_ours(url: str, chats: list[int], rate: float, per_minute: int) -> 
 
 
 async def run_ptb(url: str, chats: list[int], rate: float, per_minute: int) -> dict[str, Any]:
-    limiter: AIORateLimiter = AIORateLimiter(
+    limiter = AIORateLimiter(
         overall_max_rate=rate,
         overall_time_period=1,
         group_max_rate=per_minute,
         group_time_period=60,
         max_retries=10,
     )
-    bot: ExtBot[None] = ExtBot(TOKENS["ptb"], base_url=f"{url}/bot", rate_limiter=limiter)
+    bot: ExtBot[Any] = ExtBot(TOKENS["ptb"], base_url=f"{url}/bot", rate_limiter=limiter)
     await bot.initialize()
     sem = asyncio.Semaphore(256)
     retries = 0
@@ -128,7 +128,7 @@ async def run_ptb(url: str, chats: list[int], rate: float, per_minute: int) -> d
     async def one(chat: int) -> None:
         nonlocal retries
         async with sem:
-            for attempt in range(20):
+            for _attempt in range(20):
                 try:
                     await bot.send_message(chat, TEXT, parse_mode="HTML")
                     await bot.send_poll(chat, QUESTION, OPTIONS)
@@ -154,21 +154,24 @@ async def run_aiogram(url: str, chats: list[int], rate: float, per_minute: int) 
     )
     pause = 1.0 / rate
     started = time.perf_counter()
+    options: list[Any] = list(OPTIONS)
+    retries = 0
     for chat in chats:
-        for send in (
-            lambda: bot.send_message(chat, TEXT, parse_mode="HTML"),
-            lambda: bot.send_poll(chat, QUESTION, OPTIONS, is_anonymous=True),
-        ):
+        for kind in ("text", "poll"):
             while True:
                 try:
-                    await send()
+                    if kind == "text":
+                        await bot.send_message(chat, TEXT, parse_mode="HTML")
+                    else:
+                        await bot.send_poll(chat, QUESTION, options, is_anonymous=True)
                     break
                 except TelegramRetryAfter as exc:
+                    retries += 1
                     await asyncio.sleep(exc.retry_after)
             await asyncio.sleep(pause)
     elapsed = time.perf_counter() - started
     await bot.session.close()
-    return {"seconds": elapsed, "delivered": len(chats)}
+    return {"seconds": elapsed, "delivered": len(chats), "client_retries": retries}
 
 
 async def main_async(groups: int, rate: float, per_minute: int, only: list[str]) -> dict[str, Any]:

@@ -20,17 +20,17 @@ class ExternalSandbox:
         self.tokens = list(tokens)
         self.args = list(args)
         self.url = ""
-        self._proc: subprocess.Popen[str] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
         self.admin: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Self:
         cmd = [sys.executable, "-m", "adapters.sandbox.telegram", "--port", "0", *self.args]
         for token in self.tokens:
             cmd += ["--bot", token]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self._proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE)
         assert self._proc.stdout is not None
-        line = await asyncio.to_thread(self._proc.stdout.readline)
-        self.url = line.strip().split()[-1]
+        line = await self._proc.stdout.readline()
+        self.url = line.decode().strip().split()[-1]
         self.admin = httpx.AsyncClient(base_url=self.url, timeout=30)
         return self
 
@@ -44,7 +44,7 @@ class ExternalSandbox:
             await self.admin.aclose()
         if self._proc is not None:
             self._proc.terminate()
-            await asyncio.to_thread(self._proc.wait, 10)
+            await asyncio.wait_for(self._proc.wait(), 10)
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         assert self.admin is not None

@@ -10,8 +10,9 @@ never decide what it means. Neither driver retries or throttles; the core's limi
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from broadcaster.errors import DeliveryError
 
@@ -86,14 +87,46 @@ class Driver(ABC):
         *,
         is_anonymous: bool,
         allows_multiple_answers: bool,
+        close_date: int | None = None,
     ) -> Sent:
-        """``sendPoll`` (a regular poll; question and options are plain text)."""
+        """``sendPoll`` (a regular poll; question and options are plain text). ``close_date``
+        (Unix time, 5 s to 30 days ahead) lets Telegram close the poll by itself."""
 
     @abstractmethod
     async def send_media(
         self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         """``sendPhoto``/``sendDocument`` by URL, with a caption (at most 1024 characters)."""
+
+
+    # -- inbound side (updates, onboarding checks, closing polls) -----------------------------
+
+    @abstractmethod
+    async def get_me(self) -> tuple[int, str | None]:
+        """``getMe``: the bot's user id and username."""
+
+    @abstractmethod
+    async def get_updates(
+        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """``getUpdates`` long polling (waits up to ``timeout`` seconds); the updates as Bot API
+        JSON objects, so one mapping (:mod:`adapters.telegram.updates`) serves both drivers."""
+
+    @abstractmethod
+    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+        """``setWebhook`` with a secret token (sent back in X-Telegram-Bot-Api-Secret-Token)."""
+
+    @abstractmethod
+    async def delete_webhook(self) -> None:
+        """``deleteWebhook`` keeping pending updates (getUpdates answers 409 while one is set)."""
+
+    @abstractmethod
+    async def chat_member_status(self, chat_id: int, user_id: int) -> str:
+        """``getChatMember``: the user's status (creator, administrator, member, ...)."""
+
+    @abstractmethod
+    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+        """``stopPoll`` on a poll this bot sent."""
 
 
 def make_driver(name: DriverName, token: str, options: DriverOptions) -> Driver:

@@ -8,9 +8,10 @@ exception class, so :func:`_describe` only has to name the status.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from enum import Enum
 from http import HTTPStatus
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -83,6 +84,7 @@ class AiogramDriver(Driver):
         *,
         is_anonymous: bool,
         allows_multiple_answers: bool,
+        close_date: int | None = None,
     ) -> Sent:
         message = await self._call(
             self._bot.send_poll(
@@ -92,6 +94,7 @@ class AiogramDriver(Driver):
                 question_parse_mode=None,
                 is_anonymous=is_anonymous,
                 allows_multiple_answers=allows_multiple_answers,
+                close_date=close_date,
                 allow_paid_broadcast=self._paid,
             )
         )
@@ -117,6 +120,45 @@ class AiogramDriver(Driver):
                 allow_paid_broadcast=self._paid,
             )
         return _sent(await self._call(call))
+
+    async def get_me(self) -> tuple[int, str | None]:
+        user = await self._call(self._bot.get_me())
+        return user.id, user.username
+
+    async def get_updates(
+        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+    ) -> list[dict[str, Any]]:
+        updates = await self._call(
+            self._bot.get_updates(
+                offset=offset,
+                limit=limit,
+                timeout=timeout,
+                allowed_updates=list(allowed_updates),
+                # the long poll may take `timeout` seconds on top of an ordinary request
+                request_timeout=int(self.options.request_timeout + timeout),
+            )
+        )
+        return [
+            update.model_dump(mode="json", by_alias=True, exclude_none=True) for update in updates
+        ]
+
+    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+        await self._call(
+            self._bot.set_webhook(
+                url=url, secret_token=secret_token, allowed_updates=list(allowed_updates)
+            )
+        )
+
+    async def delete_webhook(self) -> None:
+        await self._call(self._bot.delete_webhook(drop_pending_updates=False))
+
+    async def chat_member_status(self, chat_id: int, user_id: int) -> str:
+        member = await self._call(self._bot.get_chat_member(chat_id=chat_id, user_id=user_id))
+        status = member.status
+        return str(status.value) if isinstance(status, Enum) else str(status)
+
+    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+        await self._call(self._bot.stop_poll(chat_id=chat_id, message_id=message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:
         try:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import timedelta
 from http import HTTPStatus
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import telegram
 from telegram import LinkPreviewOptions, Message
@@ -122,6 +122,7 @@ class PtbDriver(Driver):
         *,
         is_anonymous: bool,
         allows_multiple_answers: bool,
+        close_date: int | None = None,
     ) -> Sent:
         message = await self._call(
             self._bot.send_poll(
@@ -130,6 +131,7 @@ class PtbDriver(Driver):
                 options,
                 is_anonymous=is_anonymous,
                 allows_multiple_answers=allows_multiple_answers,
+                close_date=close_date,
                 allow_paid_broadcast=self._paid,
             )
         )
@@ -155,6 +157,38 @@ class PtbDriver(Driver):
                 allow_paid_broadcast=self._paid,
             )
         return _sent(await self._call(call))
+
+    async def get_me(self) -> tuple[int, str | None]:
+        user = await self._call(self._bot.get_me())
+        return user.id, user.username
+
+    async def get_updates(
+        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+    ) -> list[dict[str, Any]]:
+        # PTB adds `timeout` to the read timeout of its own getUpdates connection
+        updates = await self._call(
+            self._bot.get_updates(
+                offset=offset, limit=limit, timeout=timeout, allowed_updates=list(allowed_updates)
+            )
+        )
+        return [update.to_dict() for update in updates]
+
+    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+        await self._call(
+            self._bot.set_webhook(
+                url, secret_token=secret_token, allowed_updates=list(allowed_updates)
+            )
+        )
+
+    async def delete_webhook(self) -> None:
+        await self._call(self._bot.delete_webhook(drop_pending_updates=False))
+
+    async def chat_member_status(self, chat_id: int, user_id: int) -> str:
+        member = await self._call(self._bot.get_chat_member(chat_id, user_id))
+        return str(member.status)
+
+    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+        await self._call(self._bot.stop_poll(chat_id, message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:
         try:
