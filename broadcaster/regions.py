@@ -37,13 +37,23 @@ _SHAPES: tuple[tuple[Level, re.Pattern[str]], ...] = (
 )
 LEVEL_ORDER: tuple[Level, ...] = tuple(level for level, _ in _SHAPES)
 SUBTREE_END = "~"
+# every level has its own length, so one pattern per code is enough (the importer checks each of
+# the 88,000 national codes, and their parents, with this)
+_BY_LENGTH: dict[int, tuple[Level, re.Pattern[str]]] = {
+    len(example): (level, shape)
+    for (level, shape), example in zip(
+        _SHAPES,
+        ("36", "3671", "3671010", "3671010001", "3671010001.RW001", "3671010001.RW001.RT001"),
+        strict=True,
+    )
+}
 
 
 def level_of(code: str) -> Level | None:
     """The level a well-formed code belongs to, or None when the code is malformed."""
-    for level, shape in _SHAPES:
-        if shape.fullmatch(code):
-            return level
+    found = _BY_LENGTH.get(len(code))
+    if found is not None and found[1].fullmatch(code):
+        return found[0]
     return None
 
 
