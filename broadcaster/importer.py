@@ -146,6 +146,8 @@ async def import_regions(
 ) -> ImportStats:
     """Validate everything, then write everything in one transaction (see module docstring)."""
     rows = read_regions(directory, province) if directory is not None else []
+    if units is not None and units.rt and not units.rw and units.file is None:
+        raise InputError("--rt needs --rw: RTs are created inside each new RW")
     if units is not None and (units.rw or units.file is not None):
         villages = [r.code for _, _, r in rows if r.level is Level.village]
         if not villages and units.file is None:

@@ -4,7 +4,8 @@ For tests, benchmarks and rehearsals. Settings (``[accounts.NAME]``):
 
 ``latency_ms``   delay before each answer (default 0: answer at once)
 ``fail_rate``    fraction of sends that fail transiently, at random (default 0)
-``record``       keep every send in memory for inspection (default true)
+``record``       keep every send (and a count per address) in memory for inspection
+                 (default true; benchmarks turn it off so memory stays flat)
 ``log_path``     also append each send as a JSON line (flushed before the send returns)
 ``script``       list of rules ``{address, error, times, retry_after, new_address}`` where
                  error is one of transient, rate, permanent, gone, moved
@@ -159,8 +160,8 @@ class ScriptedAdapter(Adapter):
         if self.fail_rate and random.random() < self.fail_rate:
             raise TransientError("scripted random transient failure")
         self.count += 1
-        self.per_address[address] += 1
-        if self.record:
+        if self.record:  # per-address memory would grow with the audience otherwise
+            self.per_address[address] += 1
             self.sent.append(Sent(address, message, time.monotonic()))
         if self.writer is not None:
             await self.writer.write({"address": address, "kind": message.kind, "n": self.count})

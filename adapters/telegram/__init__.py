@@ -17,6 +17,19 @@ python-telegram-bot 22 or aiogram 3, behind one interface (:mod:`adapters.telegr
   ``allow_paid_broadcast``), one message per second per chat, 20 per minute per group. The core's
   limiter enforces them; ``[accounts.NAME.limits]`` overrides them.
 
+Inbound (:mod:`adapters.telegram.inbound`, mapping in :mod:`adapters.telegram.updates`):
+``run_inbound`` long-polls getUpdates (``updates = "polling"``, the default); with
+``updates = "webhook"`` ``start`` registers ``webhook_url`` with a secret token and
+``http_routes`` serves the endpoint (:mod:`adapters.telegram.webhook`). The bot joining or leaving
+a group, group migrations, commands (with ``is_admin`` from getChatMember), votes, anonymous poll
+counts and replies to the bot's messages become core events. ``notify`` sends service messages
+(welcome, confirmations). Polls close at ``poll.closes_at`` (:mod:`adapters.telegram.polls`).
+
+Polls: anonymous (the default, ``poll_anonymous = true``) protects voters: Telegram tells the bot
+only the counts per group (``poll`` updates). Non-anonymous polls show every voter's name to the
+whole group, and give one vote per person (``poll_answer``, replaced when changed, removed when
+retracted) without a chat id: the core maps the poll id back to its group.
+
 Besides ``text`` and ``poll``, ``send`` accepts ``photo`` and ``document`` messages by URL
 (``{"url", "caption", "parse_mode"}``, caption at most 1024 characters). ``render`` does not
 produce them yet: announcements have no images or attachments in the content model.
@@ -26,22 +39,30 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
+from html import escape
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from starlette.routing import BaseRoute
 
 from broadcaster.adapter import (
     Adapter,
     AdapterContext,
     ChannelMessage,
+    InboundSink,
     Limits,
     RenderContext,
     SendResult,
 )
 from broadcaster.errors import (
+    AddressMoved,
     ConfigError,
     DeliveryError,
     InputError,
     PermanentError,
+    RateLimited,
     TransientError,
 )
 from content.model import Announcement
@@ -49,10 +70,13 @@ from content.validation import PollLimits
 
 from .drivers import Driver, DriverOptions, MediaKind, Sent, make_driver
 from .errors import MarkupRejected
-from .render import render_messages
+from .inbound import TelegramInbound
+from .polls import PollCloser
+from .render import PARSE_MODE, render_messages
 from .sandboxed import AccountSandbox
 from .settings import TelegramSettings
-from .split import MAX_TEXT, html_to_plain, utf16_len
+from .split import MAX_TEXT, html_to_plain, split_html, utf16_len
+from .webhook import webhook_routes
 
 if TYPE_CHECKING:
     from adapters.sandbox.telegram import TelegramSandbox
@@ -71,14 +95,25 @@ _CHAT_ID = re.compile(r"-?\d{1,16}")
 _TOKEN_REJECTED = ("401", "404")
 
 
+class NoticeDeferred(Exception):
+    """A service message could not go out *yet* (timeout, 5xx, 429). Deliberately not a
+    BroadcasterError: the core's notice sender keeps a notice for its next round only on errors
+    outside its own tree (it drops it, recording the error, on a BroadcasterError)."""
+
+
 class TelegramAdapter(Adapter):
     channel: ClassVar[str] = "telegram"
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         self.settings = TelegramSettings.parse(context.account, context.settings)
-        self._sandbox = AccountSandbox(context.account) if self.settings.sandbox else None
+        s = self.settings
+        self._sandbox = AccountSandbox(context.account, s.sandbox_port) if s.sandbox else None
         self._driver: Driver | None = None
+        self._inbound = TelegramInbound(context.account, self._started_driver)
+        self._closer = PollCloser(context.account, self._stop_poll)
+        self._webhook_secret = s.webhook_secret() if s.updates == "webhook" else None
+        self._webhook_set = False
 
     # -- contract: data ----------------------------------------------------------------------
 
@@ -109,7 +144,7 @@ class TelegramAdapter(Adapter):
     ) -> list[ChannelMessage]:
         """HTML text parts (≤ 4096 characters each), then the poll (see
         :mod:`adapters.telegram.render`)."""
-        return render_messages(
+        messages = render_messages(
             announcement,
             language,
             ctx,
@@ -117,6 +152,16 @@ class TelegramAdapter(Adapter):
             poll_limits=POLL_LIMITS,
             text_limit=MAX_TEXT,
         )
+        closes = announcement.poll.closes_at if announcement.poll is not None else None
+        if closes is None:
+            return messages
+        # the poll's closing time as Unix time: send() passes it on or schedules stopPoll
+        return [
+            replace(m, payload={**m.payload, "closes_at": closes.timestamp()})
+            if m.kind == "poll"
+            else m
+            for m in messages
+        ]
 
     # -- contract: lifecycle -----------------------------------------------------------------
 
@@ -154,15 +199,36 @@ class TelegramAdapter(Adapter):
                 exc,
             )
         self._driver = driver
+        self._closer.start()
         log.info(
-            "telegram account %s: %s driver, Bot API %s%s",
+            "telegram account %s: %s driver, Bot API %s%s, updates by %s",
             self.account,
             s.driver,
             base_url,
             " (sandbox)" if self._sandbox is not None else "",
+            s.updates,
         )
+        if self._sandbox is not None:
+            log.info(
+                "telegram account %s: sandbox emulator at %s; script it with "
+                "`broadcaster sandbox --url %s ...`",
+                self.account,
+                base_url,
+                base_url,
+            )
+        if s.webhook_url is not None and self._webhook_secret is not None:
+            try:
+                await self._inbound.register_webhook(s.webhook_url, self._webhook_secret)
+                self._webhook_set = True
+            except DeliveryError as exc:
+                log.warning("telegram account %s: setWebhook failed (%s)", self.account, exc)
 
     async def stop(self) -> None:
+        """Stop closing polls, confirm the updates processed by long polling, close the client
+        and the emulator. Idempotent."""
+        await self._closer.stop()
+        if self._driver is not None and self.settings.updates == "polling":
+            await self._inbound.confirm()
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.stop()
@@ -208,13 +274,15 @@ class TelegramAdapter(Adapter):
             options = payload.get("options")
             if not isinstance(options, list | tuple) or not options:
                 raise PermanentError("telegram poll message without options")
-            return await driver.send_poll(
+            poll = partial(
+                driver.send_poll,
                 chat_id,
                 _field(payload, "question", kind),
                 [str(option) for option in options],
                 is_anonymous=bool(payload.get("is_anonymous", self.settings.poll_anonymous)),
                 allows_multiple_answers=bool(payload.get("allows_multiple_answers", False)),
             )
+            return await self._closer.send(poll, chat_id, payload.get("closes_at"))
         if kind in ("photo", "document"):
             media: MediaKind = "photo" if kind == "photo" else "document"
             caption = str(payload.get("caption") or "")
@@ -239,6 +307,57 @@ class TelegramAdapter(Adapter):
             plain = html_to_plain(source, keep_links=False)
         payload: dict[str, Any] = {**message.payload, key: plain, "parse_mode": None}
         return replace(message, payload=payload)
+
+    # -- contract: inbound and service messages ---------------------------------------------
+
+    async def run_inbound(self, sink: InboundSink) -> None:
+        """Long polling until cancelled (``updates = "polling"``); with a webhook, make sure it
+        is registered and return; with ``updates = "off"`` return at once."""
+        s = self.settings
+        if s.updates == "polling":
+            await self._inbound.poll(sink)
+        elif s.updates == "webhook" and not self._webhook_set:
+            assert s.webhook_url is not None and self._webhook_secret is not None
+            await self._inbound.keep_webhook(s.webhook_url, self._webhook_secret)
+            self._webhook_set = True
+
+    def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
+        """``POST /telegram`` for ``updates = "webhook"`` (see :mod:`adapters.telegram.webhook`);
+        no routes otherwise."""
+        if self._webhook_secret is None:
+            return []
+
+        async def handle(update: Mapping[str, Any]) -> None:
+            await self._inbound.deliver(update, sink)
+
+        return webhook_routes(self.account, self._webhook_secret, handle)
+
+    async def notify(self, address: str, text: str) -> None:
+        """Send ``text`` to the chat as it is (HTML-escaped, split at 4096 characters). Errors
+        are those of :meth:`send`, except that timeouts, 5xx and 429 raise
+        :class:`NoticeDeferred` so the core tries again later; a migrated group gets the message
+        at its new id."""
+        try:
+            driver = self._started_driver()
+            chat_id = int(self.normalize_address(address))
+            for part in split_html(escape(text, quote=False), MAX_TEXT):
+                try:
+                    await driver.send_text(chat_id, part, PARSE_MODE)
+                except AddressMoved as moved:
+                    chat_id = int(moved.new_address)
+                    await driver.send_text(chat_id, part, PARSE_MODE)
+        except (TransientError, RateLimited) as exc:
+            raise NoticeDeferred(f"telegram {self.account}: {exc}") from None
+        except InputError as exc:
+            raise PermanentError(str(exc)) from None
+
+    def _started_driver(self) -> Driver:
+        if self._driver is None:
+            raise TransientError(f"telegram account {self.account!r} is not started")
+        return self._driver
+
+    async def _stop_poll(self, chat_id: int, message_id: int) -> None:
+        await self._started_driver().stop_poll(chat_id, message_id)
 
     # -- sandbox -----------------------------------------------------------------------------
 

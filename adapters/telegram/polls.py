@@ -24,7 +24,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from broadcaster.errors import AddressMoved, DeliveryError, RateLimited, TransientError
+from broadcaster.errors import (
+    AddressMoved,
+    DeliveryError,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+
+from .drivers import Sent
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,8 @@ MIN_AHEAD, MAX_AHEAD = 5, 2_628_000
 MARGIN = 5
 
 StopPoll = Callable[[int, int], Awaitable[None]]
+#: ``sendPoll`` with everything but ``close_date`` bound.
+SendPoll = Callable[..., Awaitable[Sent]]
 
 
 def close_date_for(closes_at: float | None, now: float) -> int | None:
@@ -78,6 +88,23 @@ class PollCloser:
     def scheduled(self) -> list[tuple[int, int, float]]:
         """(chat id, message id, due time) of every poll still to stop, soonest first."""
         return [(d.chat_id, d.message_id, d.at) for d in sorted(self._heap)]
+
+    async def send(self, send_poll: SendPoll, chat_id: int, closes_at: object) -> Sent:
+        """Send a poll that closes at ``closes_at`` (Unix time, or ``None`` for never): with
+        ``close_date`` when Telegram takes it, else scheduled here for stopPoll. A Bot API
+        server older than 9.6 refuses a ``close_date`` beyond 600 s; the poll is then resent
+        without it and scheduled."""
+        closes = float(closes_at) if isinstance(closes_at, int | float) else None
+        close_date = close_date_for(closes, time.time())
+        try:
+            sent = await send_poll(close_date=close_date)
+        except PermanentError as exc:
+            if close_date is None or "close date" not in str(exc).lower():
+                raise
+            sent, close_date = await send_poll(close_date=None), None
+        if closes is not None and close_date is None:
+            self.add(chat_id, sent.message_id, closes)
+        return sent
 
     def add(self, chat_id: int, message_id: int, closes_at: float) -> None:
         heapq.heappush(self._heap, _Due(closes_at, chat_id, message_id))

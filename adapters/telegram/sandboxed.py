@@ -3,7 +3,8 @@
 The emulator (:mod:`adapters.sandbox.telegram`) is imported only here and only when such an
 account starts, so production accounts never load it. It listens on 127.0.0.1 on a free port,
 enforces Telegram's published limits, and knows exactly one bot: this account's, under a token
-made up at start (no environment variable involved).
+made up at start (no environment variable involved). ``port`` 0 picks a free port; a fixed one
+(the account's ``sandbox_port``) lets ``broadcaster sandbox --url`` script the emulator.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 class AccountSandbox:
     """Start/stop the emulator and create simulated groups with this account's bot in them."""
 
-    def __init__(self, account: str) -> None:
+    def __init__(self, account: str, port: int = 0) -> None:
         self.account = account
+        self.port = port
         # A made-up "<bot id>:<secret>" token; the bot id only has to be unique in this emulator.
         self.bot_id = 7_000_000_000 + secrets.randbelow(1_000_000_000)
         self.token = f"{self.bot_id}:{secrets.token_urlsafe(32)}"
@@ -37,7 +39,7 @@ class AccountSandbox:
         from adapters.sandbox.telegram import SandboxConfig, TelegramSandbox
 
         if self._server is None:
-            server = TelegramSandbox(SandboxConfig(host="127.0.0.1", port=0))
+            server = TelegramSandbox(SandboxConfig(host="127.0.0.1", port=self.port))
             server.register_bot(self.token, username=f"{_slug(self.account)}_sandbox_bot")
             await server.start()
             self._server = server

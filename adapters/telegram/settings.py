@@ -131,7 +131,7 @@ class TelegramSettings:
                 raise ConfigError(f"{where}.webhook_url: {webhook_url!r} is not an http(s) URL")
         if updates == "webhook" and not webhook_url:
             raise ConfigError(
-                f"{where}.webhook_url: required with updates = \"webhook\" (the public URL of "
+                f'{where}.webhook_url: required with updates = "webhook" (the public URL of '
                 f"/hooks/{account}/telegram on this service)"
             )
         secret_env = raw.get("webhook_secret_env")
@@ -167,7 +167,6 @@ class TelegramSettings:
                 "or empty; put the bot token from @BotFather there"
             )
         return value
-
 
     def webhook_secret(self) -> str:
         """The secret token Telegram must send with every webhook request: from

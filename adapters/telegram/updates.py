@@ -10,8 +10,8 @@ update                                       event (``address`` = the chat id)
 ``my_chat_member`` in a group/supergroup:    ``joined`` {title}
 the bot became member/administrator (it
 was not present before)
-``my_chat_member``: the bot left or was      ``left`` {}
-kicked
+``my_chat_member``: the bot (present         ``left`` {}
+before) left or was kicked
 ``message`` with ``migrate_to_chat_id``      ``migrated`` {new_address} (the old chat)
 ``message`` with ``migrate_from_chat_id``    ``migrated`` {new_address} (the same move, seen
                                              from the new supergroup; the core's second
@@ -105,9 +105,9 @@ def _membership(update: Mapping[str, Any], account: str, base: str) -> InboundEv
     if _present(new) and not _present(old):
         title = str(chat.get("title") or "")
         return InboundEvent("joined", account, event_id, str(chat_id), {"title": title}, at)
-    if not _present(new):
+    if _present(old) and not _present(new):
         return InboundEvent("left", account, event_id, str(chat_id), {}, at)
-    return None  # promoted or demoted: still there
+    return None  # promoted or demoted (still there), or never there
 
 
 def _message(
@@ -167,7 +167,8 @@ def _message(
 
 def _vote(answer: Mapping[str, Any], account: str, base: str) -> InboundEvent | None:
     poll_id = answer.get("poll_id")
-    options = answer.get("option_ids")
+    # required by the Bot API, empty when retracted (python-telegram-bot drops empty lists)
+    options = answer.get("option_ids", [])
     if not isinstance(poll_id, str) or not isinstance(options, list):
         return None
     user_obj = _obj(answer, "user")

@@ -338,7 +338,7 @@ class AccountSender:
                 log.exception("adapter %s raised unexpectedly", self.account)
                 return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
             self._sends += 1
-            if self._sends % LATENCY_SAMPLE == 0:
+            if self._sends % LATENCY_SAMPLE == 1:  # the first send is always observed
                 self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
             ids.append(result.message_id)
             if result.poll_id is not None:

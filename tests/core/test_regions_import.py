@@ -178,6 +178,8 @@ async def test_bulk_units_need_villages_and_sane_counts(store: Store, tmp_path: 
     top = write(tmp_path / "top", PROVINCES, REGENCIES)
     with pytest.raises(InputError, match="need villages"):
         await import_regions(store, top, "admin", units=UnitPlan(rw=2, rt=3))
+    with pytest.raises(InputError, match="--rt needs --rw"):
+        await import_regions(store, small(tmp_path), "admin", units=UnitPlan(rt=3))
     with pytest.raises(InputError, match="between 0 and 999"):
         await import_regions(store, small(tmp_path), "admin", units=UnitPlan(rw=1000, rt=1))
     assert await store.count_regions() == 0

@@ -12,6 +12,7 @@ Bots are named by token or id (``"bot"``); users and chats by id.
 ``GET  /sandbox/bots``                                registered bots
 ``POST /sandbox/users``                               ``{first_name, user_id?, last_name?,
                                                       username?, language_code?}``
+``GET  /sandbox/users``, ``GET  /sandbox/chats``      residents; groups (with ``bot_messages``)
 ``POST /sandbox/groups``                              ``{title, type?, creator, admins?,
                                                       members?, chat_id?, username?}``
 ``GET  /sandbox/chats/{id}``                          chat, roster, migration
@@ -53,7 +54,7 @@ from aiohttp import web
 from .config import LimitsConfig
 from .errors import ApiError
 from .faults import rule_from_json
-from .models import ChatRecord, MessageRecord
+from .models import ChatRecord, MessageRecord, UserRecord
 
 if TYPE_CHECKING:
     from .server import TelegramSandbox
@@ -72,6 +73,8 @@ def admin_routes(sandbox: TelegramSandbox) -> list[web.RouteDef]:
         post("/sandbox/bots", _wrap(handlers.add_bot)),
         get("/sandbox/bots", _wrap(handlers.list_bots)),
         post("/sandbox/users", _wrap(handlers.add_user)),
+        get("/sandbox/users", _wrap(lambda r, b: [u.to_json() for u in handlers.residents()])),
+        get("/sandbox/chats", _wrap(handlers.list_chats)),
         post("/sandbox/groups", _wrap(handlers.create_group)),
         get("/sandbox/chats/{chat_id}", _wrap(handlers.chat)),
         post("/sandbox/chats/{chat_id}/bot", _wrap(handlers.chat_bot_add)),
@@ -189,6 +192,16 @@ class _AdminHandlers:
             username=body.get("username"),
             language_code=body.get("language_code", "id"),
         ).to_json()
+
+    def residents(self) -> list[UserRecord]:
+        return [user for user in self.state.users.values() if not user.is_bot]
+
+    def list_chats(self, request: web.Request, body: JsonDict) -> list[JsonDict]:
+        groups = [chat for chat in self.state.chats.values() if chat.is_group]
+        views = [_chat_view(chat) for chat in groups]
+        for view, chat in zip(views, groups, strict=True):
+            view["bot_messages"] = len(self.state.sent_messages(chat.id))
+        return views
 
     def create_group(self, request: web.Request, body: JsonDict) -> JsonDict:
         title = body.get("title")

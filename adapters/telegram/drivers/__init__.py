@@ -98,7 +98,6 @@ class Driver(ABC):
     ) -> Sent:
         """``sendPhoto``/``sendDocument`` by URL, with a caption (at most 1024 characters)."""
 
-
     # -- inbound side (updates, onboarding checks, closing polls) -----------------------------
 
     @abstractmethod
@@ -107,13 +106,19 @@ class Driver(ABC):
 
     @abstractmethod
     async def get_updates(
-        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+        self,
+        offset: int | None,
+        wait_seconds: int,
+        allowed_updates: Sequence[str],
+        limit: int = 100,
     ) -> list[dict[str, Any]]:
-        """``getUpdates`` long polling (waits up to ``timeout`` seconds); the updates as Bot API
+        """``getUpdates`` long polling (waits up to ``wait_seconds``); the updates as Bot API
         JSON objects, so one mapping (:mod:`adapters.telegram.updates`) serves both drivers."""
 
     @abstractmethod
-    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+    async def set_webhook(
+        self, url: str, secret_token: str, allowed_updates: Sequence[str]
+    ) -> None:
         """``setWebhook`` with a secret token (sent back in X-Telegram-Bot-Api-Secret-Token)."""
 
     @abstractmethod

@@ -126,23 +126,29 @@ class AiogramDriver(Driver):
         return user.id, user.username
 
     async def get_updates(
-        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+        self,
+        offset: int | None,
+        wait_seconds: int,
+        allowed_updates: Sequence[str],
+        limit: int = 100,
     ) -> list[dict[str, Any]]:
         updates = await self._call(
             self._bot.get_updates(
                 offset=offset,
                 limit=limit,
-                timeout=timeout,
+                timeout=wait_seconds,
                 allowed_updates=list(allowed_updates),
-                # the long poll may take `timeout` seconds on top of an ordinary request
-                request_timeout=int(self.options.request_timeout + timeout),
+                # the long poll may take `wait_seconds` on top of an ordinary request
+                request_timeout=int(self.options.request_timeout + wait_seconds),
             )
         )
         return [
             update.model_dump(mode="json", by_alias=True, exclude_none=True) for update in updates
         ]
 
-    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+    async def set_webhook(
+        self, url: str, secret_token: str, allowed_updates: Sequence[str]
+    ) -> None:
         await self._call(
             self._bot.set_webhook(
                 url=url, secret_token=secret_token, allowed_updates=list(allowed_updates)

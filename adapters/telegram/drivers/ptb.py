@@ -163,17 +163,26 @@ class PtbDriver(Driver):
         return user.id, user.username
 
     async def get_updates(
-        self, offset: int | None, timeout: int, allowed_updates: Sequence[str], limit: int = 100
+        self,
+        offset: int | None,
+        wait_seconds: int,
+        allowed_updates: Sequence[str],
+        limit: int = 100,
     ) -> list[dict[str, Any]]:
-        # PTB adds `timeout` to the read timeout of its own getUpdates connection
+        # PTB adds the wait to the read timeout of its own getUpdates connection
         updates = await self._call(
             self._bot.get_updates(
-                offset=offset, limit=limit, timeout=timeout, allowed_updates=list(allowed_updates)
+                offset=offset,
+                limit=limit,
+                timeout=wait_seconds,
+                allowed_updates=list(allowed_updates),
             )
         )
         return [update.to_dict() for update in updates]
 
-    async def set_webhook(self, url: str, secret_token: str, allowed_updates: Sequence[str]) -> None:
+    async def set_webhook(
+        self, url: str, secret_token: str, allowed_updates: Sequence[str]
+    ) -> None:
         await self._call(
             self._bot.set_webhook(
                 url, secret_token=secret_token, allowed_updates=list(allowed_updates)

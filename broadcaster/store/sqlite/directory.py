@@ -181,23 +181,25 @@ class DirectoryMixin(SqliteBase):
     ) -> AsyncIterator[Region]:
         if batch < 1:
             raise ValueError(f"batch must be at least 1, got {batch}")
-        low, high = subtree_bounds(under) if under is not None else ("", "~")
-        after = ""
+        low, high = subtree_bounds(under) if under is not None else ("", SUBTREE_END)
         level_sql, level_params = ("AND level = ?", [str(level)]) if level else ("", [])
+        # one lower bound per page (>= the subtree's start, then > the last code read): given
+        # both, SQLite may seek on the first and re-read every earlier page each time
+        bound, start = ">=", low
         while True:
             rows = await self._fetch(
                 "SELECT code, level, name, parent FROM regions "
-                f"WHERE code >= ? AND code < ? AND code > ? {level_sql} ORDER BY code LIMIT ?",
-                [low, high, after, *level_params, batch],
+                f"WHERE code {bound} ? AND code < ? {level_sql} ORDER BY code LIMIT ?",
+                [start, high, *level_params, batch],
             )
             for r in rows:
                 yield Region(r[0], Level(r[1]), r[2], r[3])
             if len(rows) < batch:
                 return
-            after = rows[-1][0]
+            bound, start = ">", rows[-1][0]
 
     async def count_regions(self, under: str | None = None, level: Level | None = None) -> int:
-        low, high = subtree_bounds(under) if under is not None else ("", "~")
+        low, high = subtree_bounds(under) if under is not None else ("", SUBTREE_END)
         level_sql, level_params = ("AND level = ?", [str(level)]) if level else ("", [])
         rows = await self._fetch(
             f"SELECT COUNT(*) FROM regions WHERE code >= ? AND code < ? {level_sql}",

@@ -1,0 +1,184 @@
+"""The inbound side of a Telegram account: long polling, webhook registration, admin checks.
+
+:class:`TelegramInbound` turns updates into core events (:func:`~adapters.telegram.updates.
+map_update`), asks ``getChatMember`` whether the author of a command is a group admin (status
+``creator`` or ``administrator``), and hands each event to the core's sink.
+
+Long polling (:meth:`TelegramInbound.poll`) follows getUpdates' offset rule: an update counts as
+processed once its event went to the sink, and the next call's ``offset`` (last id + 1) confirms
+it to Telegram. The offset lives on this object, so when the core restarts a failed loop it
+resumes where it stopped; :meth:`confirm` (called when the adapter stops) tells Telegram about
+the last processed update, so a restarted process does not get it again. Should a crash still
+cause a redelivery, the core deduplicates by ``event_id``. Before polling the loop deletes any
+webhook (getUpdates answers 409 while one is set) and does so again after a 409.
+
+Failures of our own Bot API calls (getUpdates, getChatMember) never lose an update: the batch is
+fetched again after a backoff (0.5 s doubling to 30 s; a 429 waits its ``retry_after``). An
+update whose event the sink keeps rejecting is skipped after ``MAX_SINK_ATTEMPTS`` tries (logged
+by update id, never by content), so one poison update cannot stop onboarding for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from broadcaster.adapter import InboundEvent, InboundSink
+from broadcaster.errors import DeliveryError, RateLimited, TransientError
+
+from .drivers import Driver
+from .updates import ADMINS, ALLOWED_UPDATES, BotIdentity, command_needs_admin_check, map_update
+
+log = logging.getLogger(__name__)
+
+#: Seconds one getUpdates call waits for updates (long polling).
+POLL_TIMEOUT = 20
+MAX_SINK_ATTEMPTS = 5
+BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
+
+DriverSource = Callable[[], Driver]
+
+
+class TelegramInbound:
+    """Updates → events for one bot. ``driver()`` returns the started driver or raises a
+    TransientError (the account is not started)."""
+
+    def __init__(self, account: str, driver: DriverSource) -> None:
+        self.account = account
+        self._driver = driver
+        self._bot: BotIdentity | None = None
+        #: The next update id to ask for: every update below it went to the sink.
+        self.offset: int | None = None
+        self._confirmed: int | None = None
+        self._failures: dict[int, int] = {}
+
+    async def identity(self) -> BotIdentity:
+        """The bot's id and username (``getMe``, asked once)."""
+        if self._bot is None:
+            bot_id, username = await self._driver().get_me()
+            self._bot = BotIdentity(bot_id, username)
+        return self._bot
+
+    async def event_for(self, update: Mapping[str, Any]) -> InboundEvent | None:
+        """The complete event for ``update`` (commands with ``is_admin``), or ``None``."""
+        event = map_update(update, self.account, await self.identity())
+        if event is None or not command_needs_admin_check(event):
+            return event
+        is_admin = await self.is_admin(event.address, event.data.get("user"))
+        return replace(event, data={**event.data, "is_admin": is_admin})
+
+    async def is_admin(self, address: str | None, user: object) -> bool:
+        """Whether ``user`` is creator or administrator of the group ``address``. Private chats
+        and users Telegram does not know in that chat are not admins; transient failures
+        raise (the update is retried rather than answered wrongly)."""
+        if address is None or not isinstance(user, int) or not address.lstrip("-").isdigit():
+            return False
+        chat_id = int(address)
+        if chat_id > 0:
+            return False
+        try:
+            status = await self._driver().chat_member_status(chat_id, user)
+        except (TransientError, RateLimited):
+            raise
+        except DeliveryError as exc:
+            log.info("telegram %s: getChatMember in %s refused: %s", self.account, chat_id, exc)
+            return False
+        return status in ADMINS
+
+    async def deliver(self, update: Mapping[str, Any], sink: InboundSink) -> None:
+        """Map one update and hand its event (if any) to ``sink``; errors propagate."""
+        event = await self.event_for(update)
+        if event is not None:
+            await sink(event)
+
+    # -- long polling -----------------------------------------------------------------------
+
+    async def poll(self, sink: InboundSink) -> None:
+        """getUpdates long polling until cancelled (see the module docstring)."""
+        delay = BACKOFF_MIN
+        delete_webhook = True
+        while True:
+            try:
+                driver = self._driver()
+                if delete_webhook:
+                    await driver.delete_webhook()
+                    delete_webhook = False
+                await self.identity()
+                updates = await driver.get_updates(self.offset, POLL_TIMEOUT, ALLOWED_UPDATES)
+                for update in updates:
+                    await self._process(update, sink)
+                delay = BACKOFF_MIN
+            except RateLimited as exc:
+                log.warning("telegram %s: getUpdates rate limited: %s", self.account, exc)
+                await asyncio.sleep(exc.retry_after)
+            except DeliveryError as exc:
+                if exc.provider_code == "409":
+                    delete_webhook = True  # a webhook was set, or another poller runs
+                log.warning(
+                    "telegram %s: receiving updates failed (%s); again in %.1f s",
+                    self.account,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                delay = min(delay * 2, BACKOFF_MAX)
+
+    async def _process(self, update: Mapping[str, Any], sink: InboundSink) -> None:
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int):
+            return
+        if self.offset is not None and update_id < self.offset:
+            return  # already processed (a stale batch)
+        try:
+            await self.deliver(update, sink)
+        except DeliveryError:
+            raise  # our own API call failed: fetch the batch again later
+        except Exception:
+            tries = self._failures[update_id] = self._failures.get(update_id, 0) + 1
+            if tries < MAX_SINK_ATTEMPTS:
+                raise
+            log.exception(
+                "telegram %s: update %s skipped after %s failed attempts",
+                self.account,
+                update_id,
+                tries,
+            )
+        self._failures.pop(update_id, None)
+        self.offset = update_id + 1
+
+    async def confirm(self) -> None:
+        """Tell Telegram that every update below :attr:`offset` was processed (a getUpdates
+        call that waits for nothing). Failures are only logged: at worst the core sees the
+        updates again and deduplicates them."""
+        if self.offset is None or self.offset == self._confirmed:
+            return
+        try:
+            await self._driver().get_updates(self.offset, 0, ALLOWED_UPDATES, limit=1)
+        except DeliveryError as exc:
+            log.warning("telegram %s: could not confirm updates: %s", self.account, exc)
+            return
+        self._confirmed = self.offset
+
+    # -- webhook ----------------------------------------------------------------------------
+
+    async def register_webhook(self, url: str, secret: str) -> None:
+        """``setWebhook(url, secret_token, allowed_updates)``; raises DeliveryError."""
+        await self._driver().set_webhook(url, secret, ALLOWED_UPDATES)
+
+    async def keep_webhook(self, url: str, secret: str) -> None:
+        """Register the webhook, retrying with backoff until Telegram accepts it."""
+        delay = BACKOFF_MIN
+        while True:
+            try:
+                await self.register_webhook(url, secret)
+                return
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+            except DeliveryError as exc:
+                log.warning("telegram %s: setWebhook failed (%s)", self.account, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
