@@ -89,7 +89,17 @@ async def prepare(folder: Path, groups: int) -> int:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    """Peak resident set size of this process so far, in MiB.
+
+    Read from VmHWM in /proc/self/status: getrusage's ru_maxrss survives exec on Linux, so in a
+    child started by a big parent it reports the parent's peak instead of the child's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -14,7 +14,13 @@ import pytest
 
 from adapters.sandbox.telegram import TelegramSandbox
 from adapters.telegram import TelegramAdapter
-from broadcaster.adapter import AdapterContext, ChannelMessage, InboundEvent, RenderContext
+from broadcaster.adapter import (
+    AdapterContext,
+    ChannelMessage,
+    InboundEvent,
+    InboundSink,
+    RenderContext,
+)
 from broadcaster.inbox import Inbox
 from content.model import Announcement, Poll, Target, Variant
 from tests.conftest import open_test_store
@@ -50,9 +56,9 @@ async def wait_until(predicate: Callable[[], bool], within: float = 5.0) -> None
 
 
 @contextlib.asynccontextmanager
-async def polling(adapter: TelegramAdapter, sink: Callable[..., object]) -> AsyncIterator[None]:
+async def polling(adapter: TelegramAdapter, sink: InboundSink) -> AsyncIterator[None]:
     """``run_inbound`` in the background for the duration of the block."""
-    task = asyncio.create_task(adapter.run_inbound(sink))  # type: ignore[arg-type]
+    task = asyncio.create_task(adapter.run_inbound(sink))
     try:
         yield
     finally:
@@ -162,13 +168,15 @@ async def test_offsets_confirm_processed_updates_across_restarts(
 async def test_unconfirmed_updates_are_redelivered_and_applied_once(
     external: TelegramSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A process dies after handling updates but before confirming them: the next one gets them
-    again from Telegram, and the core's inbox applies each once."""
+    """The process dies right after the core applied an update, before getUpdates confirmed
+    it: the next process gets it again from Telegram, and the core's inbox applies it once."""
     monkeypatch.setenv("INBOUND_TOKEN", TOKEN)
     external.register_bot(TOKEN)
     community = external.community
     admin = community.add_user("Admin")
     group = community.create_group("RW 003", creator=admin.id)
+    community.add_bot(group.id, TOKEN, by_user=admin.id)
+    community.user_command(group.id, admin.id, "bantuan")
     settings = {"token_env": "INBOUND_TOKEN", "base_url": external.url}
     store = await open_test_store("sqlite", tmp_path)
     crashed = TelegramAdapter(AdapterContext("tg", settings, tmp_path))
@@ -178,18 +186,18 @@ async def test_unconfirmed_updates_are_redelivered_and_applied_once(
 
     async def sink(event: InboundEvent) -> None:
         applied.append(await inbox.handle(event))
+        if len(applied) == 1:
+            raise RuntimeError("killed right after applying the first update")
 
     try:
         await crashed.start()
-        async with polling(crashed, sink):
-            community.add_bot(group.id, TOKEN, by_user=admin.id)
-            community.user_command(group.id, admin.id, "bantuan")
-            await wait_until(lambda: len(applied) == 2)
-        # no stop(): the offset was never confirmed
+        with pytest.raises(RuntimeError, match="killed"):
+            await asyncio.wait_for(crashed.run_inbound(sink), 5)
+        # no stop(): nothing was confirmed
         await restarted.start()
         async with polling(restarted, sink):
-            await wait_until(lambda: len(applied) == 4)
-        assert applied == [True, True, False, False]
+            await wait_until(lambda: len(applied) == 3)
+        assert applied == [True, False, True]  # joined, joined again (a duplicate), bantuan
         assert len(await store.pending_notices("tg")) == 2  # one welcome, one help
     finally:
         await restarted.stop()
