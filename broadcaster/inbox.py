@@ -19,6 +19,7 @@ Raw user ids are replaced by a salted hash before anything is stored (personal d
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -34,11 +35,13 @@ from .adapter import Adapter, InboundEvent
 from .errors import Conflict
 from .regions import level_of
 from .store.contract import Store
-from .store.records import AuditRecord, GroupStatus, NewGroup
+from .store.records import AuditRecord, Group, GroupStatus, NewGroup
 
 log = logging.getLogger(__name__)
 
 SECRET_ENV = "BROADCASTER_SECRET"
+POLL_WAIT_ROUNDS = 10
+POLL_WAIT_SECONDS = 0.2
 
 
 def load_salt(data_dir: Path) -> bytes:
@@ -190,8 +193,6 @@ class Inbox:
             return
         assert event.address is not None
         status = GroupStatus.active if self.auto_approve else GroupStatus.pending
-        from .store.records import Group
-
         if isinstance(group, Group):
             if group.status is GroupStatus.active:
                 await self._say(
@@ -227,9 +228,18 @@ class Inbox:
         else:
             await self._say(event, "bot.pending", region=code, kind=kind)
 
+    async def _known_poll(self, account: str, poll_id: str) -> bool:
+        """True when we sent that poll. A vote can beat the sender's write of the poll's row by
+        a few hundred milliseconds, so an unknown poll is looked up again for a short while."""
+        for _ in range(POLL_WAIT_ROUNDS):
+            if await self.store.find_poll(account, poll_id) is not None:
+                return True
+            await asyncio.sleep(POLL_WAIT_SECONDS)
+        return await self.store.find_poll(account, poll_id) is not None
+
     async def _on_vote(self, event: InboundEvent) -> None:
         poll_id = str(event.data["poll_id"])
-        if await self.store.find_poll(event.account, poll_id) is None:
+        if not await self._known_poll(event.account, poll_id):
             log.info("vote for unknown poll %s on %s ignored", poll_id, event.account)
             return
         voter = self.hash_user(event.account, event.data.get("user"))
@@ -237,6 +247,8 @@ class Inbox:
         await self.store.record_vote(event.account, poll_id, voter, options)
 
     async def _on_poll_counts(self, event: InboundEvent) -> None:
+        if not await self._known_poll(event.account, str(event.data["poll_id"])):
+            return
         counts = [int(c) for c in event.data.get("counts", [])]
         await self.store.record_poll_counts(event.account, str(event.data["poll_id"]), counts)
 

@@ -44,8 +44,10 @@ class ScheduleBridge:
         timezone: str,
         grace: timedelta,
         on_dispatch: Callable[[], None],
+        approvals_required: int = 1,
     ) -> None:
         self.store = store
+        self.approvals_required = approvals_required
         self.grace = grace
         self.on_dispatch = on_dispatch
         self.runner = ScheduleRunner(self._fire_job, timezone=timezone, misfire_grace=grace)
@@ -101,7 +103,13 @@ class ScheduleBridge:
             return
         one_off = record.kind in (ScheduleKind.now.value, ScheduleKind.once.value)
         try:
-            dispatch = await start_dispatch(self.store, record.announcement_id, record, fire_time)
+            dispatch = await start_dispatch(
+                self.store,
+                record.announcement_id,
+                record,
+                fire_time,
+                approvals_required=self.approvals_required,
+            )
         except (IntegrityError, Conflict) as exc:
             await self.store.update_schedule(
                 record.id,

@@ -35,6 +35,8 @@ app = typer.Typer(
     help="Drive a running Telegram sandbox: groups, residents, commands, votes, faults.",
     no_args_is_help=True,
 )
+#: Group ids are negative ("-4100000001"): let them through as arguments, not as options.
+_ARGS_MAY_BE_NEGATIVE = {"ignore_unknown_options": True}
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def main(
     ctx.obj = Sandbox(url.rstrip("/"), admin_token, as_json)
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def status(ctx: typer.Context) -> None:
     """The emulator's URL, bots and counters."""
     sb = _sb(ctx)
@@ -143,7 +145,7 @@ def status(ctx: typer.Context) -> None:
     sb.show({"bots": bots, "stats": stats}, summary)
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def chats(ctx: typer.Context) -> None:
     """Every group and supergroup: id, type, members, messages from bots, title."""
     sb = _sb(ctx)
@@ -156,7 +158,7 @@ def chats(ctx: typer.Context) -> None:
     sb.show(result, "\n".join(lines) or "no groups yet")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def users(ctx: typer.Context) -> None:
     """Every simulated resident: id and name."""
     sb = _sb(ctx)
@@ -164,7 +166,7 @@ def users(ctx: typer.Context) -> None:
     sb.show(result, "\n".join(f"{u['id']}\t{u['first_name']}" for u in result) or "no users")
 
 
-@app.command("add-user")
+@app.command("add-user", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def add_user(ctx: typer.Context, name: str, username: str | None = None) -> None:
     """Create a resident; prints the new user id."""
     sb = _sb(ctx)
@@ -175,7 +177,7 @@ def add_user(ctx: typer.Context, name: str, username: str | None = None) -> None
     sb.show(user, str(user["id"]))
 
 
-@app.command("create-group")
+@app.command("create-group", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def create_group(
     ctx: typer.Context,
     title: str,
@@ -202,7 +204,7 @@ def create_group(
     )
 
 
-@app.command("add-bot")
+@app.command("add-bot", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def add_bot(
     ctx: typer.Context,
     chat: int,
@@ -219,7 +221,7 @@ def add_bot(
     sb.show(result, f"bot {ref} added to {chat}")
 
 
-@app.command("remove-bot")
+@app.command("remove-bot", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def remove_bot(
     ctx: typer.Context,
     chat: int,
@@ -236,7 +238,7 @@ def remove_bot(
     sb.show(result, f"bot {ref} {'left' if leave else 'kicked from'} {chat}")
 
 
-@app.command("add-member")
+@app.command("add-member", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def add_member(
     ctx: typer.Context,
     chat: int,
@@ -251,7 +253,7 @@ def add_member(
     sb.show(user, str(user["id"]))
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def message(
     ctx: typer.Context,
     chat: int,
@@ -268,7 +270,7 @@ def message(
     sb.show(sent, f"message {sent['message_id']} in {chat}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def command(ctx: typer.Context, chat: int, user: int, text: str) -> None:
     """A member sends a bot command, e.g. "/daftar 3671010001.RW001.RT001 rt"."""
     sb = _sb(ctx)
@@ -280,7 +282,7 @@ def command(ctx: typer.Context, chat: int, user: int, text: str) -> None:
     sb.show(sent, f"message {sent['message_id']} in {chat}: {sent.get('text', '')}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def reply(ctx: typer.Context, chat: int, user: int, message_id: int, text: str) -> None:
     """A member replies to a message (e.g. the bot's announcement)."""
     sb = _sb(ctx)
@@ -289,7 +291,7 @@ def reply(ctx: typer.Context, chat: int, user: int, message_id: int, text: str) 
     sb.show(sent, f"reply {sent['message_id']} to {message_id} in {chat}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def vote(
     ctx: typer.Context,
     poll: str,
@@ -305,7 +307,7 @@ def vote(
     sb.show(result, _poll_line(result))
 
 
-@app.command("poll")
+@app.command("poll", context_settings=_ARGS_MAY_BE_NEGATIVE)
 def poll_state(ctx: typer.Context, poll: str) -> None:
     """A poll's counts and voters."""
     sb = _sb(ctx)
@@ -314,7 +316,7 @@ def poll_state(ctx: typer.Context, poll: str) -> None:
     sb.show(result, f"{_poll_line(result)}\nvoters: {voters}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def messages(ctx: typer.Context, chat: int, bot: str | None = BotToken) -> None:
     """What bots sent to a group, oldest first (polls with their id and counts)."""
     sb = _sb(ctx)
@@ -328,7 +330,7 @@ def messages(ctx: typer.Context, chat: int, bot: str | None = BotToken) -> None:
     sb.show(result, "\n".join(lines) or f"no bot messages in {chat}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def fault(
     ctx: typer.Context,
     kind: str = typer.Argument(..., help="rate-limit (429), server-error (5xx), slow, drop"),
@@ -352,7 +354,7 @@ def fault(
     sb.show(rule, f"fault {rule['id']}: {name} on {', '.join(rule['methods'])}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def faults(
     ctx: typer.Context, clear: bool = typer.Option(False, "--clear", help="remove them all")
 ) -> None:
@@ -366,7 +368,7 @@ def faults(
     sb.show(rules, "\n".join(lines) or "no faults")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def kick(
     ctx: typer.Context,
     chat: int,
@@ -380,7 +382,7 @@ def kick(
     sb.show(result, f"bot {ref} kicked from {chat}")
 
 
-@app.command()
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
 def migrate(ctx: typer.Context, chat: int) -> None:
     """Upgrade a basic group to a supergroup (its old id then answers 400 migrate)."""
     sb = _sb(ctx)

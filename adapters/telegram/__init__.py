@@ -62,7 +62,6 @@ from broadcaster.errors import (
     DeliveryError,
     InputError,
     PermanentError,
-    RateLimited,
     TransientError,
 )
 from content.model import Announcement
@@ -93,12 +92,6 @@ FREE_RATE, PAID_RATE = 30.0, 1000.0
 POLL_LIMITS = PollLimits(question_max=300, options_min=2, options_max=12, option_max=100)
 _CHAT_ID = re.compile(r"-?\d{1,16}")
 _TOKEN_REJECTED = ("401", "404")
-
-
-class NoticeDeferred(Exception):
-    """A service message could not go out *yet* (timeout, 5xx, 429). Deliberately not a
-    BroadcasterError: the core's notice sender keeps a notice for its next round only on errors
-    outside its own tree (it drops it, recording the error, on a BroadcasterError)."""
 
 
 class TelegramAdapter(Adapter):
@@ -334,9 +327,8 @@ class TelegramAdapter(Adapter):
 
     async def notify(self, address: str, text: str) -> None:
         """Send ``text`` to the chat as it is (HTML-escaped, split at 4096 characters). Errors
-        are those of :meth:`send`, except that timeouts, 5xx and 429 raise
-        :class:`NoticeDeferred` so the core tries again later; a migrated group gets the message
-        at its new id."""
+        are those of :meth:`send` (the core keeps a notice on TransientError and RateLimited and
+        tries again later); a migrated group gets the message at its new id."""
         try:
             driver = self._started_driver()
             chat_id = int(self.normalize_address(address))
@@ -346,8 +338,6 @@ class TelegramAdapter(Adapter):
                 except AddressMoved as moved:
                     chat_id = int(moved.new_address)
                     await driver.send_text(chat_id, part, PARSE_MODE)
-        except (TransientError, RateLimited) as exc:
-            raise NoticeDeferred(f"telegram {self.account}: {exc}") from None
         except InputError as exc:
             raise PermanentError(str(exc)) from None
 

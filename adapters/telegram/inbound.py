@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 #: Seconds one getUpdates call waits for updates (long polling).
 POLL_TIMEOUT = 20
 MAX_SINK_ATTEMPTS = 5
+#: Seconds :meth:`TelegramInbound.confirm` may take (it runs while the service stops).
+CONFIRM_WITHIN = 3.0
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
 
 DriverSource = Callable[[], Driver]
@@ -152,14 +154,15 @@ class TelegramInbound:
 
     async def confirm(self) -> None:
         """Tell Telegram that every update below :attr:`offset` was processed (a getUpdates
-        call that waits for nothing). Failures are only logged: at worst the core sees the
-        updates again and deduplicates them."""
+        call that waits for nothing, given at most ``CONFIRM_WITHIN`` seconds). Failures are
+        only logged: at worst the core sees the updates again and deduplicates them."""
         if self.offset is None or self.offset == self._confirmed:
             return
         try:
-            await self._driver().get_updates(self.offset, 0, ALLOWED_UPDATES, limit=1)
-        except DeliveryError as exc:
-            log.warning("telegram %s: could not confirm updates: %s", self.account, exc)
+            async with asyncio.timeout(CONFIRM_WITHIN):
+                await self._driver().get_updates(self.offset, 0, ALLOWED_UPDATES, limit=1)
+        except (DeliveryError, TimeoutError) as exc:
+            log.warning("telegram %s: could not confirm updates: %r", self.account, exc)
             return
         self._confirmed = self.offset
 

@@ -26,8 +26,9 @@ the bot's own messages
 ``poll`` (counts; anonymous polls too)       ``poll_counts`` {poll_id, counts, closed}
 ===========================================  ==============================================
 
-Messages sent by bots are ignored (except the migration service messages). ``user`` is the raw
-Telegram user id (the core hashes it at once); a vote cast in the name of a chat uses
+Messages sent by bots are ignored, except the migration service messages and an anonymous admin
+posting as the group (``sender_chat`` is the group itself). ``user`` is the raw Telegram user id
+(the core hashes it at once); an anonymous admin, or a vote cast in the name of a chat, uses
 ``"chat:<id>"``.
 
 ``event_id`` must be the same when Telegram redelivers an update and must not collide with any

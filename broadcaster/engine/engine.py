@@ -14,7 +14,7 @@ from schedules.quiet import QuietHours
 
 from ..adapter import Adapter
 from ..config import Settings
-from ..errors import BroadcasterError
+from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
 from ..ratelimit import RateLimiter
@@ -72,6 +72,7 @@ class Engine:
                 settings.service.timezone,
                 timedelta(minutes=settings.schedule.misfire_grace_minutes),
                 self.wake,
+                approvals_required=settings.service.approvals_required,
             )
             if with_scheduler
             else None
@@ -126,15 +127,29 @@ class Engine:
         """Send queued service messages (welcome, approval) through their accounts."""
         sent = 0
         for name, adapter in self.adapters.items():
+            limiter = self.senders[name].limiter if name in self.senders else None
             for notice in await self.store.pending_notices(name):
+                # notices share the account's limits with broadcasts
+                if limiter is not None and not limiter.free:
+                    await limiter.acquire(notice.address)
                 try:
                     await adapter.notify(notice.address, notice.text)
+                except RateLimited as exc:
+                    if limiter is not None:
+                        limiter.pause(exc.retry_after)
+                    break  # keep it, and the rest, for a later round
+                except TransientError as exc:
+                    log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
+                    break
                 except BroadcasterError as exc:
                     await self.store.finish_notice(notice.id, str(exc))
                     continue
                 except Exception as exc:  # a provider hiccup: keep it for the next round
                     log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
                     break
+                finally:
+                    if limiter is not None and not limiter.free:
+                        limiter.done(notice.address)
                 await self.store.finish_notice(notice.id)
                 sent += 1
         return sent

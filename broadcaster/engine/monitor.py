@@ -34,6 +34,7 @@ async def finish_dispatch(store: Store, dispatch: Dispatch) -> bool:
             {"counts": progress.by_status, "planned": progress.planned},
             dispatch.content_hash,
         ),
+        only_from=DispatchStatus.sending,
     )
     await settle_announcement(store, dispatch.announcement_id)
     log.info("dispatch %s done: %s", dispatch.id, progress.by_status)

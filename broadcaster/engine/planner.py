@@ -38,8 +38,10 @@ class Planner:
                 dispatch.id,
                 DispatchStatus.sending,
                 AuditRecord(SYSTEM, "dispatch.planned", "dispatch", str(dispatch.id), {}),
+                only_from=DispatchStatus.planning,  # never revive a dispatch cancelled meanwhile
             )
-            log.info("dispatch %s planned: %s deliveries", dispatch.id, done.planned)
+            if done is not None:
+                log.info("dispatch %s planned: %s deliveries", dispatch.id, done.planned)
         self._planned.set()
         return True
 

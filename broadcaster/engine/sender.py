@@ -266,7 +266,7 @@ class AccountSender:
                 error=f"group is {d.group_status.value}",
             )
         entry = self.cache.peek(d.announcement_id) or await self.cache.get(d.announcement_id)
-        if not entry.hash_ok:
+        if not entry.hash_ok or entry.record.content_hash != d.dispatch_hash:
             await self._cancel_dispatch(d.dispatch_id, "content differs from the approved hash")
             return Outcome(
                 d.id,

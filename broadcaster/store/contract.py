@@ -276,7 +276,8 @@ class Store(ABC):
         """Insert deliveries for the next ``batch`` target groups after the dispatch's cursor
         (active groups only, excluded regions skipped, unique per (dispatch, group)) and advance
         the cursor in the same transaction. Returns how many groups were scanned; 0 means
-        planning is complete (the dispatch then moves to ``sending``)."""
+        planning is complete (the dispatch then moves to ``sending``) or the dispatch is no
+        longer ``planning`` (cancelled meanwhile): nothing is inserted then."""
 
     @abstractmethod
     async def set_dispatch_status(
@@ -285,8 +286,10 @@ class Store(ABC):
         status: DispatchStatus,
         audit: AuditRecord | None,
         note: str | None = None,
-    ) -> Dispatch:
-        """Raises NotFound."""
+        only_from: DispatchStatus | None = None,
+    ) -> Dispatch | None:
+        """Set the status (with ``only_from``: only if the dispatch is in that status, else
+        nothing changes and None is returned). Raises NotFound."""
 
     @abstractmethod
     async def has_outstanding(self, dispatch_id: int) -> bool:

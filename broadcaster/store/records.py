@@ -199,6 +199,7 @@ class ClaimedDelivery:
     parts_done: int
     group_status: GroupStatus
     provider_ids: str | None = None  # ids of parts sent by earlier attempts
+    dispatch_hash: str = ""  # the content hash the dispatch was created with
 
 
 @dataclass(slots=True)  # not frozen: one is built per delivery, and frozen init is slower

@@ -206,23 +206,25 @@ async def test_quiet_hours_hold_normal_but_not_emergency(tmp_path: Path) -> None
 
 
 async def test_expired_announcement_cancels_remaining(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from content.model import Announcement, Target, Variant
+
     async with rig(tmp_path, start=False) as r:
         await r.add_groups(under="3673")
-        record = await r.approved(regions=["3673"])
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
+        content = Announcement(
+            variants={"id": Variant(title="Singkat", body="Berlaku sebentar.")},
+            expires_at=expires,
+            target=Target(regions=["3673"]),
+        )
+        record = await r.app.workflow.create("officer", content)
+        await r.app.workflow.submit("officer", record.id)
+        record = await r.app.workflow.approve("verifier", record.id)
         dispatch = await r.dispatch_now(record)
-        # expire it after the dispatch exists but before anything was sent
-        import datetime as dt
-
-        expired = record.content.model_copy(
-            update={"expires_at": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}
-        )
-        from content.hashing import content_hash
-
-        digest = content_hash(expired)
-        await r.app.store.db.execute(  # type: ignore[attr-defined]
-            "UPDATE announcements SET content = ?, content_hash = ?, approved_hash = ?",
-            (expired.model_dump_json(), digest, digest),
-        )
+        # the service was busy (or down) until after the expiry
+        while dt.datetime.now(dt.UTC) <= expires:
+            await asyncio.sleep(0.05)
         await r.engine.start()
         await r.engine.drain(10)
         progress = await r.app.store.dispatch_progress(dispatch.id)

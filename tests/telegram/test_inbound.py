@@ -21,11 +21,12 @@ from broadcaster.adapter import (
     InboundSink,
     RenderContext,
 )
+from broadcaster.errors import PermanentError, RateLimited, RecipientGone
 from broadcaster.inbox import Inbox
 from content.model import Announcement, Poll, Target, Variant
 from tests.conftest import open_test_store
 
-from .conftest import AdapterFactory, bot_id
+from .conftest import AdapterFactory, bot_id, group_admin
 
 TOKEN = "5550001:INBOUND-test-token_abcdefghijklmnop"
 
@@ -230,3 +231,29 @@ async def test_polls_close_at_their_closing_time(make_adapter: AdapterFactory, d
     assert far.close_date == int(later.timestamp()) and not far.is_closed
     await wait_until(lambda: near.is_closed, within=5)
     assert not far.is_closed
+
+
+async def test_notify_sends_plain_text_and_maps_errors(
+    make_adapter: AdapterFactory, driver: str
+) -> None:
+    tg = await make_adapter(driver=driver)
+    sb = tg.sandbox
+    assert tg.http_routes(Collector()) == []  # long polling: no webhook route
+    chat = await tg.sandbox_group("RT 010")
+    await tg.notify(chat, "Ketik /daftar <kode wilayah> & [jenis]")
+    (sent,) = sb.messages(int(chat))
+    assert sent.text == "Ketik /daftar <kode wilayah> & [jenis]"
+    assert [e.type for e in sent.entities] == ["bot_command"]  # no markup, only what Telegram finds
+    supergroup = sb.community.migrate_group(int(chat))
+    await tg.notify(chat, "Grup pindah")  # the old id: follows migrate_to_chat_id
+    assert [m.text for m in sb.messages(supergroup.id)] == ["Grup pindah"]
+    sb.add_fault("rate_limit", count=1, retry_after=2)
+    with pytest.raises(RateLimited) as limited:  # the core keeps the notice and pauses the bot
+        await tg.notify(str(supergroup.id), "Nanti")
+    assert limited.value.retry_after == 2
+    admin = group_admin(sb, supergroup.id)
+    sb.community.remove_bot(supergroup.id, bot_id(tg), by_user=admin)
+    with pytest.raises(RecipientGone):
+        await tg.notify(str(supergroup.id), "Halo")
+    with pytest.raises(PermanentError):
+        await tg.notify("grup-saya", "Halo")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,9 @@ import pytest
 import uvicorn
 
 from adapters.telegram import TelegramAdapter
+from broadcaster.adapter import AdapterContext
 from broadcaster.engine import Engine
+from broadcaster.errors import ConfigError
 from broadcaster.http import create_http_app
 from broadcaster.store.records import GroupStatus
 from tests.core.harness import rig
@@ -141,3 +144,25 @@ async def test_emulator_delivers_to_the_service(
         found = await r.app.store.find_group("telegram", "tg", str(group.id))
         assert found is not None and found.status is GroupStatus.pending
         assert sb.stats.webhook_deliveries >= 3 and sb.stats.webhook_failures == 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"updates": "push"}, "accounts.tg.updates: 'push'"),
+        ({"updates": "webhook"}, "webhook_url: required"),
+        ({"updates": "webhook", "webhook_url": "ftp://x"}, "not an http"),
+        ({"sandbox_port": 70000}, "sandbox_port: 70000"),
+        (
+            {"updates": "webhook", "webhook_url": "https://x/hooks/tg/telegram"}
+            | {"webhook_secret_env": "TG_UNSET_SECRET"},
+            "'TG_UNSET_SECRET' must hold 1-256 characters",
+        ),
+    ],
+)
+def test_inbound_settings_are_checked(
+    tmp_path: Path, settings: dict[str, Any], problem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TG_UNSET_SECRET", raising=False)
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        TelegramAdapter(AdapterContext("tg", {"sandbox": True, **settings}, tmp_path))

@@ -171,7 +171,8 @@ class DispatchMixin(SqliteBase):
         async with self._tx() as db:
             rows = list(
                 await db.execute_fetchall(
-                    "SELECT target, cursor, rank FROM dispatches WHERE id = ?", (dispatch_id,)
+                    "SELECT target, cursor, rank, status FROM dispatches WHERE id = ?",
+                    (dispatch_id,),
                 )
             )
             if not rows:
@@ -179,6 +180,8 @@ class DispatchMixin(SqliteBase):
             target = json.loads(rows[0][0])
             cursor = json.loads(rows[0][1])
             rank = int(rows[0][2])
+            if rows[0][3] != DispatchStatus.planning.value:
+                return 0  # cancelled (or finished) meanwhile: plan nothing more
             regions = _roots(list(target.get("regions") or []))
             predicate, params = _target_filter(target)
             scanned = 0
@@ -243,18 +246,25 @@ class DispatchMixin(SqliteBase):
         status: DispatchStatus,
         audit: AuditRecord | None,
         note: str | None = None,
-    ) -> Dispatch:
+        only_from: DispatchStatus | None = None,
+    ) -> Dispatch | None:
         finished = (
             time.time() if status in (DispatchStatus.done, DispatchStatus.cancelled) else None
         )
+        guard, guard_params = ("AND status = ?", [str(only_from)]) if only_from else ("", [])
         async with self._tx() as db:
             cursor = await db.execute(
                 "UPDATE dispatches SET status = ?, finished_at = COALESCE(?, finished_at), "
-                "note = COALESCE(?, note) WHERE id = ?",
-                (str(status), finished, note, dispatch_id),
+                f"note = COALESCE(?, note) WHERE id = ? {guard}",
+                (str(status), finished, note, dispatch_id, *guard_params),
             )
             if cursor.rowcount == 0:
-                raise NotFound(f"dispatch {dispatch_id} does not exist")
+                exists = await db.execute_fetchall(
+                    "SELECT 1 FROM dispatches WHERE id = ?", (dispatch_id,)
+                )
+                if not exists:
+                    raise NotFound(f"dispatch {dispatch_id} does not exist")
+                return None
             if audit is not None:
                 await self._append_audit(db, audit)
             rows = await db.execute_fetchall(
@@ -299,7 +309,8 @@ class DispatchMixin(SqliteBase):
             rows = list(
                 await db.execute_fetchall(
                     "SELECT d.id, d.dispatch_id, p.announcement_id, d.group_id, g.address, "
-                    "g.language, d.attempts, d.parts_done, g.status, d.provider_ids "
+                    "g.language, d.attempts, d.parts_done, g.status, d.provider_ids, "
+                    "p.content_hash "
                     "FROM deliveries d JOIN groups g ON g.id = d.group_id "
                     "JOIN dispatches p ON p.id = d.dispatch_id "
                     "WHERE d.account = ? AND d.status = 'queued' AND d.next_at <= ? "
@@ -327,6 +338,7 @@ class DispatchMixin(SqliteBase):
                 int(r[7]),
                 GroupStatus(r[8]),
                 r[9],
+                r[10],
             )
             for r in rows
         ]
