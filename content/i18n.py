@@ -183,7 +183,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Sorry, only the group's admins can use this command.",
     },
     "bot.daftar_usage": {
-        "id": "Cara pakai: /daftar <kode wilayah> [jenis], contoh: /daftar 3671010001.RW003.RT001 rt",
+        "id": (
+            "Cara pakai: /daftar <kode wilayah> [jenis], contoh: /daftar 3671010001.RW003.RT001 rt"
+        ),
         "en": "Usage: /daftar <region code> [kind], e.g. /daftar 3671010001.RW003.RT001 rt",
     },
     "bot.unknown_region": {

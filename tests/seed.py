@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from content.model import Level
-
 from broadcaster.importer import UnitPlan, unit_regions
 from broadcaster.store.contract import Store
 from broadcaster.store.records import AuditRecord, Region, Role
+from content.model import Level
 
 BANTEN: tuple[Region, ...] = (
     Region("36", Level.province, "BANTEN", None),

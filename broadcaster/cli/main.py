@@ -185,6 +185,10 @@ def run_service(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # one line per HTTP request drowns the service's own log
+        for noisy in ("httpx", "apscheduler", "aiogram.event"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings_from(config)
     hook = None
     if demo:

@@ -40,7 +40,7 @@ class Planner:
                 AuditRecord(SYSTEM, "dispatch.planned", "dispatch", str(dispatch.id), {}),
                 only_from=DispatchStatus.planning,  # never revive a dispatch cancelled meanwhile
             )
-            if done is not None:
+            if done.status is DispatchStatus.sending:
                 log.info("dispatch %s planned: %s deliveries", dispatch.id, done.planned)
         self._planned.set()
         return True

@@ -287,9 +287,9 @@ class Store(ABC):
         audit: AuditRecord | None,
         note: str | None = None,
         only_from: DispatchStatus | None = None,
-    ) -> Dispatch | None:
-        """Set the status (with ``only_from``: only if the dispatch is in that status, else
-        nothing changes and None is returned). Raises NotFound."""
+    ) -> Dispatch:
+        """Set the status and return the dispatch. With ``only_from``, only a dispatch in that
+        status changes (and is audited); any other is returned unchanged. Raises NotFound."""
 
     @abstractmethod
     async def has_outstanding(self, dispatch_id: int) -> bool:

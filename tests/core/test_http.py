@@ -25,10 +25,10 @@ async def test_healthz_and_metrics(tmp_path: Path) -> None:
             metrics = await client.get("/metrics")
             assert metrics.status_code == 200
             text = metrics.text
-            assert (
-                'broadcaster_deliveries_total{account="scripted",channel="scripted",status="sent"} 6.0'
-                in text
+            sent = (
+                'broadcaster_deliveries_total{account="scripted",channel="scripted",status="sent"}'
             )
+            assert f"{sent} 6.0" in text
             assert 'broadcaster_queue_depth{account="scripted",status="queued"} 0.0' in text
             assert 'broadcaster_groups{channel="scripted",status="active"} 6.0' in text
             assert "broadcaster_send_latency_seconds_count" in text

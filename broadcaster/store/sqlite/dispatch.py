@@ -247,7 +247,7 @@ class DispatchMixin(SqliteBase):
         audit: AuditRecord | None,
         note: str | None = None,
         only_from: DispatchStatus | None = None,
-    ) -> Dispatch | None:
+    ) -> Dispatch:
         finished = (
             time.time() if status in (DispatchStatus.done, DispatchStatus.cancelled) else None
         )
@@ -258,19 +258,17 @@ class DispatchMixin(SqliteBase):
                 f"note = COALESCE(?, note) WHERE id = ? {guard}",
                 (str(status), finished, note, dispatch_id, *guard_params),
             )
-            if cursor.rowcount == 0:
-                exists = await db.execute_fetchall(
-                    "SELECT 1 FROM dispatches WHERE id = ?", (dispatch_id,)
-                )
-                if not exists:
-                    raise NotFound(f"dispatch {dispatch_id} does not exist")
-                return None
-            if audit is not None:
+            changed = cursor.rowcount > 0
+            if changed and audit is not None:
                 await self._append_audit(db, audit)
-            rows = await db.execute_fetchall(
-                f"SELECT {_DISPATCH_COLS} FROM dispatches WHERE id = ?", (dispatch_id,)
+            rows = list(
+                await db.execute_fetchall(
+                    f"SELECT {_DISPATCH_COLS} FROM dispatches WHERE id = ?", (dispatch_id,)
+                )
             )
-        return _dispatch(tuple(list(rows)[0]))
+        if not rows:
+            raise NotFound(f"dispatch {dispatch_id} does not exist")
+        return _dispatch(tuple(rows[0]))
 
     async def has_outstanding(self, dispatch_id: int) -> bool:
         rows = await self._fetch(
