@@ -54,7 +54,9 @@ async def test_the_shipped_config_builds_an_app(
     monkeypatch.setenv("BROADCASTER_STORE__URL", f"sqlite:///{tmp_path / 'b.db'}")
     settings = load_settings(SHIPPED)
     async with App(settings) as app:
-        assert set(app.adapters) == {"outbox"}
+        assert set(app.adapters) == {"outbox", "telegram_banten"}
+        assert app.adapters["telegram_banten"].channel == "telegram"
+        assert settings.accounts["telegram_banten"].sandbox is True
         assert await app.store.schema_version() >= 1
 
 
