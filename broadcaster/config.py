@@ -58,7 +58,7 @@ class HttpConfig(_Section):
 
 class EngineConfig(_Section):
     plan_batch: int = Field(5000, ge=1)
-    claim_batch: int = Field(500, ge=1)
+    claim_batch: int = Field(1000, ge=1)
     max_in_flight: int = Field(64, ge=1)
     flush_interval: float = Field(0.05, gt=0)
     max_attempts: int = Field(8, ge=1)

@@ -197,7 +197,8 @@ class AccountSender:
                     return
                 self._need_more.set()
                 self._has_work.clear()
-                await _wait_any(self._has_work, self._stopping)
+                # stopping also sets _has_work (see run), so one event is enough here
+                await self._has_work.wait()
             if self._stopping.is_set():
                 return
             buffer = self._buffer

@@ -25,6 +25,7 @@ from ..records import (
 from .base import Row, SqliteBase
 from .directory import _with_object
 
+_GROUP_STATUS = {s.value: s for s in GroupStatus}
 _DISPATCH_COLS = (
     "id, announcement_id, schedule_id, fire_key, priority, content_hash, target, status, "
     "planned, created_by, created_at, finished_at, note"
@@ -324,19 +325,10 @@ class DispatchMixin(SqliteBase):
                     f"UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ({ids})",
                     (time.time(),),
                 )
+        status = _GROUP_STATUS
         return [
             ClaimedDelivery(
-                int(r[0]),
-                int(r[1]),
-                int(r[2]),
-                int(r[3]),
-                str(r[4]),
-                str(r[5]),
-                int(r[6]),
-                int(r[7]),
-                GroupStatus(r[8]),
-                r[9],
-                r[10],
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], status[r[8]], r[9], r[10]
             )
             for r in rows
         ]
