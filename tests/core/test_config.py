@@ -40,7 +40,7 @@ def test_the_shipped_config_loads() -> None:
     assert settings.service.data_dir == folder / "var"
     assert settings.store.url == f"sqlite:///{folder / 'var' / 'broadcaster.db'}"
     assert (settings.http.host, settings.http.port) == ("127.0.0.1", 8080)
-    assert settings.engine.claim_batch == 500
+    assert settings.engine.claim_batch == 1000
     assert settings.schedule.quiet_hours == "21:00-05:30"
     assert settings.quiet_hours().enabled
     assert settings.accounts["outbox"].adapter == "file"
