@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from .adapter import Limits
 
 Clock = Callable[[], float]
+CATCH_UP = 0.1  # seconds of spread schedule a late limiter may make up
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -49,7 +50,7 @@ class RateLimiter:
         self._global: deque[float] = deque()
         self._per_address: dict[str, deque[float]] = {}
         self._paused_until = 0.0
-        self._last_global = -math.inf
+        self._tat = -math.inf  # theoretical time of the next evenly spread grant (GCRA)
         self._lock = asyncio.Lock()
         self._grants = 0
         self._per_address_keep = self._address_horizon()
@@ -105,15 +106,20 @@ class RateLimiter:
         window = self._global
         while window and window[0] <= now - span - self.margin:
             window.popleft()
-        spread = self._last_global + 1.0 / rate - now
+        spread = self._tat - now
         if len(window) < capacity:
             return spread
         return max(spread, window[-capacity] + span + self.margin - now)
 
     def _record(self, address: str, now: float) -> None:
-        if self.limits.global_per_second is not None:
+        rate = self.limits.global_per_second
+        if rate is not None:
             self._global.append(now)
-            self._last_global = now
+            # the spread schedule advances from its own last slot, not from when the grant
+            # happened: a grant a little late (a busy event loop) may be followed by one a
+            # little early, so small delays do not add up; the sliding window above still
+            # bounds every second
+            self._tat = max(self._tat, now - CATCH_UP) + 1.0 / rate
         if self._per_address_keep:
             times = self._per_address.setdefault(address, deque())
             times.append(now)
