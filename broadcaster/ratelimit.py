@@ -30,7 +30,9 @@ from collections.abc import Awaitable, Callable
 from .adapter import Limits
 
 Clock = Callable[[], float]
-CATCH_UP = 0.1  # seconds of spread schedule a late limiter may make up
+# how much of one spread interval a late grant may make up: enough to absorb event-loop
+# lateness, too little to let grants bunch (bunched requests arrive with uneven delays)
+CATCH_UP_INTERVALS = 0.5
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -119,7 +121,8 @@ class RateLimiter:
             # happened: a grant a little late (a busy event loop) may be followed by one a
             # little early, so small delays do not add up; the sliding window above still
             # bounds every second
-            self._tat = max(self._tat, now - CATCH_UP) + 1.0 / rate
+            interval = 1.0 / rate
+            self._tat = max(self._tat, now - CATCH_UP_INTERVALS * interval) + interval
         if self._per_address_keep:
             times = self._per_address.setdefault(address, deque())
             times.append(now)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcaster.adapter import Limits
-from broadcaster.ratelimit import CATCH_UP, RateLimiter
+from broadcaster.ratelimit import CATCH_UP_INTERVALS, RateLimiter
 
 
 class VirtualTime:
@@ -112,7 +112,7 @@ def test_grants_never_exceed_limits(
         assert _max_in_window(times, span) <= max(1, int(rate))
         # grants are spread: in any stretch of time, at most what the rate allows plus the
         # little catch-up the schedule permits
-        slack = 1 + CATCH_UP * rate
+        slack = 1 + CATCH_UP_INTERVALS
         for i, t in enumerate(times):
             for j in range(i + 1, len(times)):
                 assert j - i <= (times[j] - t) * rate + slack + 1e-9
