@@ -14,7 +14,7 @@ from pathlib import Path
 
 from broadcaster.app import App
 from broadcaster.config import Settings
-from broadcaster.store.records import AuditRecord, Role
+from broadcaster.store.records import AnnouncementRecord, AuditRecord, Role
 from content.model import Announcement, Target, Variant
 
 
@@ -106,3 +106,32 @@ def peak_rss_mb() -> float:
 def log(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+async def seed_groups(settings: Settings, addresses: list[str], channel: str, account: str) -> None:
+    """Users admin and v (verifier), a region tree, and one active RT group per address."""
+    folder = settings.service.data_dir
+    async with App(settings) as app:
+        await app.store.add_user("admin", Role.admin, None, AuditRecord("b", "u", "user", "a"))
+        await app.store.add_user("v", Role.verifier, None, AuditRecord("b", "u", "user", "v"))
+    rows = region_rows(len(addresses))
+    rts = [code for code, level, _, _ in rows if level == "rt"][: len(addresses)]
+    now = time.time()
+    with sqlite3.connect(folder / "bench.db") as db:
+        db.executemany("INSERT INTO regions VALUES (?,?,?,?)", rows)
+        db.executemany(
+            "INSERT INTO groups(channel, account, address, region, region_level, kind, title, "
+            "language, status, subscribed_by, approved_by, created_at, updated_at) VALUES "
+            "(?, ?, ?, ?, 'rt', 'rt', '', 'id', 'active', 'b', 'b', ?, ?)",
+            [
+                (channel, account, address, code, now, now)
+                for address, code in zip(addresses, rts, strict=True)
+            ],
+        )
+
+
+async def approve(app: App, content: Announcement) -> AnnouncementRecord:
+    """Create, submit (as admin) and approve (as v) an announcement."""
+    record = await app.workflow.create("admin", content)
+    await app.workflow.submit("admin", record.id)
+    return await app.workflow.approve("v", record.id)

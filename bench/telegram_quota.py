@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -37,11 +36,10 @@ from telegram.ext import AIORateLimiter, ExtBot
 from broadcaster.app import App
 from broadcaster.config import Settings
 from broadcaster.engine import Engine
-from broadcaster.store.records import AuditRecord, Role
 from content.model import Announcement, Poll, Target, Variant
 from schedules.spec import ScheduleSpec
 
-from .common import log, region_rows
+from .common import approve, log, seed_groups
 from .tgsandbox import ExternalSandbox
 
 TOKENS = {"ours": "7001:OURS", "ptb": "7002:PTB", "aiogram": "7003:AIOGRAM"}
@@ -75,29 +73,14 @@ async def run_ours(url: str, chats: list[int], rate: float, per_minute: int) -> 
             }
         },
     )
-    async with App(settings) as app:
-        await app.store.add_user("admin", Role.admin, None, AuditRecord("b", "u", "user", "a"))
-        await app.store.add_user("v", Role.verifier, None, AuditRecord("b", "u", "user", "v"))
-    rows = region_rows(len(chats))
-    rts = [code for code, level, _, _ in rows if level == "rt"][: len(chats)]
-    with sqlite3.connect(folder / "bench.db") as db:
-        db.executemany("INSERT INTO regions VALUES (?,?,?,?)", rows)
-        now = time.time()
-        db.executemany(
-            "INSERT INTO groups(channel, account, address, region, region_level, kind, title, "
-            "language, status, subscribed_by, approved_by, created_at, updated_at) VALUES "
-            "('telegram', 'tg', ?, ?, 'rt', 'rt', '', 'id', 'active', 'b', 'b', ?, ?)",
-            [(str(chat), code, now, now) for chat, code in zip(chats, rts, strict=True)],
-        )
+    await seed_groups(settings, [str(chat) for chat in chats], "telegram", "tg")
     async with App(settings) as app:
         content = Announcement(
             variants={"id": Variant(title="Peringatan dini", body="Mohon waspada banjir.")},
             poll=Poll(question=QUESTION, options=OPTIONS),
             target=Target(regions=["36"]),
         )
-        record = await app.workflow.create("admin", content)
-        await app.workflow.submit("admin", record.id)
-        await app.workflow.approve("v", record.id)
+        record = await approve(app, content)
         for adapter in app.adapters.values():
             await adapter.start()
         engine = Engine(app.store, settings, app.adapters)
