@@ -22,6 +22,14 @@ def plain_text(announcement: Announcement, language: str, ctx: RenderContext) ->
     """Title, body as readable plain text, then the footer lines."""
     variant = announcement.variant(language)
     parts = [variant.title.strip(), to_plain(parse(variant.body).document).strip()]
+    if announcement.attachments:
+        parts.append(
+            "\n".join(
+                t("attachment_line", language, url=item.url)
+                + (f" ({item.caption})" if item.caption else "")
+                for item in announcement.attachments
+            )
+        )
     footer = footer_lines(announcement, language, ctx)
     if footer:
         parts.append("\n".join(footer))

@@ -22,6 +22,8 @@ Canonical JSON rules (:func:`canonical_json`):
    ``regions``, ``levels``, ``kinds``, ``channels`` and ``exclude``: these are sets, so they are
    written sorted and without duplicates, and picking the same regions in another order does not
    void an approval.
+7. ``attachments`` is written only when there are any: it was added to the model later, and
+   content without attachments must keep the hash it was approved with.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def canonical_json(a: Announcement) -> bytes:
     """The canonical UTF-8 JSON of ``a`` (rules in the module docstring)."""
     data = _canonical(a.model_dump(mode="python"))
     assert isinstance(data, dict)  # a model always dumps to a dict
+    if not data.get("attachments"):
+        data.pop("attachments", None)
     target = data["target"]
     for name in _TARGET_SET_FIELDS:
         target[name] = sorted(set(target[name]))

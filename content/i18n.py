@@ -161,6 +161,15 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": "Berhenti berlangganan: {url}",
         "en": "Unsubscribe: {url}",
     },
+    "problem.attachment_url": {
+        "id": "Lampiran harus berupa tautan https, bukan {url!r}.",
+        "en": "An attachment must be an https link, not {url!r}.",
+    },
+    "problem.attachment_caption_too_long": {
+        "id": "Keterangan lampiran terlalu panjang ({length} karakter, paling banyak {limit}).",
+        "en": "The attachment caption is too long ({length} characters, at most {limit}).",
+    },
+    "attachment_line": {"id": "Lampiran: {url}", "en": "Attachment: {url}"},
     # --- Group onboarding by bot commands (shown in the group) ---
     "bot.welcome": {
         "id": (

@@ -52,7 +52,7 @@ class LoaderError(ValueError):
     """An announcement file that cannot be read; the message says where and why."""
 
 
-_TOP_KEYS = ("title", "priority", "source", "expires_at", "target", "poll")
+_TOP_KEYS = ("title", "priority", "source", "expires_at", "target", "poll", "attachments")
 _TARGET_KEYS = ("regions", "levels", "kinds", "channels", "exclude")
 _POLL_KEYS = ("question", "options", "multiple", "closes_at", "anonymous", "translations")
 _SECTION_KEYS = ("title", "body")
@@ -114,7 +114,7 @@ def parse_announcement_text(text: str) -> Announcement:
         "variants": _variants(meta, bodies),
         "target": _section(meta, "target", _TARGET_KEYS, required=True),
     }
-    for key in ("priority", "source"):
+    for key in ("priority", "source", "attachments"):
         if key in meta:
             data[key] = meta[key]
     if "expires_at" in meta:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "GROUP_KINDS",
     "Announcement",
+    "Attachment",
     "Level",
     "Poll",
     "PollTranslation",
@@ -139,6 +141,15 @@ class Target(_Frozen):
         return [value.strip() for value in values]
 
 
+class Attachment(_Frozen):
+    """A photo or document sent with the announcement, by URL (https). ``caption`` is plain
+    text shown under it. Checked by :func:`content.validation.validate`."""
+
+    kind: Literal["photo", "document"]
+    url: str
+    caption: str = ""
+
+
 class Announcement(_Frozen):
     """The content that is approved and hashed (see :mod:`content.hashing`).
 
@@ -153,6 +164,7 @@ class Announcement(_Frozen):
     source: str | None = None
     expires_at: AwareDatetime | None = None
     target: Target
+    attachments: list[Attachment] = Field(default_factory=list)
 
     def variant(self, lang: str) -> Variant:
         """The variant in ``lang``, falling back to the Indonesian one.

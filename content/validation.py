@@ -46,6 +46,29 @@ def validate(a: Announcement, poll_limits: PollLimits, now: datetime) -> list[Pr
     problems += _check_dates(a, now)
     problems += _check_target(a)
     problems += _check_languages(a)
+    problems += _check_attachments(a)
+    return problems
+
+
+#: Telegram's caption limit, the strictest of the channels that show captions.
+CAPTION_MAX = 1024
+
+
+def _check_attachments(a: Announcement) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, item in enumerate(a.attachments):
+        where = f"attachments[{index}]"
+        if not item.url.startswith("https://") or len(item.url) <= len("https://"):
+            problems.append(make_problem("attachment_url", f"{where}.url", url=item.url))
+        if len(item.caption) > CAPTION_MAX:
+            problems.append(
+                make_problem(
+                    "attachment_caption_too_long",
+                    f"{where}.caption",
+                    length=len(item.caption),
+                    limit=CAPTION_MAX,
+                )
+            )
     return problems
 
 

@@ -31,8 +31,8 @@ whole group, and give one vote per person (``poll_answer``, replaced when change
 retracted) without a chat id: the core maps the poll id back to its group.
 
 Besides ``text`` and ``poll``, ``send`` accepts ``photo`` and ``document`` messages by URL
-(``{"url", "caption", "parse_mode"}``, caption at most 1024 characters). ``render`` does not
-produce them yet: announcements have no images or attachments in the content model.
+(``{"url", "caption", "parse_mode"}``, caption at most 1024 characters): ``render`` sends an
+announcement's attachments this way, after its text and before its poll.
 """
 
 from __future__ import annotations

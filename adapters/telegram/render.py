@@ -126,6 +126,18 @@ def render_messages(
         ChannelMessage("text", {"text": part, "parse_mode": PARSE_MODE})
         for part in split_html(html, text_limit)
     ]
+    # photos and documents follow the text (by URL; captions are plain text, escaped)
+    messages += [
+        ChannelMessage(
+            item.kind,
+            {
+                "url": item.url,
+                "caption": escape(item.caption, quote=False),
+                "parse_mode": PARSE_MODE,
+            },
+        )
+        for item in announcement.attachments
+    ]
     poll = announcement.poll
     if poll is None:
         return messages
