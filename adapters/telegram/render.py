@@ -22,7 +22,7 @@ from html import escape
 
 from adapters.textual import footer_lines, poll_text
 from broadcaster.adapter import ChannelMessage, RenderContext
-from content.markup import Block, Blockquote, BlockRenderer, Inline, is_safe_href, parse
+from content.markup import Block, Blockquote, HtmlInlines, parse
 from content.model import Announcement
 from content.validation import PollLimits
 
@@ -31,7 +31,7 @@ from .split import MAX_TEXT, split_html
 PARSE_MODE = "HTML"
 
 
-class TelegramHtml(BlockRenderer):
+class TelegramHtml(HtmlInlines):
     """Neutral markup → Telegram HTML (tags from Telegram's supported set only).
 
     Keeps a block-quote depth while rendering, so one instance must not render two documents at
@@ -41,26 +41,11 @@ class TelegramHtml(BlockRenderer):
     def __init__(self) -> None:
         self._quote_depth = 0
 
-    def text(self, text: str) -> str:
-        return escape(text, quote=False)
-
     def bold(self, inner: str) -> str:
         return f"<b>{inner}</b>"
 
     def italic(self, inner: str) -> str:
         return f"<i>{inner}</i>"
-
-    def strike(self, inner: str) -> str:
-        return f"<s>{inner}</s>"
-
-    def code(self, text: str) -> str:
-        return f"<code>{self.text(text)}</code>"
-
-    def link(self, href: str, children: tuple[Inline, ...]) -> str:
-        label = self.inlines(children) or self.text(href)
-        if not is_safe_href(href):
-            return label
-        return f'<a href="{escape(href, quote=True)}">{label}</a>'
 
     def heading(self, level: int, inner: str) -> str:
         return f"<b>{inner}</b>"

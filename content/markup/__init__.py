@@ -5,7 +5,7 @@
 :class:`BlockRenderer` for anything else.
 """
 
-from content.markup.htmlrender import HtmlRenderer, to_html
+from content.markup.htmlrender import HtmlInlines, HtmlRenderer, to_html
 from content.markup.nodes import (
     SAFE_LINK_SCHEMES,
     Block,
@@ -49,6 +49,7 @@ __all__ = [
     "CodeBlock",
     "Document",
     "Heading",
+    "HtmlInlines",
     "HtmlRenderer",
     "Inline",
     "InlineRenderer",

@@ -15,21 +15,15 @@ from html import escape
 from content.markup.nodes import Block, Document, Inline, Paragraph, is_safe_href
 from content.markup.render import BlockRenderer
 
-__all__ = ["HtmlRenderer", "to_html"]
+__all__ = ["HtmlInlines", "HtmlRenderer", "to_html"]
 
 
-class HtmlRenderer(BlockRenderer):
-    block_separator = "\n"
-    item_separator = "\n"
+class HtmlInlines(BlockRenderer):
+    """The inline hooks every HTML dialect shares (email, Telegram): escaped text, ``<s>``,
+    ``<code>``, and links that are dropped to their label unless their address is safe."""
 
     def text(self, text: str) -> str:
         return escape(text, quote=False)
-
-    def bold(self, inner: str) -> str:
-        return f"<strong>{inner}</strong>"
-
-    def italic(self, inner: str) -> str:
-        return f"<em>{inner}</em>"
 
     def strike(self, inner: str) -> str:
         return f"<s>{inner}</s>"
@@ -42,6 +36,17 @@ class HtmlRenderer(BlockRenderer):
         if not is_safe_href(href):
             return label
         return f'<a href="{escape(href, quote=True)}">{label}</a>'
+
+
+class HtmlRenderer(HtmlInlines):
+    block_separator = "\n"
+    item_separator = "\n"
+
+    def bold(self, inner: str) -> str:
+        return f"<strong>{inner}</strong>"
+
+    def italic(self, inner: str) -> str:
+        return f"<em>{inner}</em>"
 
     def line_break(self) -> str:
         return "<br>\n"
