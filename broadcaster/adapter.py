@@ -98,6 +98,16 @@ class InboundEvent:
     at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class DiscoveredGroup:
+    """A group the account is already a member of (gateways list them), for an officer to map
+    to a region and kind with ``broadcaster groups discover``."""
+
+    address: str
+    title: str
+    participants: int | None = None
+
+
 InboundSink = Callable[[InboundEvent], Awaitable[object]]
 
 
@@ -157,6 +167,11 @@ class Adapter(ABC):
         """Send a short service message (welcome, confirmation) outside any dispatch.
         Adapters that cannot reach a group on their own raise ConfigError."""
         raise ConfigError(f"account {self.account!r} cannot send service messages")
+
+    async def discover_groups(self) -> list[DiscoveredGroup]:
+        """The groups this account is in, as the provider lists them. Channels that cannot
+        list groups raise ConfigError."""
+        raise ConfigError(f"account {self.account!r} cannot list the groups it is in")
 
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         """Webhook routes for this account, mounted by the core under ``/hooks/<account>``.

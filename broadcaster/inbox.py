@@ -5,7 +5,8 @@ Adapters turn provider updates into :class:`~broadcaster.adapter.InboundEvent` a
 
 =============  ================================================================================
 joined         the bot/number was added to ``address``: ``title``
-left           it was removed from ``address`` (the group is marked removed)
+left           it was removed from ``address``, or the address bounced: ``reason`` (optional,
+               default "bot removed"); the group is marked removed
 migrated       ``address`` became ``new_address`` (Telegram supergroup upgrade)
 command        ``command`` (without "/"), ``args`` (list), ``user`` (raw id), ``is_admin`` (bool,
                checked by the adapter with the provider, e.g. getChatMember)
@@ -116,7 +117,11 @@ class Inbox:
             await self.store.update_group(
                 group.id,
                 AuditRecord(
-                    "system", "group.removed", "group", str(group.id), {"reason": "bot removed"}
+                    "system",
+                    "group.removed",
+                    "group",
+                    str(group.id),
+                    {"reason": str(event.data.get("reason", "bot removed"))},
                 ),
                 status=GroupStatus.removed,
             )

@@ -15,6 +15,8 @@ from typing import Any, Self
 from content.model import Announcement, Level, Priority
 from content.workflow import Status
 
+from .contract_channels import ChannelStore
+from .contract_web import WebStore
 from .records import (
     AnnouncementRecord,
     Approval,
@@ -42,7 +44,7 @@ from .records import (
 )
 
 
-class Store(ABC):
+class Store(WebStore, ChannelStore, ABC):
     """Persistent state of one broadcaster installation."""
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from .channels import ChannelMixin
 from .content import ContentMixin
 from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
 from .inbox import InboxMixin
+from .web import WebMixin
 
 
 def _entry(row: tuple[object, ...]) -> AuditEntry:
@@ -27,7 +29,9 @@ def _entry(row: tuple[object, ...]) -> AuditEntry:
     )
 
 
-class SqliteStore(DirectoryMixin, ContentMixin, DispatchMixin, InboxMixin, Store):
+class SqliteStore(
+    DirectoryMixin, ContentMixin, DispatchMixin, InboxMixin, WebMixin, ChannelMixin, Store
+):
     """SQLite implementation of :class:`Store`. One process owns the file at a time."""
 
     async def audit(self, record: AuditRecord) -> AuditEntry:
