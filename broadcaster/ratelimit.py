@@ -1,18 +1,22 @@
 """Per-account rate limiter built from an adapter's declared :class:`~broadcaster.adapter.Limits`.
 
-Three constraints, all judged on the times at which sends are *granted*:
+Three constraints:
 
-* global: at most ``global_per_second`` grants in any sliding one-second window;
-* per address: at least ``per_address_interval`` seconds between two grants to one address;
-* per address: at most ``per_address_per_minute`` grants to one address in any sliding minute.
+* global: at most ``global_per_second`` sends in any sliding one-second window;
+* per address: at least ``per_address_interval`` seconds between two sends to one address;
+* per address: at most ``per_address_per_minute`` sends to one address in any sliding minute.
 
 A provider's retry-after pauses the whole account (:meth:`RateLimiter.pause`).
 
-The provider measures *arrival* times, which trail our grant times by a network delay that varies
-from request to request. So: per-address spacing runs from when the previous send to that address
-*completed* (:meth:`RateLimiter.done`) — the next request cannot arrive before the previous one
-did; global grants are spread evenly across the second instead of bursting, so delays stay
-small and alike; and windows are widened by ``margin`` seconds for the remaining jitter.
+The provider counts *arrival* times, which we never see: a request arrives somewhere between
+the moment we grant it and the moment its answer is back (:meth:`RateLimiter.done`). So every
+window is judged on that worst case — a send occupies its window from its grant until one window
+length after it *completed* (in-flight sends count as not completed). Then no network jitter,
+however large, can make the provider see more than the limit, with no safety margin; the price is
+each send's round trip added to its window, a few milliseconds on a good link. Grants are also
+spread evenly across the second instead of bursting, which keeps round trips short and alike.
+``margin`` (seconds, default 0) widens every window further for providers that count in ways
+this model does not capture.
 
 Waiters for the global window queue behind one lock (FIFO), so a freed slot wakes one waiter
 instead of all of them; a waiter whose *address* is not ready waits outside the lock, so one busy
@@ -33,6 +37,11 @@ Clock = Callable[[], float]
 # how much of one spread interval a late grant may make up: enough to absorb event-loop
 # lateness, too little to let grants bunch (bunched requests arrive with uneven delays)
 CATCH_UP_INTERVALS = 0.5
+# while the global window is full of sends in flight, how often to look again (seconds); a
+# completing send does not wake waiters, as completions are far more frequent than waits
+IN_FLIGHT_POLL = 0.002
+# a grant still "in flight" after this long lost its done() call; it stops counting
+STALE_IN_FLIGHT = 300.0
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -41,7 +50,7 @@ class RateLimiter:
         self,
         limits: Limits,
         *,
-        margin: float = 0.02,
+        margin: float = 0.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -49,7 +58,10 @@ class RateLimiter:
         self.margin = margin
         self._clock = clock
         self._sleep = sleep
-        self._global: deque[float] = deque()
+        # the global window: grants still in flight (their grant times, oldest first) and the
+        # completion times of finished sends (non-decreasing: done() stamps the clock)
+        self._in_flight: deque[float] = deque()
+        self._completed: deque[float] = deque()
         self._per_address: dict[str, deque[float]] = {}
         self._paused_until = 0.0
         self._tat = -math.inf  # theoretical time of the next evenly spread grant (GCRA)
@@ -105,18 +117,29 @@ class RateLimiter:
         # below one per second the window stretches so that one grant per 1/rate s remains
         span = 1.0 if rate >= 1 else 1.0 / rate
         capacity = max(1, math.floor(rate))
-        window = self._global
-        while window and window[0] <= now - span - self.margin:
-            window.popleft()
+        horizon = now - span - self.margin
+        completed = self._completed
+        while completed and completed[0] <= horizon:
+            completed.popleft()
+        in_flight = self._in_flight
+        while in_flight and in_flight[0] <= now - STALE_IN_FLIGHT:
+            # a grant whose done() never came (a caller bug): stop counting it eventually
+            in_flight.popleft()
         spread = self._tat - now
-        if len(window) < capacity:
+        if len(in_flight) + len(completed) < capacity:
             return spread
-        return max(spread, window[-capacity] + span + self.margin - now)
+        if len(completed) > len(in_flight) + len(completed) - capacity:
+            # enough finished sends will leave the window on their own; which one frees the
+            # slot we need: the (live - capacity + 1)-th oldest completion
+            excess = len(in_flight) + len(completed) - capacity
+            return max(spread, completed[excess] + span + self.margin - now)
+        # the window is full of sends still in flight: wait for one to complete
+        return max(spread, IN_FLIGHT_POLL)
 
     def _record(self, address: str, now: float) -> None:
         rate = self.limits.global_per_second
         if rate is not None:
-            self._global.append(now)
+            self._in_flight.append(now)
             # the spread schedule advances from its own last slot, not from when the grant
             # happened: a grant a little late (a busy event loop) may be followed by one a
             # little early, so small delays do not add up; the sliding window above still
@@ -163,11 +186,18 @@ class RateLimiter:
             # another sender took this address meanwhile: wait for it again outside the lock
 
     def done(self, address: str) -> None:
-        """The send granted last for ``address`` has completed (successfully or not): its
-        per-address spacing now counts from this moment."""
+        """The send granted last for ``address`` has completed (successfully or not). Every
+        :meth:`acquire` must be followed by exactly one ``done`` for its address: the send
+        leaves the global window one second after this moment, and per-address spacing counts
+        from it."""
+        now = self._clock()
+        if self.limits.global_per_second is not None and self._in_flight:
+            # which in-flight grant finished does not matter for counting: drop the oldest
+            self._in_flight.popleft()
+            self._completed.append(now)
         times = self._per_address.get(address)
         if times:
-            times[-1] = max(times[-1], self._clock())
+            times[-1] = max(times[-1], now)
 
     def tracked_addresses(self) -> int:
         """How many addresses the per-address windows currently remember."""

@@ -1,4 +1,6 @@
-"""The rate limiter never exceeds its limits, on random schedules (virtual clock)."""
+"""The rate limiter never exceeds its limits, on random schedules (virtual clock), whatever
+the network delays: a provider may see a request arrive at any moment between its grant and its
+completion, and every such choice of arrival times must stay within the limits."""
 
 from __future__ import annotations
 
@@ -48,6 +50,13 @@ class VirtualTime:
                 assert idle_rounds < 1000, "tasks blocked with nobody sleeping: deadlock"
 
 
+def _worst_arrivals(sends: list[tuple[float, float]], window: float) -> int:
+    """The most sends a provider could count in one ``window`` when each (grant, completion)
+    send arrives at the worst moment in between: send i can fall in the window (x - window, x]
+    iff grant_i <= x and completion_i > x - window; the maximum is reached at some grant."""
+    return max(sum(1 for g, c in sends if g <= x < c + window) for x, _ in sends)
+
+
 def _max_in_window(times: list[float], window: float) -> int:
     best = 0
     for i, t in enumerate(times):
@@ -84,13 +93,16 @@ def test_grants_never_exceed_limits(
     vt = VirtualTime()
     limiter = RateLimiter(limits, margin=0.0, clock=vt.clock, sleep=vt.sleep)
     grants: list[tuple[float, str]] = []
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (grant, completion)
 
     async def send(start: float, address: str, latency: float) -> None:
         await vt.sleep(start)
         await limiter.acquire(address)
-        grants.append((vt.now, address))
+        granted = vt.now
+        grants.append((granted, address))
         await vt.sleep(latency)  # the request is in flight
         limiter.done(address)
+        spans[address].append((granted, vt.now))
 
     async def pauser(at: float, seconds: float) -> None:
         await vt.sleep(at)
@@ -110,6 +122,8 @@ def test_grants_never_exceed_limits(
     if rate is not None:
         span = 1.0 if rate >= 1 else 1 / rate
         assert _max_in_window(times, span) <= max(1, int(rate))
+        every = [s for per in spans.values() for s in per]
+        assert _worst_arrivals(every, span) <= max(1, int(rate))
         # grants are spread: in any stretch of time, at most what the rate allows plus the
         # little catch-up the schedule permits
         slack = 1 + CATCH_UP_INTERVALS
@@ -119,6 +133,12 @@ def test_grants_never_exceed_limits(
     by_address: dict[str, list[float]] = defaultdict(list)
     for t, a in sends:
         by_address[a].append(t)
+    for per in spans.values():
+        per.sort()
+        if interval is not None:  # the next request cannot arrive before the previous answer
+            assert all(b[0] - a[1] >= interval - 1e-9 for a, b in itertools.pairwise(per))
+        if per_minute is not None:
+            assert _worst_arrivals(per, 60.0) <= per_minute
     for address_times in by_address.values():
         address_times.sort()
         if interval is not None:
