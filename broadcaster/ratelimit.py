@@ -34,15 +34,57 @@ from collections.abc import Awaitable, Callable
 from .adapter import Limits
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 # how much of one spread interval a late grant may make up: enough to absorb event-loop
 # lateness, too little to let grants bunch (bunched requests arrive with uneven delays)
 CATCH_UP_INTERVALS = 0.5
-# while the global window is full of sends in flight, how often to look again (seconds); a
-# completing send does not wake waiters, as completions are far more frequent than waits
+# while a window is full of sends in flight, how often to look again (seconds); completions do
+# not wake waiters, as they are far more frequent than waits
 IN_FLIGHT_POLL = 0.002
 # a grant still "in flight" after this long lost its done() call; it stops counting
 STALE_IN_FLIGHT = 300.0
-Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Window:
+    """At most ``capacity`` sends in any ``span`` seconds *as the provider may count them*: a
+    send occupies the window from its grant until ``span`` after its completion."""
+
+    __slots__ = ("capacity", "completed", "in_flight", "span")
+
+    def __init__(self, capacity: int, span: float) -> None:
+        self.capacity = capacity
+        self.span = span
+        self.in_flight: deque[float] = deque()  # grant times, oldest first
+        self.completed: deque[float] = deque()  # completion times, non-decreasing
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more send fits (<= 0: it fits now)."""
+        completed, in_flight = self.completed, self.in_flight
+        horizon = now - self.span
+        while completed and completed[0] <= horizon:
+            completed.popleft()
+        while in_flight and in_flight[0] <= now - STALE_IN_FLIGHT:
+            in_flight.popleft()  # a caller bug must not block the account forever
+        excess = len(in_flight) + len(completed) - self.capacity
+        if excess < 0:
+            return 0.0
+        if excess < len(completed):
+            # finished sends leave on their own; the (excess + 1)-th oldest frees our slot
+            return completed[excess] + self.span - now
+        return IN_FLIGHT_POLL  # full of sends in flight: one must complete first
+
+    def grant(self, now: float) -> None:
+        self.in_flight.append(now)
+
+    def done(self, now: float) -> None:
+        # which in-flight send finished does not matter for counting: retire the oldest
+        if self.in_flight:
+            self.in_flight.popleft()
+            self.completed.append(now)
+
+    def idle_since(self, before: float) -> bool:
+        """Nothing in flight and nothing completed after ``before``."""
+        return not self.in_flight and (not self.completed or self.completed[-1] < before)
 
 
 class RateLimiter:
@@ -58,11 +100,13 @@ class RateLimiter:
         self.margin = margin
         self._clock = clock
         self._sleep = sleep
-        # the global window: grants still in flight (their grant times, oldest first) and the
-        # completion times of finished sends (non-decreasing: done() stamps the clock)
-        self._in_flight: deque[float] = deque()
-        self._completed: deque[float] = deque()
-        self._per_address: dict[str, deque[float]] = {}
+        rate = limits.global_per_second
+        self._global: _Window | None = None
+        if rate is not None:
+            # below one per second the window stretches so that one send per 1/rate s remains
+            span = 1.0 if rate >= 1 else 1.0 / rate
+            self._global = _Window(max(1, math.floor(rate)), span + margin)
+        self._per_address: dict[str, list[_Window]] = {}
         self._paused_until = 0.0
         self._tat = -math.inf  # theoretical time of the next evenly spread grant (GCRA)
         self._lock = asyncio.Lock()
@@ -82,6 +126,15 @@ class RateLimiter:
             horizon = max(horizon, 60.0 + self.margin)
         return horizon
 
+    def _address_windows(self) -> list[_Window]:
+        windows = []
+        if self.limits.per_address_interval is not None:
+            # "at least N s between two sends" is a window of one send per N s
+            windows.append(_Window(1, self.limits.per_address_interval + self.margin))
+        if self.limits.per_address_per_minute is not None:
+            windows.append(_Window(max(1, self.limits.per_address_per_minute), 60.0 + self.margin))
+        return windows
+
     @property
     def free(self) -> bool:
         """True when no limit applies and no pause was ever requested: callers may skip
@@ -98,72 +151,45 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
     def _address_wait(self, address: str, now: float) -> float:
-        times = self._per_address.get(address)
-        if not times:
+        windows = self._per_address.get(address)
+        if not windows:
             return 0.0
-        wait = 0.0
-        interval = self.limits.per_address_interval
-        if interval is not None:
-            wait = max(wait, times[-1] + interval + self.margin - now)
-        cap = self.limits.per_address_per_minute
-        if cap is not None and len(times) >= cap:
-            wait = max(wait, times[-cap] + 60.0 + self.margin - now)
-        return wait
+        return max(w.wait(now) for w in windows)
 
     def _global_wait(self, now: float) -> float:
-        rate = self.limits.global_per_second
-        if rate is None:
+        if self._global is None:
             return 0.0
-        # below one per second the window stretches so that one grant per 1/rate s remains
-        span = 1.0 if rate >= 1 else 1.0 / rate
-        capacity = max(1, math.floor(rate))
-        horizon = now - span - self.margin
-        completed = self._completed
-        while completed and completed[0] <= horizon:
-            completed.popleft()
-        in_flight = self._in_flight
-        while in_flight and in_flight[0] <= now - STALE_IN_FLIGHT:
-            # a grant whose done() never came (a caller bug): stop counting it eventually
-            in_flight.popleft()
-        spread = self._tat - now
-        if len(in_flight) + len(completed) < capacity:
-            return spread
-        if len(completed) > len(in_flight) + len(completed) - capacity:
-            # enough finished sends will leave the window on their own; which one frees the
-            # slot we need: the (live - capacity + 1)-th oldest completion
-            excess = len(in_flight) + len(completed) - capacity
-            return max(spread, completed[excess] + span + self.margin - now)
-        # the window is full of sends still in flight: wait for one to complete
-        return max(spread, IN_FLIGHT_POLL)
+        return max(self._tat - now, self._global.wait(now))
 
     def _record(self, address: str, now: float) -> None:
         rate = self.limits.global_per_second
-        if rate is not None:
-            self._in_flight.append(now)
+        if self._global is not None and rate is not None:
+            self._global.grant(now)
             # the spread schedule advances from its own last slot, not from when the grant
             # happened: a grant a little late (a busy event loop) may be followed by one a
-            # little early, so small delays do not add up; the sliding window above still
-            # bounds every second
+            # little early, so small delays do not add up; the window still bounds every span
             interval = 1.0 / rate
             self._tat = max(self._tat, now - CATCH_UP_INTERVALS * interval) + interval
         if self._per_address_keep:
-            times = self._per_address.setdefault(address, deque())
-            times.append(now)
-            cap = max(self.limits.per_address_per_minute or 1, 1)
-            while len(times) > cap:
-                times.popleft()
+            windows = self._per_address.get(address)
+            if windows is None:
+                windows = self._per_address[address] = self._address_windows()
+            for window in windows:
+                window.grant(now)
         self._grants += 1
         if self._grants % 4096 == 0:
             self._prune(now)
 
     def _prune(self, now: float) -> None:
         # keeps memory bounded by the addresses active within the horizon, not the audience
-        stale = [a for a, t in self._per_address.items() if t[-1] < now - self._per_address_keep]
+        before = now - self._per_address_keep
+        stale = [a for a, ws in self._per_address.items() if all(w.idle_since(before) for w in ws)]
         for address in stale:
             del self._per_address[address]
 
     async def acquire(self, address: str) -> None:
-        """Wait until a message to ``address`` may be sent now, and count it as sent."""
+        """Wait until a message to ``address`` may be sent now, and count it as sent. Every
+        acquire must be followed by exactly one :meth:`done` for the same address."""
         if self.unlimited and self._paused_until <= 0.0:
             self._grants += 1
             return
@@ -186,18 +212,13 @@ class RateLimiter:
             # another sender took this address meanwhile: wait for it again outside the lock
 
     def done(self, address: str) -> None:
-        """The send granted last for ``address`` has completed (successfully or not). Every
-        :meth:`acquire` must be followed by exactly one ``done`` for its address: the send
-        leaves the global window one second after this moment, and per-address spacing counts
-        from it."""
+        """A send granted for ``address`` has completed (successfully or not): it leaves each
+        window one window length after this moment."""
         now = self._clock()
-        if self.limits.global_per_second is not None and self._in_flight:
-            # which in-flight grant finished does not matter for counting: drop the oldest
-            self._in_flight.popleft()
-            self._completed.append(now)
-        times = self._per_address.get(address)
-        if times:
-            times[-1] = max(times[-1], now)
+        if self._global is not None:
+            self._global.done(now)
+        for window in self._per_address.get(address, ()):
+            window.done(now)
 
     def tracked_addresses(self) -> int:
         """How many addresses the per-address windows currently remember."""

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcaster.adapter import Limits
-from broadcaster.ratelimit import CATCH_UP_INTERVALS, RateLimiter
+from broadcaster.ratelimit import CATCH_UP_INTERVALS, STALE_IN_FLIGHT, RateLimiter
 
 
 class VirtualTime:
@@ -72,7 +72,7 @@ schedule = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     plan=schedule,
     rate=st.sampled_from([None, 1, 3, 10, 0.5]),
@@ -175,6 +175,22 @@ async def test_per_address_memory_is_pruned() -> None:
     )
     for i in range(5000):
         await limiter.acquire(f"chat-{i}")
+        limiter.done(f"chat-{i}")
         vt.now += 0.01
     # every 4096 grants stale addresses (older than the 1 s horizon) are dropped
     assert limiter.tracked_addresses() < 5000 - 3000
+
+
+async def test_a_lost_done_stops_counting_eventually() -> None:
+    """A caller that never calls done() holds its slot for STALE_IN_FLIGHT seconds, not
+    forever."""
+    vt = VirtualTime()
+    limiter = RateLimiter(Limits(global_per_second=1), clock=vt.clock, sleep=vt.sleep)
+    await limiter.acquire("a")  # never done
+
+    async def second() -> None:
+        await limiter.acquire("b")
+
+    task = asyncio.ensure_future(second())
+    await vt.run([task])
+    assert STALE_IN_FLIGHT <= vt.now < STALE_IN_FLIGHT + 1
