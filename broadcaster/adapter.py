@@ -36,6 +36,7 @@ from content.model import Announcement
 from content.validation import PollLimits
 
 from .errors import AdapterNotFound, ConfigError
+from .store.contract_channels import ChannelStore
 
 ENTRY_POINT_GROUP = "broadcaster.adapters"
 
@@ -118,12 +119,17 @@ class AdapterContext:
     account: str
     settings: Mapping[str, Any]
     data_dir: Path
+    # the core's per-channel state (messaging windows); None in tests without a store
+    channel_state: ChannelStore | None = None
 
 
 class Adapter(ABC):
     """Base class of every channel adapter; see the module docstring for the contract."""
 
     channel: ClassVar[str]
+    #: True when the provider reports receipts (delivered, read, failed) by message id: the
+    #: sender then records every sent message id against its delivery (``status`` events).
+    delivery_receipts: ClassVar[bool] = False
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

@@ -15,10 +15,13 @@
     ├── AdapterNotFound        unknown adapter name in config (lists the known ones)
     └── DeliveryError          raised by channel adapters, mapped in exactly one place each:
         ├── TransientError     retry later with backoff (timeouts, 5xx, dropped connections)
+        │   └── RecipientThrottled  this recipient only: retry after ``retry_after`` seconds
         ├── RateLimited        the provider asked us to wait ``retry_after`` seconds (whole account)
         ├── PermanentError     this message can never be delivered as is (bad request)
         ├── RecipientGone      the group/recipient removed us or no longer exists
-        └── AddressMoved       the group has a new address (``new_address``); resend there
+        ├── AddressMoved       the group has a new address (``new_address``); resend there
+        └── AccountBlocked     the provider restricted the whole account: pause it for
+                               ``pause`` seconds (None: stop until an operator acts) and alert
 
 Messages are meant for people: say what is wrong and what to do.
 """
@@ -117,4 +120,27 @@ class AddressMoved(DeliveryError):
 
     def __init__(self, message: str, *, new_address: str, provider_code: str | None = None) -> None:
         self.new_address = new_address
+        super().__init__(message, provider_code=provider_code)
+
+
+class RecipientThrottled(TransientError):
+    """The provider limits messages to this one recipient (WhatsApp's pair rate): retry this
+    delivery after ``retry_after`` seconds; the rest of the account keeps sending."""
+
+    def __init__(
+        self, message: str, *, retry_after: float, provider_code: str | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, provider_code=provider_code)
+
+
+class AccountBlocked(DeliveryError):
+    """The provider restricted the whole account (spam limit, policy block, expired token).
+    The sender pauses the account for ``pause`` seconds, or stops it when ``pause`` is None,
+    keeps the delivery queued and raises an alert (metrics, health, logs)."""
+
+    def __init__(
+        self, message: str, *, pause: float | None, provider_code: str | None = None
+    ) -> None:
+        self.pause = pause
         super().__init__(message, provider_code=provider_code)

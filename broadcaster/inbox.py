@@ -11,8 +11,13 @@ migrated       ``address`` became ``new_address`` (Telegram supergroup upgrade)
 command        ``command`` (without "/"), ``args`` (list), ``user`` (raw id), ``is_admin`` (bool,
                checked by the adapter with the provider, e.g. getChatMember)
 vote           ``poll_id``, ``user`` (raw id), ``options`` (list of indexes; empty = retracted)
+               or ``option_texts`` (the options' texts, as WhatsApp polls report them)
 poll_counts    ``poll_id``, ``counts`` (list per option) — anonymous polls
-reply          ``address``, ``user`` (raw id), ``text`` — a reply to one of our messages
+reply          ``address``, ``user`` (raw id), ``text`` — a reply to one of our messages; a
+               reply that is just an option number ("2") to a group whose latest poll has that
+               option is a vote in that poll instead (polls sent as text: "Balas 1 / 2 / 3")
+status         provider receipt for one message we sent: ``message_id``, ``status`` (sent,
+               delivered, read, failed), ``error`` (failed only); updates its delivery
 =============  ================================================================================
 
 Raw user ids are replaced by a salted hash before anything is stored (personal data minimised).
@@ -25,7 +30,9 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -43,6 +50,8 @@ log = logging.getLogger(__name__)
 SECRET_ENV = "BROADCASTER_SECRET"
 POLL_WAIT_ROUNDS = 10
 POLL_WAIT_SECONDS = 0.2
+#: a reply that is only an option number: "2", " 2. ", "(2)"
+NUMBER_REPLY = re.compile(r"^\s*\(?\s*(\d{1,2})\s*[.)]?\s*$")
 
 
 def load_salt(data_dir: Path) -> bytes:
@@ -248,8 +257,54 @@ class Inbox:
             log.info("vote for unknown poll %s on %s ignored", poll_id, event.account)
             return
         voter = self.hash_user(event.account, event.data.get("user"))
-        options = [int(o) for o in event.data.get("options", [])]
+        if "option_texts" in event.data:
+            options = await self._option_indexes(event.account, poll_id, event.data["option_texts"])
+            if options is None:
+                log.info("vote for options not in poll %s on %s ignored", poll_id, event.account)
+                return
+        else:
+            options = [int(o) for o in event.data.get("options", [])]
         await self.store.record_vote(event.account, poll_id, voter, options)
+
+    async def _poll_options(self, account: str, poll_id: str) -> list[list[str]]:
+        """The poll's options in every language it was written in."""
+        ref = await self.store.find_poll(account, poll_id)
+        if ref is None:
+            return []
+        record = await self.store.get_announcement(ref.announcement_id)
+        poll = record.content.poll
+        if poll is None:
+            return []
+        languages = ["id", *(lang for lang in record.content.variants if lang != "id")]
+        return [poll.text_for(lang)[1] for lang in languages]
+
+    async def _option_indexes(self, account: str, poll_id: str, texts: object) -> list[int] | None:
+        """Option texts → indexes (any language the poll has); None when one is unknown."""
+        if not isinstance(texts, list | tuple):
+            return None
+        wanted = [str(text).strip() for text in texts]
+        for options in await self._poll_options(account, poll_id):
+            stripped = [option.strip() for option in options]
+            if all(text in stripped for text in wanted):
+                return [stripped.index(text) for text in wanted]
+        return None
+
+    async def _number_vote(self, event: InboundEvent, group_id: int) -> bool:
+        """Record a reply like "2" as a vote in the group's latest poll; False when the text
+        is not an option number of that poll."""
+        found = NUMBER_REPLY.match(str(event.data.get("text", "")))
+        if found is None:
+            return False
+        poll = await self.store.latest_poll(event.account, group_id)
+        if poll is None:
+            return False
+        options = await self._poll_options(event.account, poll.poll_id)
+        number = int(found.group(1))
+        if not options or not 1 <= number <= len(options[0]):
+            return False
+        voter = self.hash_user(event.account, event.data.get("user"))
+        await self.store.record_vote(event.account, poll.poll_id, voter, [number - 1])
+        return True
 
     async def _on_poll_counts(self, event: InboundEvent) -> None:
         if not await self._known_poll(event.account, str(event.data["poll_id"])):
@@ -266,5 +321,20 @@ class Inbox:
             if group is None or group.status is not GroupStatus.active:
                 return  # replies only from subscribed groups
             group_id = group.id
+            if await self._number_vote(event, group.id):
+                return
         author = self.hash_user(event.account, event.data.get("user"))
         await self.store.add_reply(event.account, group_id, author, str(event.data.get("text", "")))
+
+    async def _on_status(self, event: InboundEvent) -> None:
+        at = event.at.timestamp() if event.at is not None else time.time()
+        error = event.data.get("error")
+        delivery = await self.store.apply_receipt(
+            event.account,
+            str(event.data["message_id"]),
+            str(event.data["status"]),
+            at,
+            None if error is None else str(error),
+        )
+        if delivery is None:
+            log.debug("receipt for a message we did not send on %s ignored", event.account)

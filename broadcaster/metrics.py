@@ -40,6 +40,14 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.blocked = Gauge(
+            "broadcaster_account_blocked",
+            "1 while the provider has restricted the account (alert), by provider code",
+            ["channel", "account", "code"],
+            registry=self.registry,
+        )
+        self.blocked_accounts: dict[str, str] = {}  # account → provider code, for /healthz
+
         # labels() costs microseconds per call: on the hot path, reuse the children
         self._delivery_children: dict[tuple[str, str, str], Counter] = {}
         self._latency_children: dict[str, Histogram] = {}
@@ -53,6 +61,15 @@ class Metrics:
 
     def rate_limited(self, channel: str, account: str) -> None:
         self.rate_limits.labels(channel, account).inc()
+
+    def account_blocked(self, channel: str, account: str, code: str | None) -> None:
+        """Raise (``code`` given) or clear (None) the blocked-account alert."""
+        previous = self.blocked_accounts.pop(account, None)
+        if previous is not None:
+            self.blocked.labels(channel, account, previous).set(0)
+        if code is not None:
+            self.blocked_accounts[account] = code or "blocked"
+            self.blocked.labels(channel, account, code or "blocked").set(1)
 
     def latency(self, channel: str, seconds: float) -> None:
         child = self._latency_children.get(channel)

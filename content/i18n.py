@@ -239,6 +239,53 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": "Grup ini berstatus {status}; perintah tersebut tidak dapat dijalankan.",
         "en": "This group is {status}; that command cannot be run now.",
     },
+    # --- Email channel: poll links, unsubscribe, and the pages those links open ---
+    "email.poll_click": {
+        "id": "Klik salah satu pilihan untuk memberikan suara. Pilihan dapat diubah dengan "
+        "mengklik pilihan lain.",
+        "en": "Click one of the choices to vote. You can change your vote by clicking another.",
+    },
+    "email.why": {
+        "id": "Anda menerima email ini karena alamat {address} terdaftar untuk menerima "
+        "pengumuman resmi.",
+        "en": (
+            "You receive this email because {address} is registered for official announcements."
+        ),
+    },
+    "email.page_title": {"id": "Pengumuman Resmi", "en": "Official Announcements"},
+    "email.vote_change_hint": {
+        "id": "Anda dapat mengubah pilihan dengan mengklik pilihan lain di email yang sama.",
+        "en": "You can change your vote by clicking another choice in the same email.",
+    },
+    "email.link_invalid": {
+        "id": "Tautan ini tidak sah atau tidak lengkap. Mohon gunakan tautan dari email aslinya.",
+        "en": "This link is not valid or incomplete. Please use the link from the original email.",
+    },
+    "email.vote_expired": {
+        "id": "Mohon maaf, tautan jajak pendapat ini sudah kedaluwarsa.",
+        "en": "Sorry, this poll link has expired.",
+    },
+    "email.unsubscribe_confirm": {
+        "id": "Hentikan pengumuman resmi ke alamat {address}?",
+        "en": "Stop official announcements to {address}?",
+    },
+    "email.unsubscribe_button": {
+        "id": "Ya, berhenti berlangganan",
+        "en": "Yes, unsubscribe",
+    },
+    "email.unsubscribed": {
+        "id": "Alamat {address} tidak akan menerima pengumuman lagi. Hubungi petugas Dinas "
+        "Kominfo bila ingin berlangganan kembali.",
+        "en": "{address} will not receive announcements any more. Contact a Kominfo officer to "
+        "subscribe again.",
+    },
+    "wa.relay_note": {
+        "id": "Yth. Admin grup: mohon teruskan pengumuman resmi yang sudah diverifikasi ini ke "
+        "grup warga Anda tanpa mengubah isinya. Terima kasih.",
+        "en": "Dear group admin: please forward this verified official announcement to your "
+        "residents' group without changing it. Thank you.",
+    },
+    "wa.choose": {"id": "Pilih jawaban", "en": "Choose an answer"},
 }
 
 _MONTHS = {

@@ -12,6 +12,7 @@ from content.model import Level
 
 from ..app import App
 from ..auth import Perm, require
+from ..errors import NotFound
 from ..importer import UnitPlan, import_regions
 from ..store.records import Group, GroupFilter, GroupStatus, Role, User
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, with_app
@@ -144,6 +145,46 @@ def groups_list(
     rows, total = with_app(config, go)
     columns = ["id", "channel", "account", "address", "region", "kind", "status", "title"]
     emit(rows, columns, as_json, title=f"{len(rows)} of {total} groups")
+
+
+@groups.command("discover")
+def groups_discover(
+    account: str = typer.Option(..., help="the gateway account to ask (e.g. a WAHA number)"),
+    acting: str = AsOption,
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """List the groups the account's number is already in, and which are mapped to a region.
+    Map the others with `groups add --account A --address ID --region CODE --kind K`."""
+
+    async def go(app: App) -> list[dict[str, Any]]:
+        user = await app.directory.actor(acting)
+        require(user, Perm.groups_add)
+        adapter = app.adapters.get(account)
+        if adapter is None:
+            raise NotFound(f"no enabled account {account!r}; accounts: {sorted(app.adapters)}")
+        async with adapter:
+            found = await adapter.discover_groups()
+        rows = []
+        for item in found:
+            group = await app.store.find_group(adapter.channel, account, item.address)
+            rows.append(
+                {
+                    "address": item.address,
+                    "title": item.title,
+                    "participants": item.participants,
+                    "group_id": group.id if group else None,
+                    "region": group.region if group else None,
+                    "kind": group.kind if group else None,
+                    "status": group.status.value if group else "unmapped",
+                }
+            )
+        return rows
+
+    rows = with_app(config, go)
+    columns = ["address", "title", "participants", "status", "region", "kind", "group_id"]
+    unmapped = sum(1 for r in rows if r["status"] == "unmapped")
+    emit(rows, columns, as_json, title=f"{len(rows)} groups on {account}, {unmapped} unmapped")
 
 
 def _status_command(name: str, status: GroupStatus, doc: str) -> None:

@@ -10,6 +10,10 @@ RateLimited        the whole account pauses for ``retry_after``; the delivery is
 PermanentError     failed, with the provider's reason
 RecipientGone      failed; the group is marked removed (audited) so no later dispatch tries it
 AddressMoved       the group's address is updated (audited) and the message is resent there
+RecipientThrottled this delivery only is retried after the provider's ``retry_after``
+AccountBlocked     the account stops sending for ``pause`` seconds (None: until restarted),
+                   claimed deliveries go back to the queue untouched, and an alert is raised
+                   (log error, ``broadcaster_account_blocked`` gauge, ``/healthz``)
 =================  ==========================================================================
 
 A delivery of several messages (long text split, then a poll) remembers how many parts went
@@ -32,12 +36,14 @@ from content.model import Priority
 from ..adapter import Adapter
 from ..auth import SYSTEM
 from ..errors import (
+    AccountBlocked,
     AddressMoved,
     BroadcasterError,
     DeliveryError,
     PermanentError,
     RateLimited,
     RecipientGone,
+    RecipientThrottled,
     TransientError,
 )
 from ..metrics import Metrics
@@ -136,6 +142,10 @@ class AccountSender:
         self._busy = 0
         self._has_work = asyncio.Event()
         self._need_more = asyncio.Event()
+        # set by AccountBlocked: no claims and no sends before this time (inf: until restart)
+        self.blocked_until = 0.0
+        self.blocked_reason: str | None = None
+        self._receipts = adapter.delivery_receipts
 
     @property
     def account(self) -> str:
@@ -155,6 +165,9 @@ class AccountSender:
         flusher = asyncio.create_task(self._flush_periodically())
         try:
             while not stopping.is_set():
+                if self._blocked():
+                    await _wait_any(stopping, within=min(1.0, self.blocked_until - time.time()))
+                    continue
                 if len(self._buffer) >= self.claim_size:
                     self._need_more.clear()
                     await _wait_any(self._need_more, stopping)
@@ -215,6 +228,28 @@ class AccountSender:
             if len(self._outcomes) >= self.claim_size:
                 await self.flush()
 
+    def _blocked(self) -> bool:
+        if self.blocked_until == 0.0:
+            return False
+        if time.time() < self.blocked_until:
+            return True
+        log.warning("account %s: provider block over, sending again", self.account)
+        self.blocked_until, self.blocked_reason = 0.0, None
+        self.metrics.account_blocked(self.adapter.channel, self.account, None)
+        return False
+
+    def _block(self, exc: AccountBlocked) -> None:
+        until = math.inf if exc.pause is None else time.time() + exc.pause
+        self.blocked_until = max(self.blocked_until, until)
+        self.blocked_reason = f"{exc.provider_code or ''} {exc}".strip()
+        self.metrics.account_blocked(self.adapter.channel, self.account, exc.provider_code)
+        log.error(
+            "ALERT account %s blocked by the provider (%s): %s",
+            self.account,
+            "until restarted" if exc.pause is None else f"paused {exc.pause:g}s",
+            self.blocked_reason,
+        )
+
     def _min_rank(self) -> int:
         return Priority.emergency.rank if self.quiet() else 0
 
@@ -253,6 +288,18 @@ class AccountSender:
         # polls first: a vote may arrive the moment the poll is out
         await self.store.add_polls(polls)
         await self.store.record_outcomes(outcomes)
+        if self._receipts:
+            # provider message id → delivery, so receipts (delivered, read, failed) find it
+            await self.store.record_sent_messages(
+                self.account,
+                [
+                    (mid, o.id)
+                    for o in outcomes
+                    if o.provider_ids
+                    for mid in o.provider_ids.split(",")
+                    if mid
+                ],
+            )
         for status, count in Counter(o.status.value for o in outcomes).items():
             self.metrics.delivery(self.adapter.channel, self.account, status, count)
 
@@ -296,6 +343,16 @@ class AccountSender:
         account = self.account
         limiter = self.limiter
         while part < len(messages):
+            if self.blocked_until and self._blocked():
+                return Outcome(
+                    d.id,
+                    DeliveryStatus.queued,
+                    d.attempts,
+                    part,
+                    next_at=min(self.blocked_until, time.time() + 3600),
+                    provider_ids=",".join(ids) or None,
+                    error=f"account blocked: {self.blocked_reason}",
+                )
             paced = not limiter.free
             if paced:
                 await limiter.acquire(address)
@@ -328,6 +385,19 @@ class AccountSender:
                     provider_ids=",".join(ids) or None,
                     error=f"rate limited: retry after {exc.retry_after:g}s",
                 )
+            except AccountBlocked as exc:
+                self._block(exc)
+                return Outcome(
+                    d.id,
+                    DeliveryStatus.queued,
+                    d.attempts,
+                    part,
+                    next_at=min(self.blocked_until, time.time() + 3600),
+                    provider_ids=",".join(ids) or None,
+                    error=f"account blocked: {exc}",
+                )
+            except RecipientThrottled as exc:
+                return self._retry(d, part, ids, f"recipient throttled: {exc}", exc.retry_after)
             except RecipientGone as exc:
                 await self._remove_group(d, exc)
                 return self._failed(d, part, ids, f"recipient gone: {exc}")
@@ -369,11 +439,19 @@ class AccountSender:
             error=reason,
         )
 
-    def _retry(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
+    def _retry(
+        self,
+        d: ClaimedDelivery,
+        part: int,
+        ids: list[str],
+        reason: str,
+        delay: float | None = None,
+    ) -> Outcome:
         attempts = d.attempts + 1
         if attempts >= self.options.max_attempts:
             return self._failed(d, part, ids, f"gave up after {attempts} attempts: {reason}")
-        delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
+        if delay is None:
+            delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
         return Outcome(
             d.id,
             DeliveryStatus.queued,
