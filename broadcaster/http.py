@@ -9,6 +9,7 @@ from starlette.routing import Router
 
 from .engine import Engine
 from .store.records import DispatchStatus
+from .web.mount import mount_web
 
 
 def create_http_app(engine: Engine) -> FastAPI:
@@ -32,6 +33,7 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "schema_version": version,
                 "accounts": sorted(engine.senders),
                 "running_dispatches": len(running),
+                "blocked_accounts": dict(engine.metrics.blocked_accounts),
             },
             status_code=200 if status == "ok" else 503,
         )
@@ -47,4 +49,5 @@ def create_http_app(engine: Engine) -> FastAPI:
             # each adapter's webhook routes authenticate every request before parsing it
             app.mount(f"/hooks/{name}", Router(routes=routes))
 
+    mount_web(app, engine)  # /api/v1 and the dashboard (mounted last: existing routes win)
     return app

@@ -1,0 +1,224 @@
+"""Dashboard and API latency with 100,000 groups and 1,000 announcements in the store.
+
+    python -m bench.dashboard                      # target: every page p95 < 150 ms
+
+A real ``broadcaster run`` process serves the store (built first: a synthetic Banten-shaped
+tree with one active RT group per RT, 1,000 announcements in every workflow state, one finished
+dispatch to all 100,000 groups); this process logs in and requests each page ``--rounds`` times
+in sequence over HTTP, after a warm-up, and reports p50/p95/max per page, and the very first
+request of each page (before the dispatch-progress and region-tree caches hold it). The verdict
+takes the worse of p95 and that first request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from broadcaster.app import App
+from broadcaster.config import load_settings
+from broadcaster.store.records import AuditRecord
+from broadcaster.web.accounts import set_password
+from content.hashing import content_hash
+from content.model import Announcement, Poll, Target, Variant
+
+from .common import log, prepare
+
+PASSWORD = "bench-password-123"
+TARGET_MS = 150.0
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(folder: Path, port: int) -> Path:
+    config = folder / "config.toml"
+    config.write_text(
+        f"""
+[service]
+data_dir = "."
+[store]
+url = "sqlite:///{folder / "bench.db"}"
+[http]
+port = {port}
+[schedule]
+quiet_hours = "off"
+[web]
+secure_cookies = false
+[accounts.bench]
+adapter = "scripted"
+record = false
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+async def seed(folder: Path, config: Path, groups: int, announcements: int) -> int:
+    """Groups and one approved announcement (bench.common), then the rest of the announcements
+    in mixed states, a finished dispatch of the first one to every group, and a password."""
+    first = await prepare(folder, groups)
+    statuses = ["draft", "submitted", "approved", "rejected", "done", "cancelled"]
+    async with App(load_settings(config)) as app:
+        await set_password(app.store, "admin", "admin", PASSWORD)
+        for n in range(announcements - 1):
+            regency = f"36{n % 10 + 1:02d}"
+            content = Announcement(
+                variants={
+                    "id": Variant(title=f"Pengumuman {n}", body=f"Isi **pengumuman** nomor {n}.")
+                },
+                source="Kominfo Banten",
+                poll=Poll(question="Setuju?", options=["Ya", "Tidak"]) if n % 3 == 0 else None,
+                target=Target(regions=[regency]),
+            )
+            await app.store.create_announcement(
+                "admin",
+                content,
+                content_hash(content),
+                AuditRecord("admin", "announcement.create", "announcement", ""),
+            )
+    # states and a finished dispatch written directly: setup is not what is measured
+    now = time.time()
+    with sqlite3.connect(folder / "bench.db") as db:
+        db.execute(
+            "UPDATE announcements SET status = CASE id % 6 "
+            + " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(statuses))
+            + " END WHERE id != ?",
+            (first,),
+        )
+        db.execute(
+            "INSERT INTO dispatches(announcement_id, schedule_id, fire_key, priority, rank, "
+            "content_hash, target, status, planned, created_by, created_at, finished_at) "
+            "SELECT id, NULL, 'bench', 'normal', 0, content_hash, '{\"regions\": [\"36\"]}', "
+            "'done', ?, 'admin', ?, ? FROM announcements WHERE id = ?",
+            (groups, now - 10, now, first),
+        )
+        dispatch = db.execute("SELECT id FROM dispatches").fetchone()[0]
+        db.execute(
+            "INSERT INTO deliveries(dispatch_id, group_id, account, rank, status, attempts, "
+            "parts_done, next_at, updated_at) SELECT ?, id, account, 0, 'sent', 1, 1, ?, ? "
+            "FROM groups",
+            (dispatch, now, now),
+        )
+        db.execute("UPDATE groups SET status = 'pending' WHERE id % 50 = 0")
+    return first
+
+
+def measure(url: str, pages: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        r = client.post("/login", data={"username": "admin", "password": PASSWORD})
+        assert r.status_code == 303, r.text
+        for name, path in pages.items():
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200, path
+            cold = (time.perf_counter() - started) * 1000  # before any cache holds this page
+            for _ in range(2):
+                assert client.get(path).status_code == 200, path
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            times.sort()
+            out[name] = {
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                "max_ms": round(times[-1], 1),
+                "first_ms": round(cold, 1),
+            }
+            row = out[name]
+            log(
+                f"{name:30} p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}  "
+                f"first {row['first_ms']:6.1f} ms"
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--announcements", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        folder = Path(tmp)
+        port = _port()
+        config = write_config(folder, port)
+        started = time.perf_counter()
+        first = asyncio.run(seed(folder, config, args.groups, args.announcements))
+        log(f"seeded in {time.perf_counter() - started:.1f} s")
+        with sqlite3.connect(folder / "bench.db") as db:
+            code = db.execute("SELECT short_code FROM announcements WHERE id = ?", (first,))
+            short = code.fetchone()[0]
+            poll_id = db.execute("SELECT MIN(id) FROM announcements WHERE id % 3 = 2").fetchone()
+        env = {**os.environ, "BROADCASTER_SECRET": "bench"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "broadcaster.cli.main", "run", "--config", str(config)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            pages = {
+                "announcements (page 1)": "/announcements",
+                "announcements (page 10)": "/announcements?page=10",
+                "announcements?status=approved": "/announcements?status=approved",
+                "verification queue": "/queue",
+                "announcement detail": f"/announcements/{first}",
+                "editor (new)": "/announcements/new",
+                "editor (edit)": f"/announcements/{first}/edit",
+                "dispatches": "/dispatches",
+                "dispatch progress": "/dispatches/1",
+                "groups (pending, all)": "/groups",
+                "groups (active, village)": "/groups?status=active&region=3601001500",
+                "poll results (regency)": f"/announcements/{poll_id[0]}/results",
+                "inbox": "/inbox",
+                "audit log (verifies chain)": "/audit",
+                "public /v/CODE": f"/v/{short}",
+                "API region tree under 36": "/api/v1/regions/tree?under=36",
+                "API groups (100)": "/api/v1/groups?limit=100",
+                "API dispatch progress": "/api/v1/dispatches/1",
+            }
+            results = measure(url, pages, args.rounds)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    worst = max(max(r["p95_ms"], r["first_ms"]) for r in results.values())
+    summary = {
+        "groups": args.groups,
+        "announcements": args.announcements,
+        "rounds": args.rounds,
+        "worst_p95_ms": worst,
+        "target_ms": TARGET_MS,
+        "ok": worst < TARGET_MS,
+        "pages": results,
+    }
+    sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

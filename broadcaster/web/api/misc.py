@@ -1,0 +1,116 @@
+"""The caller, users, the reply inbox and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...auth import Perm
+from ...store.records import Role, User
+from ..auth import Need, Principal
+from ..context import WebContext, web_context
+from ..schemas import AuditOut, AuditVerifyOut, ReplyOut, UserOut
+from ..views import verify_audit
+
+router = APIRouter()
+Ctx = Annotated[WebContext, Depends(web_context)]
+Reader = Annotated[Principal, Depends(Need(Perm.read))]
+Admin = Annotated[Principal, Depends(Need(Perm.users_manage))]
+
+
+def user_out(u: User) -> UserOut:
+    return UserOut(name=u.name, role=u.role, scope=u.scope, active=u.active)
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    role: Role
+    scope: str | None = Field(None, max_length=40)
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    scope: str | None = Field(None, max_length=40)
+    active: bool | None = None
+
+
+@router.get("/me", response_model=UserOut, tags=["users"])
+async def me(who: Reader) -> UserOut:
+    """The authenticated caller (the token's or session's user)."""
+    return user_out(who.user)
+
+
+@router.get("/users", response_model=list[UserOut], tags=["users"])
+async def list_users(ctx: Ctx, who: Admin) -> list[UserOut]:
+    return [user_out(u) for u in await ctx.store.list_users()]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
+async def add_user(ctx: Ctx, who: Admin, body: UserIn) -> UserOut:
+    """Add a user (the admin's scope must cover the new user's scope)."""
+    return user_out(await ctx.directory.add_user(who.name, body.name, body.role, body.scope))
+
+
+@router.patch("/users/{name}", response_model=UserOut, tags=["users"])
+async def update_user(ctx: Ctx, who: Admin, name: str, body: UserPatch) -> UserOut:
+    return user_out(
+        await ctx.directory.update_user(who.name, name, body.role, body.scope, body.active)
+    )
+
+
+@router.get("/inbox", response_model=list[ReplyOut], tags=["inbox"])
+async def inbox(
+    ctx: Ctx,
+    who: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+) -> list[ReplyOut]:
+    """Residents' replies, newest first (authors as salted hashes)."""
+    return [
+        ReplyOut(
+            id=r.id,
+            account=r.account,
+            group_id=r.group_id,
+            author=r.author,
+            text=r.text,
+            at=r.at,
+            status=r.status,
+        )
+        for r in await ctx.store.list_replies(limit, status)
+    ]
+
+
+@router.get("/audit", response_model=list[AuditOut], tags=["audit"])
+async def audit(
+    ctx: Ctx,
+    who: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    object_type: Annotated[str | None, Query(alias="type", max_length=40)] = None,
+    object_id: Annotated[str | None, Query(alias="id", max_length=80)] = None,
+) -> list[AuditOut]:
+    """The newest entries: who did what to which object."""
+    return [
+        AuditOut(
+            seq=e.seq,
+            at=datetime.fromtimestamp(e.at, UTC),
+            actor=e.actor,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            detail=e.detail,
+            content_hash=e.content_hash,
+            hash=e.hash,
+        )
+        for e in await ctx.store.list_audit(limit, object_type, object_id)
+    ]
+
+
+@router.get("/audit/verify", response_model=AuditVerifyOut, tags=["audit"])
+async def audit_verify(ctx: Ctx, who: Reader) -> AuditVerifyOut:
+    """Walk the hash chain; name the first altered or missing entry."""
+    return await verify_audit(ctx)

@@ -1,0 +1,30 @@
+"""Mount the dashboard and the API on the service's HTTP app (one call from
+:func:`broadcaster.http.create_http_app`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ..engine import Engine
+from .api.app import create_api
+from .context import WebContext
+from .pages.app import create_pages
+
+
+def mount_web(app: FastAPI, engine: Engine) -> WebContext | None:
+    """``/api/v1`` (JSON API) and ``/`` (dashboard, /v/CODE, /static), unless ``[web]`` is
+    disabled. The dashboard is mounted last, so every route the app already has wins."""
+    if not engine.settings.web.enabled:
+        return None
+    ctx = WebContext.build(engine.store, engine.settings, engine.adapters)
+
+    async def on_schedule() -> None:
+        # pick the new schedule up at once instead of at the scheduler's next sync
+        if engine.bridge is not None:
+            await engine.bridge.sync()
+        engine.wake()
+
+    ctx.on_schedule = on_schedule
+    app.mount("/api/v1", create_api(ctx))
+    app.mount("/", create_pages(ctx))
+    return ctx

@@ -1,0 +1,33 @@
+"""The public verification page behind every "Cek keaslian: <link>" line. No login."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from content.markup import parse, to_html
+
+from ...errors import NotFound
+from ..auth import Public
+from ..context import WebContext, web_context
+from ..views import public_verification
+from .render import language, render
+
+router = APIRouter()
+Ctx = Annotated[WebContext, Depends(web_context)]
+
+
+@router.get("/v/{code}", dependencies=[Depends(Public())])
+async def verify_page(request: Request, ctx: Ctx, code: str) -> Response:
+    """The approved text, its source, when and by which roles it was approved, its hash."""
+    lang = language(request)
+    try:
+        info = await public_verification(ctx, code[:32], lang)
+    except NotFound:
+        return render(request, "verify.html", info=None, code=code[:32], status_code=404)
+    body_html = to_html(parse(info.body).document)
+    response = render(request, "verify.html", info=info, body_html=body_html, code=info.short_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response

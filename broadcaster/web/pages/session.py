@@ -1,0 +1,110 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ...store.records import AuditRecord
+from ..auth import Principal, Public, check_csrf, session_principal
+from ..context import LANG_COOKIE, SESSION_COOKIE, WebContext, web_context
+from ..i18n import LANGUAGES
+from ..security import new_session_id, sha256_hex, verify_password
+from .render import render
+
+router = APIRouter()
+Ctx = Annotated[WebContext, Depends(web_context)]
+Anyone = Depends(Public())
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: an attacker's ``?next=https://evil`` must not redirect off-site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/announcements"
+    return target
+
+
+@router.get("/", dependencies=[Anyone])
+async def home() -> RedirectResponse:
+    return RedirectResponse("/announcements", status_code=303)
+
+
+@router.get("/login", dependencies=[Anyone])
+async def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
+    who = await session_principal(request, ctx)
+    if who is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login", dependencies=[Anyone])
+async def login(request: Request, ctx: Ctx) -> Response:
+    form = await request.form()
+    name = str(form.get("username", "")).strip()[:64]
+    password = str(form.get("password", ""))[:1024]
+    target = safe_next(str(form.get("next", "")))
+    address = request.client.host if request.client else "?"
+    wait = ctx.throttle.retry_after(name, address)
+    if wait > 0:
+        page = render(
+            request,
+            "login.html",
+            next=target,
+            error="throttled",
+            wait=int(wait) + 1,
+            status_code=429,
+        )
+        page.headers["Retry-After"] = str(int(wait) + 1)
+        return page
+    stored = await ctx.store.get_password_hash(name) if name else None
+    ok = await verify_password(stored, password)
+    user = None
+    if ok:
+        user = next((u for u in await ctx.store.list_users() if u.name == name), None)
+    if not ok or user is None or not user.active:
+        ctx.throttle.failed(name, address)
+        await ctx.store.audit(
+            AuditRecord(name or "?", "login.failed", "user", name or "?", {"address": address})
+        )
+        return render(request, "login.html", next=target, error="invalid", status_code=401)
+    ctx.throttle.succeeded(name, address)
+    sid, sid_hash = new_session_id()
+    lifetime = ctx.settings.web.session_hours * 3600
+    await ctx.store.create_session(sid_hash, user.name, time.time() + lifetime)
+    await ctx.store.purge_sessions(time.time())
+    await ctx.store.audit(AuditRecord(user.name, "login", "user", user.name, {"address": address}))
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        ctx.signer.sign_session(sid),
+        max_age=int(lifetime),
+        httponly=True,
+        secure=ctx.settings.web.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Anyone])
+async def logout(request: Request, ctx: Ctx) -> Response:
+    who: Principal | None = await session_principal(request, ctx)
+    if who is not None and who.session_id is not None:
+        await check_csrf(request, ctx, who.session_id)
+        await ctx.store.delete_session(sha256_hex(who.session_id))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}", dependencies=[Anyone])
+async def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
+        )
+    return response

@@ -1,0 +1,19 @@
+"""``[web]`` settings: the dashboard's cookies, sessions, login throttling, verification page."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WebConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    #: Secure cookies are sent over https only. Turn off only for plain http on 127.0.0.1.
+    secure_cookies: bool = True
+    session_hours: float = Field(12, gt=0)
+    #: failed logins allowed per (username, client address) within ``login_window_seconds``
+    login_attempts: int = Field(5, ge=1)
+    login_window_seconds: float = Field(300, gt=0)
+    #: the public page /v/CODE names the approvers (else only their roles)
+    show_approver_names: bool = False
