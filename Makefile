@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# refresh the dashboard screenshots shown in the README (needs Debian's chromium)
+screenshots: $(STAMP)
+	BROADCASTER_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/web/test_browser.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.fanout

@@ -19,7 +19,7 @@ class App:
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store = store or open_store(settings.store.url)
+        self.store = store or open_store(settings.store.url, settings.store)
         self.adapter_classes: dict[str, type[Adapter]] = {}
         self.adapters: dict[str, Adapter] = {}
         for name, account in settings.accounts.items():
@@ -31,7 +31,7 @@ class App:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
             self.adapter_classes[name] = cls
             self.adapters[name] = cls(
-                AdapterContext(name, account.settings(), settings.service.data_dir)
+                AdapterContext(name, account.settings(), settings.service.data_dir, self.store)
             )
         poll_limits = strictest_poll_limits([a.limits for a in self.adapters.values()])
         self.directory = Directory(self.store, self.adapter_classes)

@@ -23,10 +23,14 @@ from schedules.quiet import QuietHours
 from schedules.spec import load_zone
 
 from .errors import ConfigError
+from .web.settings import WebConfig
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+ROLES = ("sender", "scheduler", "web", "all")
 
 
 class ServiceConfig(_Section):
@@ -38,6 +42,20 @@ class ServiceConfig(_Section):
     language: str = "id"
     auto_approve_subscriptions: bool = False
     reply_retention_days: float = Field(90, gt=0)
+    # what this process does: sender (planner + account senders), scheduler (one active in a
+    # cluster), web (webhooks, dashboard, /healthz), or all; `broadcaster run --role` overrides
+    roles: list[str] = Field(default_factory=lambda: ["all"])
+
+    @field_validator("roles")
+    @classmethod
+    def _check_roles(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if r not in ROLES]
+        if unknown or not value:
+            raise ValueError(f"unknown role(s) {unknown}; use some of {list(ROLES)}")
+        return value
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles or "all" in self.roles
 
     @field_validator("timezone")
     @classmethod
@@ -46,8 +64,29 @@ class ServiceConfig(_Section):
         return value
 
 
+def parse_roles(values: list[str]) -> list[str]:
+    """Validate ``--role`` values (comma-separated or repeated); ConfigError names the bad one."""
+    roles = [r.strip() for value in values for r in value.split(",") if r.strip()]
+    try:
+        return ServiceConfig.model_validate({"roles": roles}).roles
+    except ValidationError as exc:
+        raise ConfigError(f"--role: {exc.errors()[0]['msg']}") from exc
+
+
 class StoreConfig(_Section):
     url: str = "sqlite:///var/broadcaster.db"
+    # PostgreSQL only (SQLite ignores these): the schema holding the tables, pool size, timeouts
+    # in seconds, and how long a lost connection is retried before an operation fails
+    schema_name: str = Field("public", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    pool_min: int = Field(1, ge=0)
+    pool_max: int = Field(10, ge=1)
+    connect_timeout: float = Field(10.0, gt=0)
+    command_timeout: float = Field(60.0, gt=0)
+    retry_for: float = Field(60.0, ge=0)
+    # account and scheduler leases: renewed every lease_ttl / 3, taken over when expired
+    lease_ttl: float = Field(10.0, gt=0)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class HttpConfig(_Section):
@@ -103,6 +142,7 @@ class Settings(BaseSettings):
     http: HttpConfig = HttpConfig()
     engine: EngineConfig = EngineConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    web: WebConfig = WebConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

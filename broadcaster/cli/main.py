@@ -26,7 +26,9 @@ from .common import (
     settings_from,
     with_app,
 )
+from .db import db, roles_option
 from .directory import groups, regions, users
+from .web import web
 
 app = typer.Typer(
     help="broadcaster: verified announcements to every neighbourhood group.",
@@ -38,8 +40,10 @@ app.add_typer(groups, name="groups")
 app.add_typer(users, name="users")
 app.add_typer(announcements, name="announcements")
 app.add_typer(dispatches, name="dispatches")
+app.add_typer(web, name="web")  # dashboard passwords and API tokens
 audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+app.add_typer(db, name="db")
 
 
 def _plugins() -> None:
@@ -177,9 +181,12 @@ def run_service(
     ),
     config: Path | None = ConfigOption,
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    role: list[str] = typer.Option(
+        [], "--role", help="sender, scheduler, web or all (repeatable; default [service] roles)"
+    ),
 ) -> None:
     """Run the service: store, scheduler, senders and the HTTP app, until Ctrl-C."""
-    from ..service import serve
+    from ..service import serve, use_fast_event_loop
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -190,6 +197,8 @@ def run_service(
         for noisy in ("httpx", "apscheduler", "aiogram.event"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings_from(config)
+    if role:
+        settings.service.roles = roles_option(role)
     hook = None
     if demo:
         from ..demo import seed_and_announce
@@ -199,6 +208,7 @@ def run_service(
     async def go() -> None:
         await serve(settings, hook)
 
+    use_fast_event_loop()
     run(go)
 
 

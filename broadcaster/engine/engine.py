@@ -1,5 +1,12 @@
 """The engine: one planner, one sender per account, the completion monitor and the scheduler,
-as tasks on one event loop."""
+as tasks on one event loop.
+
+Several processes may share one store (PostgreSQL). Each runs the roles it is given
+(``[service] roles`` / ``broadcaster run --role``): *sender* plans dispatches and sends for every
+account whose lease it holds, *scheduler* fires schedules while it holds the scheduler lease,
+*web* serves the HTTP app (started by :mod:`broadcaster.service`). Leases come from the store's
+coordinator (see :mod:`broadcaster.coordination`); with SQLite every lease is held at once.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from schedules.quiet import QuietHours
 
 from ..adapter import Adapter
 from ..config import Settings
+from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
@@ -21,6 +29,7 @@ from ..ratelimit import RateLimiter
 from ..scheduling import ScheduleBridge
 from ..store.contract import Store
 from ..store.records import GroupFilter
+from .leasing import LeaseKeeper
 from .monitor import Monitor
 from .planner import Planner
 from .sender import AccountSender, SenderOptions
@@ -66,17 +75,22 @@ class Engine:
                 store, adapter, limiter, options, self.metrics, quiet=_quiet_check(quiet)
             )
         self.monitor = Monitor(store, self.metrics, list(self.adapters))
-        self.bridge = (
-            ScheduleBridge(
-                store,
-                settings.service.timezone,
-                timedelta(minutes=settings.schedule.misfire_grace_minutes),
-                self.wake,
-                approvals_required=settings.service.approvals_required,
-            )
-            if with_scheduler
-            else None
+        self.is_sender = settings.service.has_role("sender")
+        self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
+        self.bridge = self._new_bridge() if self.is_scheduler else None
+        self.scheduling = False  # True while this process holds the scheduler lease
+        self.coordinator = coordinator_for(store)
+        self.leases = LeaseKeeper(
+            self.coordinator,
+            [account_lease(name) for name in self.senders] if self.is_sender else [],
+            [SCHEDULER_LEASE] if self.is_scheduler else [],
+            settings.store.lease_ttl,
+            self._gained,
+            self._lost,
         )
+        self._sender_stops: dict[str, asyncio.Event] = {}
+        self._sender_tasks: dict[str, asyncio.Task[None]] = {}
+        self._inbound_tasks: dict[str, asyncio.Task[None]] = {}
         self.inbox = Inbox(
             store,
             self.adapters,
@@ -85,28 +99,93 @@ class Engine:
         )
         self._tasks: list[asyncio.Task[None]] = []
 
+    def _new_bridge(self) -> ScheduleBridge:
+        settings = self.settings
+        return ScheduleBridge(
+            self.store,
+            settings.service.timezone,
+            timedelta(minutes=settings.schedule.misfire_grace_minutes),
+            self.wake,
+            approvals_required=settings.service.approvals_required,
+        )
+
     def wake(self) -> None:
         """New work may exist: wake the planner (and, through it, the senders)."""
         self.planner.wake.set()
 
+    def _on_work(self, kind: str) -> None:
+        """A wake-up from another process (PostgreSQL NOTIFY)."""
+        if kind.startswith("plan"):
+            self.planner.wake.set()
+        else:
+            for sender in self.senders.values():
+                sender.wake.set()
+
+    @property
+    def held_accounts(self) -> list[str]:
+        """Accounts this process sends for now."""
+        return [name for name, task in self._sender_tasks.items() if not task.done()]
+
     async def start(self) -> None:
-        """Recover from a crash, then start every loop."""
-        requeued = await self.store.requeue_in_flight()
-        if requeued:
-            log.warning("requeued %s deliveries that were in flight at the last stop", requeued)
-        if self.bridge is not None:
+        """Recover from a crash, take the leases this process can get, start every loop."""
+        await self.coordinator.start(self._on_work)
+        if self.coordinator.exclusive and self.is_sender:
+            # the only process on this store: whatever was in flight was ours
+            requeued = await self.store.requeue_in_flight()
+            if requeued:
+                log.warning("requeued %s deliveries that were in flight at the last stop", requeued)
+        self._tasks = []
+        if self.is_sender:
+            self._tasks.append(asyncio.create_task(self.planner.run(self.stopping), name="planner"))
+            self._tasks.append(asyncio.create_task(self._relay(), name="relay"))
+        if self.is_sender or self.is_scheduler:
+            self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+        await self.leases.round()
+        self._tasks.append(asyncio.create_task(self.leases.run(self.stopping), name="leases"))
+
+    async def _gained(self, lease: str) -> None:
+        if lease == SCHEDULER_LEASE:
+            assert self.bridge is not None
             await self.bridge.start()
-        self._tasks = [asyncio.create_task(self.planner.run(self.stopping), name="planner")]
-        self._tasks += [
-            asyncio.create_task(sender.run(self.stopping), name=f"sender:{name}")
-            for name, sender in self.senders.items()
-        ]
-        self._tasks.append(asyncio.create_task(self._relay(), name="relay"))
-        self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
-        self._inbound = [
-            asyncio.create_task(self._run_inbound(name, adapter), name=f"inbound:{name}")
-            for name, adapter in self.adapters.items()
-        ]
+            self.scheduling = True
+            return
+        name = lease.removeprefix("account:")
+        previous = self._sender_tasks.get(name)
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # lost earlier, still ending
+        if not self.coordinator.exclusive:
+            # whoever held the account before died or gave it up: what it had claimed and not
+            # finished goes back to the queue (at most its in-flight sends are repeated)
+            requeued = await self.store.requeue_in_flight(name)
+            if requeued:
+                log.warning("account %s: requeued %s deliveries of its last holder", name, requeued)
+        stop = asyncio.Event()
+        self._sender_stops[name] = stop
+        self._sender_tasks[name] = asyncio.create_task(
+            self.senders[name].run(stop), name=f"sender:{name}"
+        )
+        self._inbound_tasks[name] = asyncio.create_task(
+            self._run_inbound(name, self.adapters[name]), name=f"inbound:{name}"
+        )
+
+    async def _lost(self, lease: str, graceful: bool) -> None:
+        if lease == SCHEDULER_LEASE:
+            self.scheduling = False
+            if self.bridge is not None:
+                await self.bridge.stop()
+            self.bridge = self._new_bridge()  # a stopped runner cannot start again
+            return
+        name = lease.removeprefix("account:")
+        # stop claiming at once; in-flight sends finish and are written (waited for when the
+        # lease is handed back on purpose, so the next holder finds nothing in flight)
+        self._sender_stops[name].set()
+        inbound = self._inbound_tasks.pop(name, None)
+        if inbound is not None:
+            inbound.cancel()
+        task = self._sender_tasks.get(name)
+        if graceful and task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), self.settings.store.lease_ttl / 2)
 
     async def _run_inbound(self, name: str, adapter: Adapter) -> None:
         """An adapter's polling loop; restarted with backoff if it fails."""
@@ -126,7 +205,10 @@ class Engine:
     async def send_notices(self) -> int:
         """Send queued service messages (welcome, approval) through their accounts."""
         sent = 0
+        held = set(self.held_accounts)
         for name, adapter in self.adapters.items():
+            if not self.coordinator.exclusive and name not in held:
+                continue  # the process holding the account's lease sends its notices
             limiter = self.senders[name].limiter if name in self.senders else None
             for notice in await self.store.pending_notices(name):
                 # notices share the account's limits with broadcasts
@@ -155,22 +237,30 @@ class Engine:
         return sent
 
     async def stop(self) -> None:
-        """Stop claiming, let in-flight sends finish and flush, then return."""
-        for task in getattr(self, "_inbound", []):
+        """Stop claiming, let in-flight sends finish and flush, give the leases up, return."""
+        inbound = list(self._inbound_tasks.values())
+        for task in inbound:
             task.cancel()
-        await asyncio.gather(*getattr(self, "_inbound", []), return_exceptions=True)
-        self._inbound = []
+        await asyncio.gather(*inbound, return_exceptions=True)
+        self._inbound_tasks = {}
         self.stopping.set()
         self._planned.set()
+        for stop in self._sender_stops.values():
+            stop.set()
         for sender in self.senders.values():
             sender.wake.set()
-        results = await asyncio.gather(*self._tasks, return_exceptions=True)
-        for task, result in zip(self._tasks, results, strict=True):
+        tasks = self._tasks + list(self._sender_tasks.values())
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for task, result in zip(tasks, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 log.error("task %s ended with %r", task.get_name(), result)
         self._tasks = []
-        if self.bridge is not None:
+        self._sender_tasks = {}
+        if self.bridge is not None and self.scheduling:
             await self.bridge.stop()
+            self.scheduling = False
+        await self.leases.release_all()
+        await self.coordinator.stop()
 
     async def _relay(self) -> None:
         """Wake the senders whenever the planner inserted deliveries."""
@@ -185,12 +275,17 @@ class Engine:
         retention = self.settings.service.reply_retention_days * 86400
         while not self.stopping.is_set():
             try:
-                await self.monitor.check()
-                await self.send_notices()
+                if self.is_sender:
+                    await self.monitor.check()
+                    await self.send_notices()
                 if time.monotonic() - last_purge > 600:
                     last_purge = time.monotonic()
                     await self.store.purge_replies(time.time() - retention)
-                if self.bridge is not None and time.monotonic() - last_sync > 2.0:
+                if (
+                    self.bridge is not None
+                    and self.scheduling
+                    and time.monotonic() - last_sync > 2.0
+                ):
                     last_sync = time.monotonic()
                     await self.bridge.sync()
             except Exception:

@@ -1,23 +1,43 @@
 """Persistence: the Store contract and its implementations."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .contract import Store
 from .records import *  # noqa: F403
+
+if TYPE_CHECKING:
+    from ..config import StoreConfig
 
 __all__ = ["Store", "open_store"]
 
 
-def open_store(url: str) -> Store:
-    """A store for ``url``: ``sqlite:///path/to/file.db`` (or a bare path)."""
+def open_store(url: str, config: StoreConfig | None = None) -> Store:
+    """A store for ``url``: ``sqlite:///path/to/file.db`` (or a bare path), or
+    ``postgresql://user@host:port/db`` (pool size, timeouts and schema from ``config``)."""
     from ..errors import ConfigError
 
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PgOptions, PostgresStore
+
+        options = PgOptions()
+        if config is not None:
+            options = PgOptions(
+                schema=config.schema_name,
+                pool_min=config.pool_min,
+                pool_max=config.pool_max,
+                connect_timeout=config.connect_timeout,
+                command_timeout=config.command_timeout,
+                retry_for=config.retry_for,
+            )
+        return PostgresStore(url, options)
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
-    elif url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "[store] url: PostgreSQL is not available in this version; use sqlite:///FILE"
-        )
     elif "://" in url:
-        raise ConfigError(f"[store] url: unsupported scheme in {url!r}; use sqlite:///FILE")
+        raise ConfigError(
+            f"[store] url: unsupported scheme in {url!r}; use sqlite:///FILE or postgresql://…"
+        )
     else:
         path = url
     from .sqlite import SqliteStore

@@ -95,7 +95,14 @@ def sqlite_of(store: Store) -> SqliteStore:
 
 
 async def execute(store: Store, sql: str, params: Sequence[Any] = ()) -> None:
-    """Write straight into the database file, as someone with file access would."""
+    """Write straight into the database, as someone with direct access would."""
+    from broadcaster.store.postgres import PostgresStore
+    from broadcaster.store.postgres.base import q
+
+    if isinstance(store, PostgresStore):
+        async with store.pool.acquire() as conn:
+            await conn.execute(q(sql), *params)
+        return
     db = sqlite_of(store).db
     await db.execute(sql, tuple(params))
     await db.commit()

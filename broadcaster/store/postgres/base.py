@@ -1,0 +1,292 @@
+"""PostgreSQL connection handling shared by the store's parts: an asyncpg pool, explicit
+transactions, versioned migrations under an advisory lock, retry of lost connections, and the
+audit append that every mutation shares."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from ...audit import GENESIS, canonical_detail, entry_hash
+from ...errors import BroadcasterError, ConfigError, TransientError
+from ..records import AuditEntry, AuditRecord
+
+log = logging.getLogger(__name__)
+
+# asyncpg ships no type information: connections are untyped to mypy
+Conn: TypeAlias = Any
+Row = tuple[Any, ...]
+
+# Errors after which the same work, run again on a fresh connection, is expected to succeed:
+# the connection or server went away (class 08, admin shutdown, refused/reset sockets, a
+# connect timeout), or PostgreSQL asked for a retry (serialization failure, deadlock).
+RETRYABLE: tuple[type[BaseException], ...] = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    # a connection the server terminated while idle in the pool can surface as a protocol
+    # state error on its next use; the pool discards it and the retry gets a fresh one
+    asyncpg.InternalClientError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class PgOptions:
+    """Pool size and timeouts (``[store]`` in config.toml)."""
+
+    schema: str = "public"
+    pool_min: int = 1
+    pool_max: int = 10
+    connect_timeout: float = 10.0
+    command_timeout: float = 60.0
+    # how long a lost connection is retried (with backoff) before an operation gives up
+    retry_for: float = 60.0
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Bundled migrations as (version, sql), in order. File names start with the version."""
+    found = []
+    for entry in resources.files(__package__ + ".migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=2048)
+def q(sql: str) -> str:
+    """SQLite-style ``?`` placeholders as PostgreSQL's ``$1, $2, …`` (our SQL never holds a
+    literal question mark), so both engines share their predicate builders."""
+    parts = sql.split("?")
+    out = [parts[0]]
+    for n, part in enumerate(parts[1:], 1):
+        out.append(f"${n}{part}")
+    return "".join(out)
+
+
+def affected(status: str) -> int:
+    """Rows touched, from a command status such as ``UPDATE 3``."""
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def retrying(method: Any) -> Any:
+    """Run ``method`` again, with backoff, while it fails on a lost connection.
+
+    Every method of the store is one transaction (or a read), and a failed transaction was
+    rolled back, so running it again is safe. Only a connection lost during COMMIT is ambiguous:
+    the work may have been committed; every write of the store is idempotent or keyed (fire
+    keys, unique deliveries, ON CONFLICT), so a repeat changes nothing more.
+    """
+
+    @functools.wraps(method)
+    async def wrapper(self: PgBase, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self.options.retry_for
+        delay = 0.05
+        while True:
+            try:
+                return await method(self, *args, **kwargs)
+            except RETRYABLE as exc:
+                if self._pool is None or time.monotonic() + delay > deadline:
+                    raise TransientError(f"database unavailable: {exc}") from exc
+                log.warning("database connection lost (%s); retrying in %.2f s", exc, delay)
+                await asyncio.sleep(delay * (0.5 + random.random() / 2))
+                delay = min(delay * 2, 2.0)
+
+    return wrapper
+
+
+class PgBase:
+    """Owns the asyncpg pool. Every mutation is one transaction on one pooled connection."""
+
+    def __init__(self, url: str, options: PgOptions | None = None) -> None:
+        self.url = url
+        self.options = options or PgOptions()
+        if not _SCHEMA_NAME.match(self.options.schema):
+            raise ConfigError(f"[store] schema: {self.options.schema!r} is not a plain name")
+        self._pool: Any = None
+
+    @property
+    def pool(self) -> Any:
+        if self._pool is None:
+            raise BroadcasterError("the store is not open")
+        return self._pool
+
+    @property
+    def schema(self) -> str:
+        return self.options.schema
+
+    async def connect(self, **settings: str) -> Conn:
+        """A separate connection on this store's schema (LISTEN, leases, tests)."""
+        conn = await asyncpg.connect(
+            self.url,
+            timeout=self.options.connect_timeout,
+            command_timeout=self.options.command_timeout,
+            server_settings={"search_path": self.schema, **settings},
+        )
+        return conn
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        deadline = time.monotonic() + self.options.retry_for
+        delay = 0.1
+        while True:
+            try:
+                await self._create_schema()
+                self._pool = await asyncpg.create_pool(
+                    self.url,
+                    min_size=self.options.pool_min,
+                    max_size=self.options.pool_max,
+                    timeout=self.options.connect_timeout,
+                    command_timeout=self.options.command_timeout,
+                    server_settings={"search_path": self.schema},
+                )
+                break
+            except RETRYABLE as exc:
+                if time.monotonic() + delay > deadline:
+                    raise TransientError(f"database unreachable at start: {exc}") from exc
+                log.warning("database not reachable (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except asyncpg.InvalidCatalogNameError as exc:
+                raise ConfigError(f"[store] url: {exc}") from exc
+            except asyncpg.InvalidAuthorizationSpecificationError as exc:
+                raise ConfigError(f"[store] url: {exc}") from exc
+        await self.migrate()
+
+    async def _create_schema(self) -> None:
+        if self.schema == "public":
+            return
+        conn = await asyncpg.connect(self.url, timeout=self.options.connect_timeout)
+        try:
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        except asyncpg.UniqueViolationError:
+            pass  # created concurrently by another process
+        finally:
+            await conn.close()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations (one transaction each, under an advisory lock so processes
+        starting together apply each one once); return the versions applied."""
+        applied_now: list[int] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.migrations'))"
+            )
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+            )
+            done = {int(r[0]) for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for version, sql in migrations():
+                if version in done:
+                    continue
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations VALUES ($1, $2)", version, time.time()
+                )
+                applied_now.append(version)
+        return applied_now
+
+    async def pending_migrations(self) -> list[int]:
+        rows = await self._fetch("SELECT version FROM schema_migrations")
+        done = {int(r[0]) for r in rows}
+        return [v for v, _ in migrations() if v not in done]
+
+    async def schema_version(self) -> int:
+        rows = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(rows[0][0])
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[Conn]:
+        """One transaction on a pooled connection (committed on success, else rolled back)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield conn
+
+    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """A read with ``?`` placeholders, retried while the connection is lost."""
+        deadline = time.monotonic() + self.options.retry_for
+        delay = 0.05
+        while True:
+            try:
+                async with self.pool.acquire() as conn:
+                    rows = await conn.fetch(q(sql), *params)
+                return [tuple(r) for r in rows]
+            except RETRYABLE as exc:
+                if time.monotonic() + delay > deadline:
+                    raise TransientError(f"database unavailable: {exc}") from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _append_audit(self, db: Conn, record: AuditRecord) -> AuditEntry:
+        """Append inside the caller's transaction, chained to the current head. Locking the
+        head row serialises appends from every process into one chain."""
+        head = await db.fetchval("SELECT value FROM meta WHERE key = 'audit_head' FOR UPDATE")
+        if head:
+            last, prev = str(head).split(":", 1)
+            seq = int(last) + 1
+        else:
+            seq, prev = 1, GENESIS
+        at = time.time()
+        detail = canonical_detail(record.detail)
+        digest = entry_hash(
+            seq=seq,
+            at=at,
+            actor=record.actor,
+            action=record.action,
+            object_type=record.object_type,
+            object_id=record.object_id,
+            detail=detail,
+            content_hash=record.content_hash,
+            prev_hash=prev,
+        )
+        await db.execute(
+            "INSERT INTO audit VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+            seq,
+            at,
+            record.actor,
+            record.action,
+            record.object_type,
+            record.object_id,
+            detail,
+            record.content_hash,
+            prev,
+            digest,
+        )
+        await db.execute("UPDATE meta SET value = $1 WHERE key = 'audit_head'", f"{seq}:{digest}")
+        return AuditEntry(
+            seq,
+            at,
+            record.actor,
+            record.action,
+            record.object_type,
+            record.object_id,
+            detail,
+            record.content_hash,
+            prev,
+            digest,
+        )
