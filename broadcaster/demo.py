@@ -4,13 +4,19 @@ On a store with no users it creates three users (admin, an officer and a verifie
 Banten), a handful of real Banten region codes with RW/RT units, one group per RT on every
 configured account's sandbox, and an emergency flood warning that the officer writes, the verifier
 approves and the scheduler sends at once. Every step goes through the same workflow, authorisation
-and audit as real use. On later starts it does nothing: the data is already there.
+and audit as real use. The three users get one random dashboard password, written to
+``data_dir/demo-password.txt`` (owner-only; never logged). On later starts it does nothing: the data
+is already there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from content.model import Announcement, Level, Poll, Priority, Target, Variant
 from schedules.spec import ScheduleSpec
@@ -20,6 +26,7 @@ from .engine import Engine
 from .errors import BroadcasterError
 from .importer import UnitPlan, unit_regions
 from .store.records import AuditRecord, GroupFilter, GroupStatus, Region, Role
+from .web.accounts import set_password
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,15 @@ BMKG memprakirakan **hujan lebat** disertai angin kencang dalam 24 jam ke depan.
 Dalam keadaan darurat, hubungi **112**."""
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new file only its owner can read (replacing an old one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 async def seed_and_announce(app: App, engine: Engine) -> None:
     if await app.store.list_users():
         log.info("demo: data already present; not seeding again")
@@ -66,6 +82,20 @@ async def seed_and_announce(app: App, engine: Engine) -> None:
     )
     await d.add_user("admin", "petugas", Role.officer, "36")
     await d.add_user("admin", "verifikator", Role.verifier, "36")
+    password = secrets.token_urlsafe(12)
+    for user in ("admin", "petugas", "verifikator"):
+        await set_password(app.store, "admin", user, password)
+    secret_file = app.settings.service.data_dir / "demo-password.txt"
+    await asyncio.to_thread(_write_private, secret_file, f"{password}\n")
+    http = app.settings.http
+    if http.enabled:
+        log.info(
+            "demo: dashboard at http://%s:%s/ — users admin, petugas (officer), verifikator "
+            "(verifier); their password is in %s",
+            http.host,
+            http.port,
+            secret_file,
+        )
     for name, adapter in app.adapters.items():
         async for region in app.store.iter_regions("36", Level.rt):
             try:
