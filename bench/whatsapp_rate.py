@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--recipients", type=int, default=2400)
     parser.add_argument("--rate", type=float, default=80.0)
-    parser.add_argument("--margin", type=float, default=0.02, help="engine.rate_margin")
+    parser.add_argument("--margin", type=float, default=0.0, help="engine.rate_margin (shipped: 0)")
     args = parser.parse_args()
     result = asyncio.run(run(args.recipients, args.rate, args.margin))
     log(json.dumps(result))

@@ -18,6 +18,11 @@ A session, from an empty emulator to a subscribed group::
 
 Every command prints a short human summary, or the API's JSON with ``--json``. A refused action
 prints the emulator's reason and exits 1; an unreachable emulator says how to start one.
+
+The other channels' sandboxes have their own sub-commands (docs/whatsapp.md, docs/email.md):
+``broadcaster sandbox whatsapp …`` (Cloud API emulator: residents, replies, buttons, faults),
+``broadcaster sandbox waha …`` (WAHA emulator: groups, poll votes, session drops, faults) and
+``broadcaster sandbox mail …`` (the mail a sandbox email account caught).
 """
 
 from __future__ import annotations
@@ -29,12 +34,19 @@ from typing import Any
 import httpx
 import typer
 
+from .email.cli import app as mail_app
+from .waha.cli import app as waha_app
+from .whatsapp.cli import app as whatsapp_app
+
 DEFAULT_URL = "http://127.0.0.1:8081"
 
 app = typer.Typer(
-    help="Drive a running Telegram sandbox: groups, residents, commands, votes, faults.",
+    help="Drive a running sandbox: Telegram (these commands), whatsapp, waha, mail (sub-commands).",
     no_args_is_help=True,
 )
+app.add_typer(whatsapp_app, name="whatsapp")
+app.add_typer(waha_app, name="waha")
+app.add_typer(mail_app, name="mail")
 #: Group ids are negative ("-4100000001"): let them through as arguments, not as options.
 _ARGS_MAY_BE_NEGATIVE = {"ignore_unknown_options": True}
 

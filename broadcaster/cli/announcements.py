@@ -15,7 +15,9 @@ from content.loader import load_file
 from content.model import Announcement, Level, Poll, Priority, Target, Variant
 from schedules.spec import ScheduleSpec
 
+from ..adapter import Adapter
 from ..app import App
+from ..store.contract_channels import RECEIPT_ORDER
 from ..store.records import AnnouncementRecord, Dispatch, DispatchStatus, ScheduleRecord
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, fail, with_app
 
@@ -307,6 +309,23 @@ def dispatches_list(
     emit([_dispatch_row(d) for d in with_app(config, go)], columns, as_json)
 
 
+def _receipts_by_channel(
+    adapters: dict[str, Adapter], by_channel: dict[str, dict[str, int]], counts: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """Receipt counts (latest status per message: sent, delivered, read, failed) under the
+    dispatch's channels whose configured adapters report receipts. The store counts receipts
+    per dispatch, so two such channels in one dispatch share one entry ("a+b")."""
+    reporting = sorted(
+        channel
+        for channel in by_channel
+        if any(a.channel == channel and a.delivery_receipts for a in adapters.values())
+    )
+    # receipts exist, so some channel reported them even if its account left the config
+    key = "+".join(reporting or sorted(by_channel)) or "unknown"
+    ordered = sorted(counts, key=lambda s: RECEIPT_ORDER.get(s, len(RECEIPT_ORDER) + 1))
+    return {key: {status: counts[status] for status in ordered}}
+
+
 @dispatches.command("status")
 def dispatches_status(
     dispatch_id: int = typer.Argument(...),
@@ -314,7 +333,8 @@ def dispatches_status(
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Sent, failed, remaining, rate and ETA of one dispatch."""
+    """Sent, failed, remaining, rate and ETA of one dispatch; for channels that report receipts
+    (WhatsApp), how many messages were delivered, read or failed after sending."""
 
     async def snapshot(app: App) -> dict[str, Any]:
         d = await app.store.get_dispatch(dispatch_id)
@@ -327,6 +347,9 @@ def dispatches_status(
             remaining=p.remaining,
             by_channel=p.by_channel,
         )
+        receipts = await app.store.receipt_counts(dispatch_id)
+        if receipts:
+            row["receipts"] = _receipts_by_channel(app.adapters, p.by_channel, receipts)
         return row
 
     if not watch:

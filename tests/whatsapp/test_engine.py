@@ -5,11 +5,16 @@ stops and raises the alert."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from adapters.sandbox.whatsapp import Fault
 from adapters.whatsapp import WhatsAppAdapter
+from broadcaster.cli.main import app as cli_app
 from broadcaster.store.records import GroupStatus
 from content.model import Level
 from tests.core.harness import Rig, rig
@@ -177,6 +182,59 @@ async def test_policy_block_stops_the_account_and_alerts(tmp_path: Path) -> None
 
 
 async def _settle() -> None:
-    import asyncio
-
     await asyncio.sleep(0.3)
+
+
+async def test_dispatches_status_shows_receipts_per_channel(tmp_path: Path) -> None:
+    """``broadcaster dispatches status`` counts receipts (delivered, read, failed) under the
+    channel that reports them, not under a channel without receipts in the same dispatch."""
+    port = free_port()
+    accounts = {**account(port), "scripted": {"adapter": "scripted"}}
+    async with rig(tmp_path, accounts=accounts) as r:
+        wa = r.app.adapters["wa"]
+        assert isinstance(wa, WhatsAppAdapter)
+        async with serve(r.engine, port):
+            people = await residents(r, 4)
+            store = r.app.store
+
+            async def windows_open() -> bool:
+                return all([await store.last_inbound("wa", a) is not None for a, _ in people])
+
+            await wait_until(windows_open)
+            await r.add_groups("scripted", under="3673")
+            state = wa.sandbox.state
+            state.residents[people[0][0]].reachable = False  # failed (131026)
+            state.residents[people[1][0]].reads = False  # delivered, never read
+            dispatch = await r.dispatch_now(await r.approved())
+            await r.engine.drain(10)
+
+            async def receipts_in() -> bool:
+                counts = await store.receipt_counts(dispatch.id)
+                return counts == {"failed": 1, "delivered": 1, "read": 2}
+
+            await wait_until(receipts_in)
+            config = tmp_path / "cli.toml"
+            config.write_text(
+                f'[service]\ndata_dir = "{tmp_path / "cli-var"}"\n'
+                f'[store]\nurl = "sqlite:///{tmp_path / "broadcaster.db"}"\n'
+                '[http]\nenabled = false\n[accounts.wa]\nadapter = "whatsapp"\nsandbox = true\n'
+                '[accounts.scripted]\nadapter = "scripted"\n'
+            )
+            args = ["dispatches", "status", str(dispatch.id), "--config", str(config)]
+            shown = await asyncio.to_thread(CliRunner().invoke, cli_app, [*args, "--json"])
+            assert shown.exit_code == 0, shown.output
+            row = json.loads(shown.stdout)
+            assert set(row["by_channel"]) == {"whatsapp", "scripted"}
+            assert row["receipts"] == {"whatsapp": {"delivered": 1, "read": 2, "failed": 1}}
+            assert list(row["receipts"]["whatsapp"]) == ["delivered", "read", "failed"]
+            human = await asyncio.to_thread(CliRunner().invoke, cli_app, args)
+            assert human.exit_code == 0, human.output
+            assert "receipts" in human.stdout and "'read': 2" in human.stdout
+
+            # a dispatch to channels without receipts shows none
+            only_scripted = await r.dispatch_now(await r.approved(channels=["scripted"]))
+            await r.engine.drain(10)
+            args[2] = str(only_scripted.id)
+            plain = await asyncio.to_thread(CliRunner().invoke, cli_app, [*args, "--json"])
+            assert plain.exit_code == 0, plain.output
+            assert "receipts" not in json.loads(plain.stdout)

@@ -12,6 +12,7 @@ aiosmtpd's ``Controller`` runs the server on its own event loop in a thread, so 
 from __future__ import annotations
 
 import itertools
+import logging
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 __all__ = ["Fault", "Received", "SmtpSandbox"]
+
+# aiosmtpd logs every SMTP command at INFO: far too loud beside the service's own log
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ Webhooks (``message``, ``poll.vote``, ``message.ack``, ``session.status``) go to
 URL in WAHA's envelope ``{id, timestamp, event, session, payload}``; with an HMAC key they carry
 ``X-Webhook-Hmac`` (hex HMAC-SHA512 of the exact body) and ``X-Webhook-Hmac-Algorithm: sha512``.
 
-Admin API under ``/_sandbox/``: ``POST groups {name, members}``, ``POST message {chatId, from,
-text}``, ``POST vote {pollId, from, options}``, ``POST session {status}``, ``POST faults {code,
-times}``, ``POST config {webhook_url, hmac_key}``, ``GET stats``, ``GET messages?chatId=``.
+Admin API under ``/_sandbox/``: ``GET groups``, ``POST groups {name, members}``, ``POST message
+{chatId, from, text}``, ``POST vote {pollId, from, options}``, ``POST session {status}``, ``POST
+faults {code, times}``, ``POST config {webhook_url, hmac_key}``, ``GET stats``, ``GET
+messages?chatId=``. A malformed admin request answers 400 ``{"error"}``, an unknown group or
+poll 404. ``broadcaster sandbox waha …`` (:mod:`.cli`) drives these from a shell.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class SentMessage:
     poll_options: list[str] = field(default_factory=list)
 
 
+class Unknown(LookupError):
+    """An admin request named a group or poll the emulator does not have (404)."""
+
+
 class WahaSandbox:
     def __init__(
         self,
@@ -94,11 +100,12 @@ class WahaSandbox:
     async def start(self) -> str:
         if self._runner is not None:
             return self.url
-        app = web.Application(middlewares=[self._auth])
+        app = web.Application(middlewares=[self._auth, _admin_errors])
         app.router.add_post("/api/sendText", self._send_text)
         app.router.add_post("/api/sendPoll", self._send_poll)
         app.router.add_get("/api/sessions/{session}", self._session)
         app.router.add_get("/api/{session}/groups", self._groups)
+        app.router.add_get("/_sandbox/groups", self._list_groups)
         app.router.add_post("/_sandbox/groups", self._add_group)
         app.router.add_post("/_sandbox/message", self._member_message)
         app.router.add_post("/_sandbox/vote", self._member_vote)
@@ -160,7 +167,12 @@ class WahaSandbox:
         return message_id
 
     def member_vote(self, poll_id: str, author: str, options: list[str]) -> None:
-        poll = next(m for m in self.sent if m.id == poll_id)
+        poll = next((m for m in self.sent if m.id == poll_id and m.kind == "poll"), None)
+        if poll is None:
+            raise Unknown(f"no poll {poll_id}")
+        unknown = [o for o in options if o not in poll.poll_options]
+        if unknown:
+            raise ValueError(f"{unknown} are not options of poll {poll_id}: {poll.poll_options}")
         vote = {
             "id": f"false_{poll.chat_id}_{secrets.token_hex(10).upper()}_{author}",
             "to": poll.chat_id,
@@ -357,9 +369,24 @@ class WahaSandbox:
         group = self.create_group(str(data.get("name", "Grup")), int(data.get("members", 5)))
         return web.json_response({"id": group.id, "name": group.name, "members": group.members})
 
+    async def _list_groups(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "id": g.id,
+                    "name": g.name,
+                    "members": g.members,
+                    "joined": self.me + "@c.us" in g.members,
+                }
+                for g in self.groups.values()
+            ]
+        )
+
     async def _member_message(self, request: web.Request) -> web.Response:
         data = await request.json()
         chat = str(data["chatId"])
+        if chat not in self.groups:
+            raise Unknown(f"no group {chat}")
         author = str(data.get("from") or self.groups[chat].members[-1])
         return web.json_response({"id": self.member_message(chat, author, str(data["text"]))})
 
@@ -405,6 +432,22 @@ class WahaSandbox:
                 if chat is None or m.chat_id == chat
             ][-1000:]
         )
+
+
+@web.middleware
+async def _admin_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Admin requests: an unknown group or poll answers 404, a malformed request 400, each
+    with ``{"error"}`` (instead of aiohttp's bare 500), so the CLI can say what was wrong."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except Unknown as exc:
+        return web.json_response({"error": str(exc)}, status=404)
+    except (KeyError, TypeError, ValueError) as exc:
+        if not request.path.startswith("/_sandbox/"):
+            raise
+        reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        return web.json_response({"error": reason}, status=400)
+    return response
 
 
 def _err(status: int, message: str) -> web.Response:

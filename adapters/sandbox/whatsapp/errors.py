@@ -12,6 +12,13 @@ from typing import Any
 
 #: code → (title, details, HTTP status)
 ERRORS: dict[int, tuple[str, str, int]] = {
+    1: ("API Unknown", "Invalid request or possible server error.", 400),
+    2: ("API Service", "Temporary due to downtime or due to being overloaded.", 503),
+    4: (
+        "Application request limit reached",
+        "The app has reached its API call rate limit.",
+        400,
+    ),
     100: ("Invalid parameter", "Invalid parameter", 400),
     190: (
         "Error validating access token: Session has expired",
@@ -55,6 +62,11 @@ ERRORS: dict[int, tuple[str, str, int]] = {
     132000: ("Number of parameters does not match the expected number of params", "", 400),
     132001: ("Template name does not exist in the translation", "", 400),
     132018: ("There was an issue with the parameters in your template", "", 400),
+    80007: (
+        "Rate limit issues",
+        "The WhatsApp Business Account has reached its rate limit.",
+        400,
+    ),
     131000: ("Something went wrong", "Message failed to send due to an unknown error.", 500),
 }
 

@@ -8,10 +8,12 @@ set, status webhooks follow (sent → delivered → read; an unreachable residen
 with 131026), signed with ``X-Hub-Signature-256`` over the exact body and retried on non-2xx.
 
 Admin API (scripting residents and faults) under ``/_sandbox/``: ``GET stats``, ``GET
-messages?to=``, ``POST residents {wa_id?, name, reachable}``, ``POST inbound {from, text |
-button {id, title} | list {id, title}, context}``, ``POST faults {code, times, to}``, ``POST
-config {per_second, pair_burst, pair_interval, webhook_url, statuses, expired_token}``, ``POST
-templates {name, language, params}``.
+messages?to=``, ``GET residents``, ``POST residents {wa_id?, name, reachable, reads}``, ``POST
+inbound {from, text | button {id, title} | list {id, title}, context}``, ``POST faults {code,
+times, to}``, ``POST config {per_second, pair_burst, pair_interval, webhook_url, statuses,
+expired_token}``, ``POST templates {name, language, params}``. A malformed admin request
+answers 400 ``{"error"}``. ``broadcaster sandbox whatsapp …`` (:mod:`.cli`) drives these
+from a shell.
 """
 
 from __future__ import annotations
@@ -87,11 +89,13 @@ class CloudSandbox:
         app.router.add_post("/{version}/{phone}/messages", self._messages)
         app.router.add_get("/_sandbox/stats", self._stats)
         app.router.add_get("/_sandbox/messages", self._list_messages)
+        app.router.add_get("/_sandbox/residents", self._residents)
         app.router.add_post("/_sandbox/residents", self._add_resident)
         app.router.add_post("/_sandbox/inbound", self._inbound)
         app.router.add_post("/_sandbox/faults", self._fault)
         app.router.add_post("/_sandbox/config", self._config)
         app.router.add_post("/_sandbox/templates", self._template)
+        app.middlewares.append(_admin_errors)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -312,6 +316,15 @@ class CloudSandbox:
         ]
         return web.json_response(found[-1000:])
 
+    async def _residents(self, request: web.Request) -> web.Response:
+        now = time.time()
+        return web.json_response(
+            [
+                {**asdict(r), "window_open": self.state.window_open(r.wa_id, now)}
+                for r in self.state.residents.values()
+            ]
+        )
+
     async def _add_resident(self, request: web.Request) -> web.Response:
         data = await request.json()
         name = str(data.get("name", ""))
@@ -357,6 +370,20 @@ class CloudSandbox:
         key = (str(data["name"]), str(data.get("language", "id")))
         self.state.templates[key] = int(data.get("params", 0))
         return web.json_response({"templates": [list(k) for k in self.state.templates]})
+
+
+@web.middleware
+async def _admin_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A malformed admin request (missing field, bad JSON) answers 400 with the reason instead
+    of aiohttp's bare 500, so scripts and the CLI can say what was wrong."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except (KeyError, TypeError, ValueError) as exc:
+        if not request.path.startswith("/_sandbox/"):
+            raise
+        reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        return web.json_response({"error": reason}, status=400)
+    return response
 
 
 def _error(code: int, details: str | None = None) -> web.Response:
