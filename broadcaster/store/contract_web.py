@@ -11,13 +11,15 @@ enough).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from content.model import Announcement
+from content.workflow import Status
 
-from .records import AuditRecord
+from .records import AnnouncementRecord, AuditRecord, Dispatch
 
 if TYPE_CHECKING:
     from .contract import Store
@@ -54,6 +56,29 @@ class ContentVersion:
     content: Announcement
     content_hash: str
     at: datetime
+
+
+#: What a moderator can make of a resident's reply: ``new`` (untouched), ``handled`` (answered or
+#: acted on), ``hidden`` (abusive or off-topic, kept for the record) or ``hoax`` (flagged as
+#: misinformation, to follow up with a verified announcement).
+REPLY_STATUSES: tuple[str, ...] = ("new", "handled", "hidden", "hoax")
+
+
+@dataclass(frozen=True)
+class ModeratedReply:
+    """A resident's reply with the region of its group and the last moderation of it."""
+
+    id: int
+    account: str
+    group_id: int | None
+    author: str
+    text: str
+    at: datetime
+    status: str
+    region: str | None  # the group's region; None when the group is unknown
+    note: str | None
+    moderated_by: str | None
+    moderated_at: datetime | None
 
 
 class WebStore(ABC):
@@ -104,6 +129,71 @@ class WebStore(ABC):
     @abstractmethod
     async def revoke_api_token(self, token_id: int, audit: AuditRecord) -> ApiToken:
         """Revoke a token (idempotent). Raises NotFound."""
+
+    # -- scoped lists ------------------------------------------------------------------------
+    @abstractmethod
+    async def list_visible_announcements(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        status: Status | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnnouncementRecord]:
+        """Newest first, like ``list_announcements``, but with ``scope`` set only those a user
+        scoped there may see: one of the target regions lies within ``scope`` or contains it
+        (a province-wide announcement reaches a regency officer's groups too), or ``author``
+        wrote it. ``scope=None``: all."""
+
+    @abstractmethod
+    async def list_visible_dispatches(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        announcement_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Dispatch]:
+        """Newest first; with ``scope`` only dispatches of announcements visible as in
+        :meth:`list_visible_announcements`."""
+
+    # -- moderation of replies -------------------------------------------------------------
+    @abstractmethod
+    async def get_moderated_reply(self, reply_id: int) -> ModeratedReply:
+        """Raises NotFound."""
+
+    @abstractmethod
+    async def moderate_reply(
+        self, reply_id: int, status: str, note: str | None, audit: AuditRecord
+    ) -> ModeratedReply:
+        """Set the reply's status (one of :data:`REPLY_STATUSES`) and note; the moderator is
+        ``audit.actor`` and the change is audited in the same transaction. Raises NotFound, or
+        InputError for an unknown status."""
+
+    @abstractmethod
+    async def list_moderated_replies(
+        self,
+        statuses: Sequence[str] = (),
+        scope: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> list[ModeratedReply]:
+        """Newest first; only those in ``statuses`` when given; with ``scope`` only replies
+        from groups whose region lies within it (replies of unknown groups need no scope);
+        ``before_id`` pages back."""
+
+    # -- login throttling ------------------------------------------------------------------
+    @abstractmethod
+    async def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
+        """Record a failed login under ``key``; also forget every failure (of any key) older
+        than ``forget_before`` so the table stays small."""
+
+    @abstractmethod
+    async def login_failures_since(self, key: str, since: float) -> list[float]:
+        """Times of ``key``'s failed logins after ``since``, oldest first."""
+
+    @abstractmethod
+    async def clear_login_failures(self, key: str) -> None:
+        """Forget ``key``'s failures (after a successful login)."""
 
     # -- history and progress --------------------------------------------------------------
     @abstractmethod

@@ -6,8 +6,8 @@ inside their scope (the same rule as managing users).
 
 from __future__ import annotations
 
-from ..auth import Perm, require
-from ..errors import PermissionDenied
+from ..auth import Perm, allowed, require
+from ..errors import NotFound, PermissionDenied
 from ..store.contract import Store
 from ..store.contract_web import ApiToken
 from ..store.records import AuditRecord, User
@@ -68,3 +68,37 @@ async def revoke_token(store: Store, acting: str, token_id: int) -> ApiToken:
     return await store.revoke_api_token(
         token_id, AuditRecord(acting, "token.revoke", "api_token", str(token_id))
     )
+
+
+def can_manage(actor: User, target: User) -> bool:
+    """The rule of :func:`_may_manage` without the lookups: oneself, or an admin whose scope
+    covers the target's (an unscoped target needs an unscoped admin)."""
+    if not actor.active:
+        return False
+    if actor.name == target.name:
+        return True
+    if not allowed(actor, Perm.users_manage, [target.scope] if target.scope else []):
+        return False
+    return target.scope is not None or actor.scope is None
+
+
+async def visible_tokens(store: Store, acting: str) -> list[ApiToken]:
+    """The tokens ``acting`` may see and revoke: their own; an admin's, every user's they
+    manage. Oldest first."""
+    actor = await store.get_user(acting)
+    if not allowed(actor, Perm.users_manage):
+        return await store.list_api_tokens(actor.name)
+    users = {u.name: u for u in await store.list_users()}
+    return [
+        t
+        for t in await store.list_api_tokens()
+        if t.user in users and can_manage(actor, users[t.user])
+    ]
+
+
+async def revoke_visible_token(store: Store, acting: str, token_id: int) -> ApiToken:
+    """Revoke a token ``acting`` may manage; any other token is reported as not found, so
+    token ids of other people are not disclosed."""
+    if token_id not in {t.id for t in await visible_tokens(store, acting)}:
+        raise NotFound(f"API token {token_id} does not exist")
+    return await revoke_token(store, acting, token_id)

@@ -238,14 +238,53 @@ class ResultsOut(_Out):
     totals: list[int]
 
 
+ReplyStatus = Literal["new", "handled", "hidden", "hoax"]
+
+
 class ReplyOut(_Out):
     id: int
     account: str
     group_id: int | None
+    region: str | None
     author: str
     text: str
     at: datetime
     status: str
+    note: str | None
+    moderated_by: str | None
+    moderated_at: datetime | None
+
+
+class ModerateIn(BaseModel):
+    """``hoax`` needs a note (what is false, or the verified announcement that answers it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: ReplyStatus
+    note: str | None = Field(None, max_length=500)
+
+
+class TokenOut(_Out):
+    id: int
+    user: str
+    label: str
+    read_only: bool
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret: shown this once, only its SHA-256 is stored")
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1, max_length=80)
+    read_only: bool = False
+    user: str | None = Field(
+        None, min_length=1, max_length=64, description="whose token (default: the caller)"
+    )
 
 
 class AuditOut(_Out):

@@ -7,7 +7,8 @@
   see :func:`broadcaster.inbox.load_salt`), so a forged cookie is rejected before any lookup.
 - CSRF: an HMAC of the session id, sent in every form (hidden field) and by JavaScript in the
   ``X-CSRF-Token`` header; checked on every unsafe request made with a session cookie.
-- Throttling: failed logins per (username, client address) in a sliding window.
+- Throttling: failed logins per (username, client address) in a sliding window, counted in the
+  database so that every web process shares them.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..store.contract import Store
 
 TOKEN_PREFIX = "bc_"
 MIN_PASSWORD = 10
@@ -95,34 +98,35 @@ class Signer:
         return token is not None and hmac.compare_digest(self.csrf_token(sid), token)
 
 
-@dataclass
 class LoginThrottle:
-    """At most ``attempts`` failed logins per (username, address) within ``window`` seconds."""
+    """At most ``attempts`` failed logins per (username, address) within ``window`` seconds.
 
-    attempts: int = 5
-    window: float = 300.0
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    Failures are kept in the database (by the SHA-256 of username and address, so the table
+    holds no addresses), so every web process of an installation — and a restarted one —
+    counts the same attempts. Wall-clock time, since the processes share it.
+    """
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def __init__(self, store: Store, attempts: int = 5, window: float = 300.0) -> None:
+        self.store = store
+        self.attempts = attempts
+        self.window = window
 
-    def retry_after(self, user: str, address: str, now: float | None = None) -> float:
+    @staticmethod
+    def key(user: str, address: str) -> str:
+        return sha256_hex(f"{user.strip().lower()}\x00{address}")
+
+    async def retry_after(self, user: str, address: str, now: float | None = None) -> float:
         """Seconds until another attempt is allowed (0: allowed now)."""
-        now = time.monotonic() if now is None else now
-        times = self._recent((user.lower(), address), now)
+        now = time.time() if now is None else now
+        times = await self.store.login_failures_since(self.key(user, address), now - self.window)
         if len(times) < self.attempts:
             return 0.0
-        return max(times[0] + self.window - now, 0.0)
+        # the oldest failure that still counts must leave the window first
+        return max(times[-self.attempts] + self.window - now, 0.0)
 
-    def failed(self, user: str, address: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._recent((user.lower(), address), now).append(now)
-        if len(self._failures) > 10_000:  # bound memory under a spraying attack
-            for key in [k for k, v in self._failures.items() if not v]:
-                del self._failures[key]
+    async def failed(self, user: str, address: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        await self.store.add_login_failure(self.key(user, address), now, now - self.window)
 
-    def succeeded(self, user: str, address: str) -> None:
-        self._failures.pop((user.lower(), address), None)
+    async def succeeded(self, user: str, address: str) -> None:
+        await self.store.clear_login_failures(self.key(user, address))

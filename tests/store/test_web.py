@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-from broadcaster.errors import NotFound
+from broadcaster.errors import InputError, NotFound
 from broadcaster.store.contract import Store
 from broadcaster.store.records import AuditRecord
 from content.model import Announcement, Target, Variant
+from content.workflow import Status
 
 
 def _audit(action: str = "test") -> AuditRecord:
@@ -71,7 +73,6 @@ def _content(title: str) -> Announcement:
 
 async def test_previous_content_kept_on_change(seeded: Store) -> None:
     from content.hashing import content_hash
-    from content.workflow import Status
 
     first = _content("Satu")
     record = await seeded.create_announcement(
@@ -92,3 +93,114 @@ async def test_previous_content_kept_on_change(seeded: Store) -> None:
     assert previous.content.variants["id"].title == "Satu"
     assert previous.content_hash == content_hash(first)
     assert previous.version == record.version
+
+
+async def _announce(store: Store, author: str, regions: list[str], title: str) -> int:
+    from content.hashing import content_hash
+
+    content = Announcement(
+        variants={"id": Variant(title=title, body="Isi")}, target=Target(regions=regions)
+    )
+    record = await store.create_announcement(
+        author, content, content_hash(content), AuditRecord(author, "c", "announcement", "")
+    )
+    return record.id
+
+
+async def test_visible_announcements_and_dispatches_by_scope(seeded: Store) -> None:
+    from tests.store.support import new_dispatch
+
+    serang = await _announce(seeded, "admin", ["3673010001"], "Serang")
+    lebak = await _announce(seeded, "admin", ["3602"], "Lebak")
+    banten = await _announce(seeded, "admin", ["36"], "Banten")
+    own = await _announce(seeded, "serang_officer", ["3673"], "Milik sendiri")
+    other_author = await _announce(seeded, "officer", ["3602", "3671"], "Dua kabupaten")
+
+    def ids(records: list[Any]) -> list[int]:
+        return [r.id for r in records]
+
+    everything = [other_author, own, banten, lebak, serang]
+    assert ids(await seeded.list_visible_announcements(None)) == everything
+    # Serang's officer: targets inside Serang, targets containing it (36), and their own
+    assert ids(await seeded.list_visible_announcements("3673", "serang_officer")) == [
+        own,
+        banten,
+        serang,
+    ]
+    # a Lebak-scoped user who wrote nothing
+    assert ids(await seeded.list_visible_announcements("3602", "nobody")) == [
+        other_author,
+        banten,
+        lebak,
+    ]
+    # the author's own announcement shows even outside the scope
+    assert ids(await seeded.list_visible_announcements("3602", "serang_officer")) == [
+        other_author,
+        own,
+        banten,
+        lebak,
+    ]
+    assert ids(await seeded.list_visible_announcements("3673", None, limit=1, offset=1)) == [banten]
+    assert await seeded.list_visible_announcements("3673", None, status=Status.approved) == []
+
+    d_serang = await new_dispatch(seeded, {"regions": ["3673010001"]}, announcement_id=serang)
+    d_lebak = await new_dispatch(seeded, {"regions": ["3602"]}, announcement_id=lebak)
+    assert ids(await seeded.list_visible_dispatches(None)) == [d_lebak.id, d_serang.id]
+    assert ids(await seeded.list_visible_dispatches("3673")) == [d_serang.id]
+    assert ids(await seeded.list_visible_dispatches("3602", announcement_id=serang)) == []
+    assert ids(await seeded.list_visible_dispatches(None, announcement_id=serang)) == [d_serang.id]
+
+
+async def test_moderate_replies_with_scope_and_audit(seeded: Store) -> None:
+    from tests.store.support import KAMANISAN_RT1, TAJUR_RT1, add_groups, group
+
+    tajur, serang = await add_groups(seeded, [group(TAJUR_RT1, "-1"), group(KAMANISAN_RT1, "-2")])
+    r1 = await seeded.add_reply("tg", tajur.id, "a" * 16, "Benarkah ada banjir?")
+    r2 = await seeded.add_reply("tg", serang.id, "b" * 16, "Pesan berantai palsu")
+    r3 = await seeded.add_reply("tg", None, "c" * 16, "tanpa grup")
+
+    fresh = await seeded.get_moderated_reply(r1.id)
+    assert fresh.status == "new" and fresh.region == TAJUR_RT1 and fresh.moderated_by is None
+
+    flagged = await seeded.moderate_reply(
+        r2.id, "hoax", "hoaks lama", AuditRecord("serang_verifier", "reply.moderate", "reply", "2")
+    )
+    assert flagged.status == "hoax" and flagged.note == "hoaks lama"
+    assert flagged.moderated_by == "serang_verifier" and flagged.moderated_at is not None
+    entries = await seeded.list_audit(5, "reply")
+    assert entries[0].actor == "serang_verifier" and entries[0].action == "reply.moderate"
+
+    newest_first = [r.id for r in await seeded.list_moderated_replies()]
+    assert newest_first == [r3.id, r2.id, r1.id]
+    assert [r.id for r in await seeded.list_moderated_replies(["hoax"])] == [r2.id]
+    assert [r.id for r in await seeded.list_moderated_replies(["new", "handled"])] == [
+        r3.id,
+        r1.id,
+    ]
+    assert [r.id for r in await seeded.list_moderated_replies(scope="3673")] == [r2.id]
+    assert [r.id for r in await seeded.list_moderated_replies(scope="3671")] == [r1.id]
+    assert [r.id for r in await seeded.list_moderated_replies(before_id=r3.id, limit=1)] == [r2.id]
+    # the core's status filter sees the moderated status too
+    assert [r.id for r in await seeded.list_replies(10, "hoax")] == [r2.id]
+
+    with pytest.raises(InputError):
+        await seeded.moderate_reply(r1.id, "deleted", None, _audit())
+    with pytest.raises(NotFound):
+        await seeded.moderate_reply(99999, "hidden", None, _audit())
+    with pytest.raises(NotFound):
+        await seeded.get_moderated_reply(99999)
+
+
+async def test_login_failures_shared_and_purged(seeded: Store) -> None:
+    now = time.time()
+    await seeded.add_login_failure("k1", now - 100, now - 1000)
+    await seeded.add_login_failure("k1", now - 10, now - 1000)
+    await seeded.add_login_failure("k2", now - 5, now - 1000)
+    assert await seeded.login_failures_since("k1", now - 1000) == [now - 100, now - 10]
+    assert await seeded.login_failures_since("k1", now - 50) == [now - 10]
+    # adding forgets every failure older than the window, of every key
+    await seeded.add_login_failure("k2", now, now - 50)
+    assert await seeded.login_failures_since("k1", 0) == [now - 10]
+    await seeded.clear_login_failures("k1")
+    assert await seeded.login_failures_since("k1", 0) == []
+    assert len(await seeded.login_failures_since("k2", 0)) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from broadcaster.web.accounts import create_token, revoke_token, set_password
+from broadcaster.web.security import LoginThrottle
 from tests.web.conftest import PASSWORD, Web
 
 
@@ -90,3 +91,40 @@ async def test_login_redirect_stays_on_site(web: Web) -> None:
         assert r.headers["location"] == "/announcements"
         r = await client.get("/queue")
         assert r.status_code == 200
+
+
+async def test_throttle_is_shared_by_web_processes(web: Web) -> None:
+    """Two web apps on two store connections to the same database (as two processes would
+    be): failures counted by one throttle the other, and survive a new connection."""
+    import httpx
+
+    from broadcaster.store.sqlite import SqliteStore
+    from broadcaster.web.context import WebContext
+    from broadcaster.web.pages.app import create_pages
+
+    engine = web.rig.engine
+    path = engine.store.path  # type: ignore[attr-defined]
+    second = SqliteStore(path)
+    await second.open()
+    try:
+        other = create_pages(WebContext.build(second, engine.settings, engine.adapters))
+        async with (
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=other), base_url="http://testserver"
+            ) as client_b,
+            web.client() as client_a,
+        ):
+            for _ in range(2):
+                r = await client_a.post("/login", data={"username": "admin", "password": "x"})
+                assert r.status_code == 401
+            r = await client_b.post("/login", data={"username": "admin", "password": "x"})
+            assert r.status_code == 401
+            r = await client_a.post("/login", data={"username": "admin", "password": PASSWORD})
+            assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+            r = await client_b.post("/login", data={"username": "ADMIN", "password": PASSWORD})
+            assert r.status_code == 429
+    finally:
+        await second.close()
+    # kept in the database under a hash of (lower-cased name, address): no address stored
+    key = LoginThrottle.key("Admin", "127.0.0.1")
+    assert len(await engine.store.login_failures_since(key, 0)) == 3

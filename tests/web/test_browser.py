@@ -88,7 +88,7 @@ def test_compose_submit_approve_dispatch_results(live: Live, shots: Path) -> Non
             officer.screenshot(path=str(shots / "announcement.png"), full_page=True)
             officer.click("#schedule")
             expect(officer).to_have_url(re.compile(r"/dispatches/\d+$"))
-            expect(officer.locator("#d-status")).to_have_text("done", timeout=30_000)
+            expect(officer.locator("#d-status")).to_have_text("selesai", timeout=30_000)
             expect(officer.locator("#d-remaining")).to_have_text("0")
             expect(officer.locator("#d-sent")).to_have_text("12")
             officer.screenshot(path=str(shots / "dispatch.png"), full_page=True)

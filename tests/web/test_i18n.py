@@ -43,3 +43,53 @@ async def test_indonesian_by_default_and_english_switch(web: Web) -> None:
         # the switch never redirects off-site
         away = await client.get("/lang/id?next=//evil.example/x")
         assert away.headers["location"] == "/announcements"
+
+
+def _rendered(macro: str, value: str, lang: str) -> str:
+    from broadcaster.web.pages.render import environment
+
+    env = environment(lang, "Asia/Jakarta")
+    template = env.from_string(f'{{% from "macros.html" import {macro} %}}{{{{ {macro}(v) }}}}')
+    return template.render(v=value).strip()
+
+
+def test_every_status_role_level_and_kind_is_translated() -> None:
+    """Each value of every enum shown to users renders as its Indonesian catalog text: a value
+    the macros do not know (e.g. a new status) falls back to the raw English value and fails."""
+    from broadcaster.store.contract_web import REPLY_STATUSES
+    from broadcaster.store.records import (
+        DeliveryStatus,
+        DispatchStatus,
+        GroupStatus,
+        Role,
+        ScheduleStatus,
+    )
+    from content.model import GROUP_KINDS, Level
+    from content.workflow import Status
+
+    with (LOCALE_DIR / "id" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="id")
+    translated = {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    cases: list[tuple[str, list[str]]] = [
+        (
+            "status_text",
+            sorted(
+                {str(v) for e in (Status, DispatchStatus, GroupStatus) for v in e}
+                | {str(v) for e in (DeliveryStatus, ScheduleStatus) for v in e}
+                | set(REPLY_STATUSES)
+            ),
+        ),
+        ("role", [str(r) for r in Role]),
+        ("level", [str(lv) for lv in Level]),
+        ("kind", list(GROUP_KINDS)),
+        ("schedule_kind", ["now", "once", "cron"]),
+    ]
+    untranslated = []
+    for macro, values in cases:
+        for value in values:
+            english = _rendered(macro, value, "en")
+            indonesian = _rendered(macro, value, "id")
+            if english not in translated or translated[english] != indonesian:
+                untranslated.append(f"{macro}({value!r}) -> {indonesian!r}")
+    assert not untranslated, f"untranslated: {untranslated}"
+    assert _rendered("status_text", "done", "id") == "selesai"

@@ -136,7 +136,7 @@ async def test_public_verification_page(web: Web) -> None:
         assert "Asli: disetujui oleh Dinas Kominfo Banten" in page.text
         assert record.approved_hash is not None and record.approved_hash in page.text
         assert "BPBD Banten" in page.text and "<strong>waspada</strong>" in page.text
-        assert "verifier" in page.text  # the role
+        assert "verifikator" in page.text  # the role, in Indonesian
         assert ": verifier" not in page.text  # no names unless config allows
         draft = await web.rig.app.workflow.create("officer", record.content)
         assert (await anyone.get(f"/v/{draft.short_code}")).status_code == 404
@@ -144,7 +144,7 @@ async def test_public_verification_page(web: Web) -> None:
     web.rig.app.settings.web.show_approver_names = True
     async with web.client() as anyone:
         page = await anyone.get(f"/v/{record.short_code}")
-        assert "verifier: verifier" in page.text
+        assert "verifikator: verifier" in page.text
 
 
 async def test_groups_page_approves_pending(web: Web) -> None:

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount
 
 from broadcaster.auth import Perm, allowed
+from broadcaster.web.accounts import create_token
 from broadcaster.web.auth import Need, Public
 from tests.web.conftest import Web
 
@@ -88,6 +89,10 @@ def _body(path: str, method: str, group_region: str) -> dict[str, Any] | None:
         return {"name": "new_user", "role": "verifier", "scope": "3671"}
     if path == "/users/{name}":
         return {"active": True}
+    if path.endswith("/moderate"):
+        return {"status": "hoax", "note": "pesan berantai lama"}
+    if path == "/tokens":
+        return {"label": "uji"}
     return {}
 
 
@@ -99,7 +104,12 @@ async def test_every_route_allows_or_denies_by_role(web: Web) -> None:
     group = await web.rig.app.directory.add_group("rt_admin", "scripted", "g-1", group_region, "rt")
     approved = await web.rig.approved(regions=("3671",), poll=True)
     dispatch = await web.rig.dispatch_now(approved)
+    reply = await store.add_reply("scripted", group.id, "a" * 16, "Benarkah?")
+    # a token of a user outside ROLES: only the admin may revoke it, others get 404
+    _, other_token = await create_token(store, "verifier2", "verifier2", "lain")
     params = {
+        "reply_id": str(reply.id),
+        "token_id": str(other_token.id),
         "announcement_id": str(record.id),
         "dispatch_id": str(dispatch.id),
         "group_id": str(group.id),

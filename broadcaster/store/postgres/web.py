@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from content.model import Announcement
+from content.workflow import Status
 
 from ...errors import NotFound
-from ..contract_web import ApiToken, ContentVersion, WebSession
-from ..records import AuditRecord, from_ts
+from ..contract_web import ApiToken, ContentVersion, ModeratedReply, WebSession
+from ..records import AnnouncementRecord, AuditRecord, Dispatch, from_ts
+from ..sqlite.web import (
+    announcements_query,
+    check_reply_status,
+    dispatches_query,
+    replies_query,
+    reply_of,
+)
 from .base import Conn, PgBase, affected
+from .content import announcement_of
 from .directory import with_object
+from .dispatch import dispatch_of
+
+# content is stored as JSON text; the cast is per row, cheap for the dashboard's page sizes
+PG_REGIONS = "jsonb_array_elements_text(a.content::jsonb -> 'target' -> 'regions') AS t(v)"
 
 _TOKEN_COLS = "id, user_name, label, read_only, created_at, last_used_at, revoked_at"
 
@@ -141,6 +155,84 @@ class WebMixin(PgBase):
                 )
                 await self._append_audit(db, audit)
         return _token(row)
+
+    async def list_visible_announcements(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        status: Status | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnnouncementRecord]:
+        sql, params = announcements_query(PG_REGIONS, scope, author, status, limit, offset)
+        return [announcement_of(r) for r in await self._fetch(sql, params)]
+
+    async def list_visible_dispatches(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        announcement_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Dispatch]:
+        sql, params = dispatches_query(PG_REGIONS, scope, author, announcement_id, limit)
+        return [dispatch_of(r) for r in await self._fetch(sql, params)]
+
+    async def get_moderated_reply(self, reply_id: int) -> ModeratedReply:
+        rows = await self._fetch(
+            "SELECT r.id, r.account, r.group_id, r.author, r.text, r.at, r.status, g.region, "
+            "r.moderation_note, r.moderated_by, r.moderated_at "
+            "FROM replies r LEFT JOIN groups g ON g.id = r.group_id WHERE r.id = ?",
+            (reply_id,),
+        )
+        if not rows:
+            raise NotFound(f"reply {reply_id} does not exist")
+        return reply_of(tuple(rows[0]))
+
+    async def moderate_reply(
+        self, reply_id: int, status: str, note: str | None, audit: AuditRecord
+    ) -> ModeratedReply:
+        check_reply_status(status)
+        async with self._tx() as db:
+            done = affected(
+                await db.execute(
+                    "UPDATE replies SET status = $1, moderation_note = $2, moderated_by = $3, "
+                    "moderated_at = $4 WHERE id = $5",
+                    status,
+                    note,
+                    audit.actor,
+                    time.time(),
+                    reply_id,
+                )
+            )
+            if done == 0:
+                raise NotFound(f"reply {reply_id} does not exist")
+            await self._append_audit(db, audit)
+        return await self.get_moderated_reply(reply_id)
+
+    async def list_moderated_replies(
+        self,
+        statuses: Sequence[str] = (),
+        scope: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> list[ModeratedReply]:
+        sql, params = replies_query(statuses, scope, limit, before_id)
+        return [reply_of(tuple(r)) for r in await self._fetch(sql, params)]
+
+    async def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE at < $1", forget_before)
+            await db.execute("INSERT INTO login_failures(key, at) VALUES ($1, $2)", key, at)
+
+    async def login_failures_since(self, key: str, since: float) -> list[float]:
+        rows = await self._fetch(
+            "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at", (key, since)
+        )
+        return [float(r[0]) for r in rows]
+
+    async def clear_login_failures(self, key: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE key = $1", key)
 
     async def previous_content(self, announcement_id: int) -> ContentVersion | None:
         rows = await self._fetch(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from content.model import Announcement
+from content.workflow import Status
 
-from ...errors import NotFound
-from ..contract_web import ApiToken, ContentVersion, WebSession
-from ..records import AuditRecord, from_ts
+from ...errors import InputError, NotFound
+from ..contract_web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession
+from ..records import AnnouncementRecord, AuditRecord, Dispatch, from_ts
 from .base import Row, SqliteBase
+from .content import _ANN_COLS, _announcement
+from .dispatch import _DISPATCH_COLS, _dispatch
 
 _TOKEN_COLS = "id, user_name, label, read_only, created_at, last_used_at, revoked_at"
 
@@ -20,6 +25,113 @@ def _token(row: Row) -> ApiToken:
     return ApiToken(
         int(row[0]), row[1], row[2], bool(row[3]), created, from_ts(row[5]), from_ts(row[6])
     )
+
+
+REPLY_COLS = (
+    "r.id, r.account, r.group_id, r.author, r.text, r.at, r.status, g.region, "
+    "r.moderation_note, r.moderated_by, r.moderated_at"
+)
+REPLY_FROM = "replies r LEFT JOIN groups g ON g.id = r.group_id"
+
+# A target region intersects the scope when one is a prefix of the other (codes nest by prefix).
+# ``{regions}`` is the engine's set-returning expression over the content's target regions,
+# yielding a column ``v``; parameters: author, scope, scope, scope.
+VISIBLE_SQL = (
+    "(a.author = ? OR EXISTS (SELECT 1 FROM {regions} "
+    "WHERE substr(v, 1, length(CAST(? AS TEXT))) = ? OR substr(CAST(? AS TEXT), 1, length(v)) = v))"
+)
+SQLITE_REGIONS = "(SELECT value AS v FROM json_each(a.content, '$.target.regions'))"
+
+
+def reply_of(row: Row) -> ModeratedReply:
+    at = from_ts(row[5])
+    assert at is not None
+    return ModeratedReply(
+        id=int(row[0]),
+        account=str(row[1]),
+        group_id=None if row[2] is None else int(row[2]),
+        author=str(row[3]),
+        text=str(row[4]),
+        at=at,
+        status=str(row[6]),
+        region=None if row[7] is None else str(row[7]),
+        note=row[8],
+        moderated_by=row[9],
+        moderated_at=from_ts(row[10]),
+    )
+
+
+def check_reply_status(status: str) -> None:
+    if status not in REPLY_STATUSES:
+        raise InputError(f"reply status must be one of {', '.join(REPLY_STATUSES)}: {status!r}")
+
+
+def replies_query(
+    statuses: Sequence[str], scope: str | None, limit: int, before_id: int | None
+) -> tuple[str, list[Any]]:
+    """The moderation inbox query, shared by both engines (``?`` placeholders)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if statuses:
+        clauses.append(f"r.status IN ({','.join('?' * len(statuses))})")
+        params += list(statuses)
+    if scope is not None:
+        clauses.append("substr(g.region, 1, length(CAST(? AS TEXT))) = ?")
+        params += [scope, scope]
+    if before_id is not None:
+        clauses.append("r.id < ?")
+        params.append(before_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {REPLY_COLS} FROM {REPLY_FROM} {where} ORDER BY r.id DESC LIMIT ?"
+    return sql, [*params, limit]
+
+
+def visible_clause(
+    regions_sql: str, scope: str | None, author: str | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (on announcements ``a``) limiting to what a user scoped to ``scope``
+    may see; none when unscoped."""
+    if scope is None:
+        return [], []
+    return [VISIBLE_SQL.format(regions=regions_sql)], [author or "", scope, scope, scope]
+
+
+def announcements_query(
+    regions_sql: str,
+    scope: str | None,
+    author: str | None,
+    status: Status | None,
+    limit: int,
+    offset: int,
+) -> tuple[str, list[Any]]:
+    clauses, params = visible_clause(regions_sql, scope, author)
+    if status is not None:
+        clauses.append("a.status = ?")
+        params.append(str(status))
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    cols = ", ".join(f"a.{c.strip()}" for c in _ANN_COLS.split(","))
+    sql = f"SELECT {cols} FROM announcements a {where} ORDER BY a.id DESC LIMIT ? OFFSET ?"
+    return sql, [*params, limit, offset]
+
+
+def dispatches_query(
+    regions_sql: str,
+    scope: str | None,
+    author: str | None,
+    announcement_id: int | None,
+    limit: int,
+) -> tuple[str, list[Any]]:
+    clauses, params = visible_clause(regions_sql, scope, author)
+    if announcement_id is not None:
+        clauses.append("d.announcement_id = ?")
+        params.append(announcement_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    cols = ", ".join(f"d.{c.strip()}" for c in _DISPATCH_COLS.split(","))
+    sql = (
+        f"SELECT {cols} FROM dispatches d JOIN announcements a ON a.id = d.announcement_id "
+        f"{where} ORDER BY d.id DESC LIMIT ?"
+    )
+    return sql, [*params, limit]
 
 
 class WebMixin(SqliteBase):
@@ -147,6 +259,75 @@ class WebMixin(SqliteBase):
                 )
             )
             return _token(tuple(rows[0]))
+
+    async def list_visible_announcements(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        status: Status | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnnouncementRecord]:
+        sql, params = announcements_query(SQLITE_REGIONS, scope, author, status, limit, offset)
+        return [_announcement(r) for r in await self._fetch(sql, params)]
+
+    async def list_visible_dispatches(
+        self,
+        scope: str | None,
+        author: str | None = None,
+        announcement_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Dispatch]:
+        sql, params = dispatches_query(SQLITE_REGIONS, scope, author, announcement_id, limit)
+        return [_dispatch(r) for r in await self._fetch(sql, params)]
+
+    async def get_moderated_reply(self, reply_id: int) -> ModeratedReply:
+        rows = await self._fetch(
+            f"SELECT {REPLY_COLS} FROM {REPLY_FROM} WHERE r.id = ?", (reply_id,)
+        )
+        if not rows:
+            raise NotFound(f"reply {reply_id} does not exist")
+        return reply_of(rows[0])
+
+    async def moderate_reply(
+        self, reply_id: int, status: str, note: str | None, audit: AuditRecord
+    ) -> ModeratedReply:
+        check_reply_status(status)
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE replies SET status = ?, moderation_note = ?, moderated_by = ?, "
+                "moderated_at = ? WHERE id = ?",
+                (status, note, audit.actor, time.time(), reply_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"reply {reply_id} does not exist")
+            await self._append_audit(db, audit)
+        return await self.get_moderated_reply(reply_id)
+
+    async def list_moderated_replies(
+        self,
+        statuses: Sequence[str] = (),
+        scope: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> list[ModeratedReply]:
+        sql, params = replies_query(statuses, scope, limit, before_id)
+        return [reply_of(r) for r in await self._fetch(sql, params)]
+
+    async def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE at < ?", (forget_before,))
+            await db.execute("INSERT INTO login_failures(key, at) VALUES (?, ?)", (key, at))
+
+    async def login_failures_since(self, key: str, since: float) -> list[float]:
+        rows = await self._fetch(
+            "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at", (key, since)
+        )
+        return [float(r[0]) for r in rows]
+
+    async def clear_login_failures(self, key: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
     async def previous_content(self, announcement_id: int) -> ContentVersion | None:
         rows = await self._fetch(

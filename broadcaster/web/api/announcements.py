@@ -57,8 +57,11 @@ async def list_announcements(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AnnouncementPage:
-    """Newest first, optionally only those in one status (``submitted``: the queue)."""
-    records = await ctx.store.list_announcements(status, limit, offset)
+    """Newest first, optionally only those in one status (``submitted``: the queue). A scoped
+    caller sees those whose target intersects their region scope, and their own."""
+    records = await ctx.store.list_visible_announcements(
+        who.user.scope, who.name, status, limit, offset
+    )
     return AnnouncementPage(
         items=[announcement_out(ctx, r) for r in records], limit=limit, offset=offset
     )

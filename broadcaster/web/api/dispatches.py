@@ -24,8 +24,10 @@ async def list_dispatches(
     announcement_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DispatchOut]:
-    """Newest first."""
-    found = await ctx.store.list_dispatches(announcement_id=announcement_id, limit=limit)
+    """Newest first; a scoped caller sees those of announcements visible to them."""
+    found = await ctx.store.list_visible_dispatches(
+        who.user.scope, who.name, announcement_id, limit
+    )
     return [dispatch_out(d) for d in found]
 
 

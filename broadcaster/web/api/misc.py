@@ -1,4 +1,4 @@
-"""The caller, users, the reply inbox and the audit log."""
+"""The caller, users and the audit log."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ...auth import Perm
 from ...store.records import Role, User
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
-from ..schemas import AuditOut, AuditVerifyOut, ReplyOut, UserOut
+from ..schemas import AuditOut, AuditVerifyOut, UserOut
 from ..views import verify_audit
 
 router = APIRouter()
@@ -61,28 +61,6 @@ async def update_user(ctx: Ctx, who: Admin, name: str, body: UserPatch) -> UserO
     return user_out(
         await ctx.directory.update_user(who.name, name, body.role, body.scope, body.active)
     )
-
-
-@router.get("/inbox", response_model=list[ReplyOut], tags=["inbox"])
-async def inbox(
-    ctx: Ctx,
-    who: Reader,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    status: Annotated[str | None, Query(max_length=20)] = None,
-) -> list[ReplyOut]:
-    """Residents' replies, newest first (authors as salted hashes)."""
-    return [
-        ReplyOut(
-            id=r.id,
-            account=r.account,
-            group_id=r.group_id,
-            author=r.author,
-            text=r.text,
-            at=r.at,
-            status=r.status,
-        )
-        for r in await ctx.store.list_replies(limit, status)
-    ]
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["audit"])

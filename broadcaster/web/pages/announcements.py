@@ -56,7 +56,9 @@ async def list_page(
     status: Status | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    records = await ctx.store.list_announcements(status, PAGE + 1, (page - 1) * PAGE)
+    records = await ctx.store.list_visible_announcements(
+        who.user.scope, who.name, status, PAGE + 1, (page - 1) * PAGE
+    )
     return render(
         request,
         "announcements.html",
@@ -73,7 +75,9 @@ async def list_page(
 @router.get("/queue")
 async def queue_page(request: Request, ctx: Ctx, who: Verifier) -> Response:
     """Submitted announcements waiting for verification, each with what changed."""
-    records = await ctx.store.list_announcements(Status.submitted, 50, 0)
+    records = await ctx.store.list_visible_announcements(
+        who.user.scope, who.name, Status.submitted, 50, 0
+    )
     items = [(announcement_out(ctx, r), await changes(ctx, r.id)) for r in records]
     return render(request, "queue.html", who, items=items)
 

@@ -1,4 +1,4 @@
-"""Dispatch progress (with Server-Sent Events), groups, poll results, inbox and audit pages."""
+"""Dispatch progress (with Server-Sent Events), groups, poll results and audit pages."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ SSE_INTERVAL = 1.0
 
 @router.get("/dispatches")
 async def dispatches_page(request: Request, ctx: Ctx, who: Reader) -> Response:
-    items = [dispatch_out(d) for d in await ctx.store.list_dispatches(limit=100)]
+    found = await ctx.store.list_visible_dispatches(who.user.scope, who.name, limit=100)
+    items = [dispatch_out(d) for d in found]
     return render(request, "dispatches.html", who, items=items)
 
 
@@ -166,11 +167,6 @@ async def results_csv(
             )
         },
     )
-
-
-@router.get("/inbox")
-async def inbox_page(request: Request, ctx: Ctx, who: Reader) -> Response:
-    return render(request, "inbox.html", who, items=await ctx.store.list_replies(200))
 
 
 @router.get("/audit")

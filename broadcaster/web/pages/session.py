@@ -47,7 +47,7 @@ async def login(request: Request, ctx: Ctx) -> Response:
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
     address = request.client.host if request.client else "?"
-    wait = ctx.throttle.retry_after(name, address)
+    wait = await ctx.throttle.retry_after(name, address)
     if wait > 0:
         page = render(
             request,
@@ -65,12 +65,12 @@ async def login(request: Request, ctx: Ctx) -> Response:
     if ok:
         user = next((u for u in await ctx.store.list_users() if u.name == name), None)
     if not ok or user is None or not user.active:
-        ctx.throttle.failed(name, address)
+        await ctx.throttle.failed(name, address)
         await ctx.store.audit(
             AuditRecord(name or "?", "login.failed", "user", name or "?", {"address": address})
         )
         return render(request, "login.html", next=target, error="invalid", status_code=401)
-    ctx.throttle.succeeded(name, address)
+    await ctx.throttle.succeeded(name, address)
     sid, sid_hash = new_session_id()
     lifetime = ctx.settings.web.session_hours * 3600
     await ctx.store.create_session(sid_hash, user.name, time.time() + lifetime)

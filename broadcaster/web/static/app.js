@@ -104,7 +104,9 @@ function liveProgress() {
   };
   source.addEventListener("progress", (ev) => {
     const p = JSON.parse(ev.data);
-    set("d-status", p.dispatch.status); set("d-sent", p.sent); set("d-failed", p.failed);
+    const st = document.getElementById("d-status");
+    const labels = st && st.dataset.labels ? JSON.parse(st.dataset.labels) : {};
+    set("d-status", labels[p.dispatch.status] || p.dispatch.status); set("d-sent", p.sent); set("d-failed", p.failed);
     set("d-remaining", p.remaining); set("d-total", p.total); set("d-rate", p.rate_per_second);
     set("d-eta", p.eta_seconds === null ? "—" : Math.round(p.eta_seconds) + " s");
     const sent = p.total ? 100 * p.sent / p.total : 0;
