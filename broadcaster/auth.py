@@ -26,6 +26,7 @@ class Perm(StrEnum):
     groups_manage = "groups.manage"  # pause, resume, remove, move
     announcements_write = "announcements.write"  # create, edit, submit, schedule, cancel
     announcements_verify = "announcements.verify"  # approve, reject
+    replies_moderate = "replies.moderate"  # mark residents' replies handled / hidden / hoax
     read = "read"  # lists, dispatch progress, audit
 
 
@@ -37,6 +38,7 @@ _ROLES: dict[Perm, frozenset[Role]] = {
     Perm.groups_manage: frozenset({Role.admin, Role.officer, Role.group_admin}),
     Perm.announcements_write: frozenset({Role.admin, Role.officer}),
     Perm.announcements_verify: frozenset({Role.admin, Role.verifier}),
+    Perm.replies_moderate: frozenset({Role.admin, Role.officer, Role.verifier}),
     Perm.read: frozenset(Role),
 }
 

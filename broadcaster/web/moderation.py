@@ -17,7 +17,7 @@ from .context import WebContext
 from .schemas import ReplyOut
 from .views import scoped_region
 
-MODERATE = Perm.groups_approve
+MODERATE = Perm.replies_moderate
 
 
 def reply_out(r: ModeratedReply) -> ReplyOut:

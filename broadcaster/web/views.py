@@ -34,6 +34,7 @@ from ..store.records import (
     ScheduleRecord,
     User,
 )
+from .auth import Principal
 from .context import WebContext
 from .schemas import (
     AnnouncementDetail,
@@ -112,9 +113,34 @@ def dispatch_out(d: Dispatch) -> DispatchOut:
     )
 
 
-async def announcement_detail(ctx: WebContext, announcement_id: int) -> AnnouncementDetail:
+def can_see(user: User, record: AnnouncementRecord) -> bool:
+    """The by-id twin of the scoped lists: a scoped user sees an announcement they wrote, or
+    one whose target lies inside their scope or contains it (a province-wide warning is theirs
+    too); an unscoped user sees all."""
+    if user.scope is None or record.author == user.name:
+        return True
+    return any(
+        is_within(code, user.scope) or is_within(user.scope, code)
+        for code in record.content.target.regions
+    )
+
+
+async def announcement_for(
+    ctx: WebContext, who: Principal, announcement_id: int
+) -> AnnouncementRecord:
+    """The announcement, or NotFound — also when it exists outside the caller's scope, so ids
+    outside it disclose nothing."""
+    record = await ctx.store.get_announcement(announcement_id)
+    if not can_see(who.user, record):
+        raise NotFound(f"announcement {announcement_id} does not exist")
+    return record
+
+
+async def announcement_detail(
+    ctx: WebContext, who: Principal, announcement_id: int
+) -> AnnouncementDetail:
     store = ctx.store
-    r = await store.get_announcement(announcement_id)
+    r = await announcement_for(ctx, who, announcement_id)
     approvals = await store.list_approvals(r.id)
     current = current_approvers(r, approvals) if r.status.value == "submitted" else set()
     return AnnouncementDetail(
@@ -162,10 +188,10 @@ def _flat(content: Announcement) -> dict[str, str]:
     return out
 
 
-async def changes(ctx: WebContext, announcement_id: int) -> ChangesOut:
+async def changes(ctx: WebContext, who: Principal, announcement_id: int) -> ChangesOut:
     """Field-by-field changes (and a line diff of the Indonesian body) since the previous
     version of the content."""
-    record = await ctx.store.get_announcement(announcement_id)
+    record = await announcement_for(ctx, who, announcement_id)
     previous = await ctx.store.previous_content(announcement_id)
     if previous is None:
         return ChangesOut(
@@ -251,12 +277,17 @@ def _part(counts: dict[str, int]) -> CountPart:
     )
 
 
-async def progress(ctx: WebContext, dispatch_id: int) -> ProgressOut:
-    """Sent, failed and remaining per channel and per regency, with rate and ETA.
+async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> ProgressOut:
+    """Sent, failed and remaining per channel and per regency, with rate and ETA (NotFound
+    when the dispatch's announcement is outside the caller's scope).
 
     One grouped scan of the dispatch's deliveries. The answer is shared for a second by every
     viewer (each open dispatch page asks once a second), and kept once the dispatch finished.
     """
+    if who.user.scope is not None:
+        d = await ctx.store.get_dispatch(dispatch_id)
+        if not can_see(who.user, await ctx.store.get_announcement(d.announcement_id)):
+            raise NotFound(f"dispatch {dispatch_id} does not exist")
     cached = ctx.progress_cache.get(dispatch_id)
     if cached is not None and (cached[1].finished or time.monotonic() - cached[0] < 1.0):
         return cached[1]
@@ -405,8 +436,10 @@ def _child_level(level: Level) -> Level | None:
     return order[index + 1] if index + 1 < len(order) else None
 
 
-async def results_out(ctx: WebContext, announcement_id: int, level: Level) -> ResultsOut:
-    record = await ctx.store.get_announcement(announcement_id)
+async def results_out(
+    ctx: WebContext, who: Principal, announcement_id: int, level: Level
+) -> ResultsOut:
+    record = await announcement_for(ctx, who, announcement_id)
     options, rows = await results(ctx.store, announcement_id, level)
     totals = [sum(r.counts[i] for r in rows) for i in range(len(options))]
     return ResultsOut(

@@ -27,6 +27,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.groups_manage: {Role.admin, Role.officer, Role.group_admin},
     Perm.announcements_write: {Role.admin, Role.officer},
     Perm.announcements_verify: {Role.admin, Role.verifier},
+    Perm.replies_moderate: {Role.admin, Role.officer, Role.verifier},
     Perm.read: {Role.admin, Role.officer, Role.verifier, Role.group_admin},
 }
 

@@ -207,4 +207,5 @@ def test_permissions_cover_every_perm() -> None:
         Perm.groups_manage,
         Perm.announcements_write,
         Perm.announcements_verify,
+        Perm.replies_moderate,
     }

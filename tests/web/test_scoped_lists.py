@@ -69,3 +69,45 @@ async def test_author_sees_own_announcement_outside_scope(web: Web) -> None:
     assert own.id in seen
     assert own.id in await _ids(web, "serang_verifier", "/api/v1/announcements?limit=100")
     assert own.id not in await _ids(web, "rt_admin", "/api/v1/announcements?limit=100")
+
+
+async def test_by_id_reads_follow_the_same_rule(web: Web) -> None:
+    """What a scoped user cannot list, they cannot open by id either: 404, as if it did not
+    exist (ids outside the scope disclose nothing)."""
+    rig = web.rig
+    tangerang = await rig.approved(regions=("3671",))
+    serang = await rig.approved(regions=("3673010001",))
+    d_tangerang = await rig.dispatch_now(tangerang)
+    d_serang = await rig.dispatch_now(serang)
+    api = {
+        "announcement": "/api/v1/announcements/{a}",
+        "changes": "/api/v1/announcements/{a}/changes",
+        "results": "/api/v1/announcements/{a}/results",
+        "results.csv": "/api/v1/announcements/{a}/results.csv",
+        "results.svg": "/api/v1/announcements/{a}/results.svg",
+        "progress": "/api/v1/dispatches/{d}",
+    }
+    async with web.client(token_of="serang_officer") as client:
+        for name, path in api.items():
+            inside = await client.get(path.format(a=serang.id, d=d_serang.id))
+            outside = await client.get(path.format(a=tangerang.id, d=d_tangerang.id))
+            assert inside.status_code == 200, (name, inside.text)
+            assert outside.status_code == 404, (name, outside.text)
+    async with web.client(token_of="admin") as client:
+        for path in api.values():
+            seen = await client.get(path.format(a=tangerang.id, d=d_tangerang.id))
+            assert seen.status_code == 200
+    pages = [
+        "/announcements/{a}",
+        "/announcements/{a}/edit",
+        "/announcements/{a}/results",
+        "/announcements/{a}/results.csv",
+        "/dispatches/{d}",
+        "/dispatches/{d}/events",
+    ]
+    browser, _ = await web.login("serang_officer")
+    for path in pages:
+        outside = await browser.get(path.format(a=tangerang.id, d=d_tangerang.id))
+        assert outside.status_code == 404, path
+    inside = await browser.get(f"/announcements/{serang.id}")
+    assert inside.status_code == 200

@@ -84,7 +84,7 @@ async def preview_content(
 @router.get("/announcements/{announcement_id}", response_model=AnnouncementDetail)
 async def get_announcement(ctx: Ctx, who: Reader, announcement_id: IdPath) -> AnnouncementDetail:
     """With approvals, schedules, dispatches and the actions its status allows."""
-    return await announcement_detail(ctx, announcement_id)
+    return await announcement_detail(ctx, who, announcement_id)
 
 
 @router.put("/announcements/{announcement_id}", response_model=AnnouncementOut)
@@ -98,7 +98,7 @@ async def edit_announcement(
 @router.get("/announcements/{announcement_id}/changes", response_model=ChangesOut)
 async def get_changes(ctx: Ctx, who: Reader, announcement_id: IdPath) -> ChangesOut:
     """What changed since the previous version of the content (for verifiers)."""
-    return await changes(ctx, announcement_id)
+    return await changes(ctx, who, announcement_id)
 
 
 @router.post("/announcements/{announcement_id}/submit", response_model=AnnouncementOut)
@@ -150,7 +150,7 @@ async def get_results(
     ctx: Ctx, who: Reader, announcement_id: IdPath, level: Level = Level.regency
 ) -> ResultsOut:
     """Poll answers rolled up to ``level`` (RT → RW → village → district → regency → province)."""
-    return await results_out(ctx, announcement_id, level)
+    return await results_out(ctx, who, announcement_id, level)
 
 
 @router.get(
@@ -161,7 +161,7 @@ async def get_results(
 async def get_results_csv(
     ctx: Ctx, who: Reader, announcement_id: IdPath, level: Level = Level.regency
 ) -> Response:
-    out = await results_out(ctx, announcement_id, level)
+    out = await results_out(ctx, who, announcement_id, level)
     rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
     return Response(
         to_csv(out.options, rows),
@@ -183,7 +183,7 @@ async def get_results_svg(
     ctx: Ctx, who: Reader, announcement_id: IdPath, level: Level = Level.regency
 ) -> Response:
     return Response(
-        results_svg(await results_out(ctx, announcement_id, level)), media_type="image/svg+xml"
+        results_svg(await results_out(ctx, who, announcement_id, level)), media_type="image/svg+xml"
     )
 
 

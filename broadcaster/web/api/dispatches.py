@@ -34,4 +34,4 @@ async def list_dispatches(
 @router.get("/dispatches/{dispatch_id}", response_model=ProgressOut)
 async def get_progress(ctx: Ctx, who: Reader, dispatch_id: IdPath) -> ProgressOut:
     """Sent, failed, remaining per channel and per regency; rate and ETA."""
-    return await progress(ctx, dispatch_id)
+    return await progress(ctx, who, dispatch_id)

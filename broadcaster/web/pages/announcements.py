@@ -18,7 +18,7 @@ from ..api.announcements import schedule_announcement
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forms import EMPTY_FORM, content_from_form, form_from_content
-from ..views import announcement_detail, announcement_out, changes, preview
+from ..views import announcement_detail, announcement_for, announcement_out, changes, preview
 from .render import language, render
 
 router = APIRouter()
@@ -78,7 +78,7 @@ async def queue_page(request: Request, ctx: Ctx, who: Verifier) -> Response:
     records = await ctx.store.list_visible_announcements(
         who.user.scope, who.name, Status.submitted, 50, 0
     )
-    items = [(announcement_out(ctx, r), await changes(ctx, r.id)) for r in records]
+    items = [(announcement_out(ctx, r), await changes(ctx, who, r.id)) for r in records]
     return render(request, "queue.html", who, items=items)
 
 
@@ -126,7 +126,7 @@ async def preview_form(request: Request, ctx: Ctx, who: Writer) -> JSONResponse:
 
 @router.get("/announcements/{announcement_id}")
 async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: int) -> Response:
-    detail = await announcement_detail(ctx, announcement_id)
+    detail = await announcement_detail(ctx, who, announcement_id)
     lang = language(request)
     bodies = {code: to_html(parse(v.body).document) for code, v in detail.content.variants.items()}
     return render(
@@ -135,7 +135,7 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
         who,
         a=detail,
         bodies=bodies,
-        changes=await changes(ctx, announcement_id),
+        changes=await changes(ctx, who, announcement_id),
         preview=preview(ctx, detail.content, lang),
         can_write=allowed(who.user, Perm.announcements_write, detail.content.target.regions),
         can_verify=allowed(who.user, Perm.announcements_verify, detail.content.target.regions)
@@ -145,7 +145,7 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
 
 @router.get("/announcements/{announcement_id}/edit")
 async def edit_page(request: Request, ctx: Ctx, who: Writer, announcement_id: int) -> Response:
-    record = await ctx.store.get_announcement(announcement_id)
+    record = await announcement_for(ctx, who, announcement_id)
     values = form_from_content(record.content, ctx.settings.service.timezone)
     return render(
         request,

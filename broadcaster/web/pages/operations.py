@@ -38,7 +38,7 @@ async def dispatches_page(request: Request, ctx: Ctx, who: Reader) -> Response:
 
 @router.get("/dispatches/{dispatch_id}")
 async def dispatch_page(request: Request, ctx: Ctx, who: Reader, dispatch_id: int) -> Response:
-    p = await progress(ctx, dispatch_id)
+    p = await progress(ctx, who, dispatch_id)
     record = await ctx.store.get_announcement(p.dispatch.announcement_id)
     return render(request, "dispatch.html", who, p=p, title=title_of(record.content))
 
@@ -48,12 +48,12 @@ async def dispatch_events(
     request: Request, ctx: Ctx, who: Reader, dispatch_id: int
 ) -> StreamingResponse:
     """Server-Sent Events: one ``progress`` event a second until the dispatch finishes."""
-    await ctx.store.get_dispatch(dispatch_id)  # 404 before the stream starts
+    await progress(ctx, who, dispatch_id)  # 404 (missing or outside scope) before streaming
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
         while True:
-            p = await progress(ctx, dispatch_id)
+            p = await progress(ctx, who, dispatch_id)
             yield f"event: progress\ndata: {json.dumps(p.model_dump(mode='json'))}\n\n"
             if p.finished or await request.is_disconnected():
                 yield "event: done\ndata: {}\n\n"
@@ -141,7 +141,7 @@ async def remove_group(request: Request, ctx: Ctx, who: Manager, group_id: int) 
 async def results_page(
     request: Request, ctx: Ctx, who: Reader, announcement_id: int, level: Level = Level.regency
 ) -> Response:
-    out = await results_out(ctx, announcement_id, level)
+    out = await results_out(ctx, who, announcement_id, level)
     return render(
         request,
         "results.html",
@@ -156,7 +156,7 @@ async def results_page(
 async def results_csv(
     ctx: Ctx, who: Reader, announcement_id: int, level: Level = Level.regency
 ) -> Response:
-    out = await results_out(ctx, announcement_id, level)
+    out = await results_out(ctx, who, announcement_id, level)
     rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
     return Response(
         to_csv(out.options, rows),
