@@ -40,6 +40,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any, Literal
 
+from adapters.config_values import config_bool, config_number
 from broadcaster.errors import ConfigError
 
 Security = Literal["starttls", "tls", "none"]
@@ -139,7 +140,7 @@ class EmailSettings:
             raise ConfigError(
                 f"{where}: unknown email setting(s) {unknown}; known: {sorted(_KNOWN)}"
             )
-        sandbox = _bool(raw, "sandbox", False, where)
+        sandbox = config_bool(raw, "sandbox", False, where)
         from_address = _address(raw, "from_address", SANDBOX_FROM if sandbox else None, where)
         assert from_address is not None
         reply_address = _address(raw, "reply_address", _bare(from_address), where)
@@ -165,19 +166,19 @@ class EmailSettings:
         if not smtp_host:
             raise ConfigError(f"{where}.smtp_host: required (the SMTP server to send through)")
         default_port = {"tls": 465, "starttls": 587, "none": 25}[security]
-        smtp_port = int(_number(raw, "smtp_port", default_port, where))
+        smtp_port = int(config_number(raw, "smtp_port", default_port, where))
         username = raw.get("username")
         password_env = _env_name(raw, "password_env", where)
         if username is not None and password_env is None:
             raise ConfigError(f"{where}.password_env: required with username (the SMTP password)")
-        pool_size = int(_number(raw, "pool_size", 4, where))
-        timeout = _number(raw, "timeout", 30.0, where)
+        pool_size = int(config_number(raw, "pool_size", 4, where))
+        timeout = config_number(raw, "timeout", 30.0, where)
         if pool_size < 1 or timeout <= 0:
             raise ConfigError(f"{where}: pool_size and timeout must be positive")
-        days = _number(raw, "vote_link_days", 30.0, where)
+        days = config_number(raw, "vote_link_days", 30.0, where)
         if days <= 0:
             raise ConfigError(f"{where}.vote_link_days: must be positive")
-        sandbox_port = int(_number(raw, "sandbox_port", 0, where))
+        sandbox_port = int(config_number(raw, "sandbox_port", 0, where))
         if not 0 <= sandbox_port <= 65535:
             raise ConfigError(f"{where}.sandbox_port: {sandbox_port}; use 0 (any) to 65535")
         ca_file = raw.get("ca_file")
@@ -196,12 +197,12 @@ class EmailSettings:
             security=security,
             username=str(username) if username is not None else None,
             password_env=password_env,
-            validate_certs=_bool(raw, "validate_certs", True, where),
+            validate_certs=config_bool(raw, "validate_certs", True, where),
             ca_file=str(ca_file) if ca_file else None,
             pool_size=pool_size,
             timeout=timeout,
-            keepalive=_number(raw, "keepalive", 60.0, where),
-            rate_limit_pause=_number(raw, "rate_limit_pause", 60.0, where),
+            keepalive=config_number(raw, "keepalive", 60.0, where),
+            rate_limit_pause=config_number(raw, "rate_limit_pause", 60.0, where),
             imap=_imap(raw, where),
             sandbox=sandbox,
             sandbox_port=sandbox_port,
@@ -218,12 +219,12 @@ def _imap(raw: Mapping[str, Any], where: str) -> ImapSettings | None:
     username = str(raw.get("imap_username", "")).strip()
     if not username:
         raise ConfigError(f"{where}.imap_username: required with imap_host")
-    interval = _number(raw, "imap_interval", 30.0, where)
+    interval = config_number(raw, "imap_interval", 30.0, where)
     if interval <= 0:
         raise ConfigError(f"{where}.imap_interval: must be positive")
     return ImapSettings(
         host=host,
-        port=int(_number(raw, "imap_port", 993 if security == "tls" else 143, where)),
+        port=int(config_number(raw, "imap_port", 993 if security == "tls" else 143, where)),
         security=security,
         username=username,
         password_env=_env_name(raw, "imap_password_env", where),
@@ -263,28 +264,3 @@ def _env_name(raw: Mapping[str, Any], key: str, where: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}.{key}: name an environment variable")
     return value.strip()
-
-
-# Values from BROADCASTER_ACCOUNTS__NAME__KEY environment variables arrive as strings.
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
-
-
-def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    value = raw.get(key, default)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}.{key}: {value!r}; use true or false")
-    return value
-
-
-def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}.{key}: {value!r}; use a number")
-    return float(value)

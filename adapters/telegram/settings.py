@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from adapters.config_values import config_bool, config_number
 from broadcaster.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
@@ -107,7 +108,7 @@ class TelegramSettings:
         token_env = raw.get("token_env")
         if token_env is not None and (not isinstance(token_env, str) or not token_env.strip()):
             raise ConfigError(f"{where}.token_env: name an environment variable")
-        sandbox = _bool(raw, "sandbox", False, where)
+        sandbox = config_bool(raw, "sandbox", False, where)
         if not sandbox and token_env is None:
             raise ConfigError(
                 f"{where}.token_env: required (the environment variable holding the bot token), "
@@ -117,8 +118,8 @@ class TelegramSettings:
         base_url = base_url.removesuffix("/bot")
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}.base_url: {base_url!r} is not an http(s) URL")
-        timeout = _number(raw, "request_timeout", 10.0, where)
-        pool_size = int(_number(raw, "pool_size", 64, where))
+        timeout = config_number(raw, "request_timeout", 10.0, where)
+        pool_size = int(config_number(raw, "pool_size", 64, where))
         if timeout <= 0 or pool_size < 1:
             raise ConfigError(f"{where}: request_timeout and pool_size must be positive")
         updates = raw.get("updates", "polling")
@@ -137,7 +138,7 @@ class TelegramSettings:
         secret_env = raw.get("webhook_secret_env")
         if secret_env is not None and (not isinstance(secret_env, str) or not secret_env.strip()):
             raise ConfigError(f"{where}.webhook_secret_env: name an environment variable")
-        sandbox_port = int(_number(raw, "sandbox_port", 0, where))
+        sandbox_port = int(config_number(raw, "sandbox_port", 0, where))
         if not 0 <= sandbox_port <= 65535:
             raise ConfigError(f"{where}.sandbox_port: {sandbox_port}; use 0 (any) to 65535")
         return cls(
@@ -146,9 +147,9 @@ class TelegramSettings:
             token_env=token_env.strip() if token_env else None,
             base_url=base_url,
             sandbox=sandbox,
-            allow_paid_broadcast=_bool(raw, "allow_paid_broadcast", False, where),
-            poll_anonymous=_bool(raw, "poll_anonymous", True, where),
-            link_preview=_bool(raw, "link_preview", False, where),
+            allow_paid_broadcast=config_bool(raw, "allow_paid_broadcast", False, where),
+            poll_anonymous=config_bool(raw, "poll_anonymous", True, where),
+            link_preview=config_bool(raw, "link_preview", False, where),
             request_timeout=timeout,
             pool_size=pool_size,
             updates=updates,
@@ -182,28 +183,3 @@ class TelegramSettings:
                 "must hold 1-256 characters from A-Z, a-z, 0-9, '_' and '-'"
             )
         return value
-
-
-# Values from BROADCASTER_ACCOUNTS__NAME__KEY environment variables arrive as strings.
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
-
-
-def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    value = raw.get(key, default)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}.{key}: {value!r}; use true or false")
-    return value
-
-
-def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}.{key}: {value!r}; use a number")
-    return float(value)

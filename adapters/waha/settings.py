@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from adapters.whatsapp.settings import _bool, _number
+from adapters.config_values import config_bool, config_number
 from broadcaster.errors import ConfigError
 
 
@@ -57,7 +57,7 @@ class WahaSettings:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ConfigError(f"{where}: unknown waha setting(s) {unknown}; known: {sorted(known)}")
-        sandbox = _bool(raw, "sandbox", False, where)
+        sandbox = config_bool(raw, "sandbox", False, where)
         base_url = str(raw.get("base_url", "http://127.0.0.1:3000")).strip().rstrip("/")
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}.base_url: {base_url!r} is not an http(s) URL")
@@ -68,7 +68,7 @@ class WahaSettings:
                 raise ConfigError(f"{where}.{key}: name an environment variable")
             names[key] = value.strip() if isinstance(value, str) else None
         values = {
-            key: _number(raw, key, default, where)
+            key: config_number(raw, key, default, where)
             for key, default in (
                 ("min_interval", 20.0),
                 ("jitter", 10.0),

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.config_values import config_bool, config_number
 from broadcaster.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -19,8 +20,6 @@ AUDIENCES = ("residents", "admins")
 TEMPLATE_FIELDS = ("title", "body", "verify_url", "short_code")
 #: Meta's default throughput per number; numbers are raised up to 1000/s.
 DEFAULT_RATE, MAX_RATE = 80.0, 1000.0
-
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ class WhatsAppSettings:
             raise ConfigError(
                 f"{where}: unknown whatsapp setting(s) {unknown}; known: {sorted(known)}"
             )
-        sandbox = _bool(raw, "sandbox", False, where)
+        sandbox = config_bool(raw, "sandbox", False, where)
         names = {}
         for key in ("token_env", "app_secret_env", "verify_token_env"):
             value = raw.get(key)
@@ -104,12 +103,12 @@ class WhatsAppSettings:
         audience = raw.get("audience", "residents")
         if audience not in AUDIENCES:
             raise ConfigError(f"{where}.audience: {audience!r}; use one of {list(AUDIENCES)}")
-        rate = _number(raw, "rate", DEFAULT_RATE, where)
+        rate = config_number(raw, "rate", DEFAULT_RATE, where)
         if not 0 < rate <= MAX_RATE:
             raise ConfigError(f"{where}.rate: {rate:g}; messages/s per number, 1 to {MAX_RATE:g}")
-        timeout = _number(raw, "request_timeout", 10.0, where)
-        pool = int(_number(raw, "pool_size", 64, where))
-        port = int(_number(raw, "sandbox_port", 0, where))
+        timeout = config_number(raw, "request_timeout", 10.0, where)
+        pool = int(config_number(raw, "pool_size", 64, where))
+        port = int(config_number(raw, "sandbox_port", 0, where))
         if timeout <= 0 or pool < 1 or not 0 <= port <= 65535:
             raise ConfigError(f"{where}: request_timeout, pool_size and sandbox_port are invalid")
         return cls(
@@ -128,7 +127,7 @@ class WhatsAppSettings:
             template_params=tuple(params),
             audience=str(audience),
             rate=rate,
-            spam_pause=_number(raw, "spam_pause", 3600.0, where),
+            spam_pause=config_number(raw, "spam_pause", 3600.0, where),
             request_timeout=timeout,
             pool_size=pool,
         )
@@ -143,24 +142,3 @@ class WhatsAppSettings:
                 f"accounts.{self.account}.{key}: environment variable {name!r} is not set or empty"
             )
         return value
-
-
-def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    value = raw.get(key, default)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}.{key}: {value!r}; use true or false")
-    return value
-
-
-def _number(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}.{key}: {value!r}; use a number")
-    return float(value)

@@ -162,16 +162,7 @@ async def get_results_csv(
     ctx: Ctx, who: Reader, announcement_id: IdPath, level: Level = Level.regency
 ) -> Response:
     out = await results_out(ctx, who, announcement_id, level)
-    rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
-    return Response(
-        to_csv(out.options, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="results-{announcement_id}-{level.value}.csv"'
-            )
-        },
-    )
+    return results_csv_response(out, f"results-{announcement_id}-{level.value}.csv")
 
 
 @router.get(
@@ -184,6 +175,16 @@ async def get_results_svg(
 ) -> Response:
     return Response(
         results_svg(await results_out(ctx, who, announcement_id, level)), media_type="image/svg+xml"
+    )
+
+
+def results_csv_response(out: ResultsOut, filename: str) -> Response:
+    """The roll-up as a CSV download (the same columns as ``broadcaster results --csv``)."""
+    rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
+    return Response(
+        to_csv(out.options, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

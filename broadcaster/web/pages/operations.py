@@ -13,9 +13,8 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from content.model import GROUP_KINDS, Level
 
 from ...auth import Perm, allowed
-from ...results import RegionResult, to_csv
 from ...store.records import GroupStatus
-from ..api.announcements import results_svg
+from ..api.announcements import results_csv_response, results_svg
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..views import dispatch_out, groups_page, progress, results_out, title_of, verify_audit
@@ -157,16 +156,7 @@ async def results_csv(
     ctx: Ctx, who: Reader, announcement_id: int, level: Level = Level.regency
 ) -> Response:
     out = await results_out(ctx, who, announcement_id, level)
-    rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
-    return Response(
-        to_csv(out.options, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="hasil-{announcement_id}-{level.value}.csv"'
-            )
-        },
-    )
+    return results_csv_response(out, f"hasil-{announcement_id}-{level.value}.csv")
 
 
 @router.get("/audit")
