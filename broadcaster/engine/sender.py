@@ -344,15 +344,7 @@ class AccountSender:
         limiter = self.limiter
         while part < len(messages):
             if self.blocked_until and self._blocked():
-                return Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    part,
-                    next_at=min(self.blocked_until, time.time() + 3600),
-                    provider_ids=",".join(ids) or None,
-                    error=f"account blocked: {self.blocked_reason}",
-                )
+                return self._held(d, part, ids, f"account blocked: {self.blocked_reason}")
             paced = not limiter.free
             if paced:
                 await limiter.acquire(address)
@@ -387,15 +379,7 @@ class AccountSender:
                 )
             except AccountBlocked as exc:
                 self._block(exc)
-                return Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    part,
-                    next_at=min(self.blocked_until, time.time() + 3600),
-                    provider_ids=",".join(ids) or None,
-                    error=f"account blocked: {exc}",
-                )
+                return self._held(d, part, ids, f"account blocked: {exc}")
             except RecipientThrottled as exc:
                 return self._retry(d, part, ids, f"recipient throttled: {exc}", exc.retry_after)
             except RecipientGone as exc:
@@ -427,6 +411,19 @@ class AccountSender:
             part,
             provider_ids=",".join(ids) or None,
             error="; ".join(notes) or None,
+        )
+
+    def _held(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
+        """Back to the queue untouched (no attempt counted) until the account's block ends;
+        looked at again within the hour when the block has no end (an operator must act)."""
+        return Outcome(
+            d.id,
+            DeliveryStatus.queued,
+            d.attempts,
+            part,
+            next_at=min(self.blocked_until, time.time() + 3600),
+            provider_ids=",".join(ids) or None,
+            error=reason,
         )
 
     def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
