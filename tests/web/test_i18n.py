@@ -3,6 +3,8 @@ in the templates has an Indonesian translation in the Babel catalog."""
 
 from __future__ import annotations
 
+import re
+
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -93,3 +95,16 @@ def test_every_status_role_level_and_kind_is_translated() -> None:
                 untranslated.append(f"{macro}({value!r}) -> {indonesian!r}")
     assert not untranslated, f"untranslated: {untranslated}"
     assert _rendered("status_text", "done", "id") == "selesai"
+
+
+def test_no_template_shows_a_raw_enum_value() -> None:
+    """A status, role, level or kind shown as text goes through its label macro: a raw
+    ``{{ x.value }}`` between tags would show English code words to Indonesian readers
+    (values inside attributes, such as links and CSS classes, are fine)."""
+    raw = re.compile(r">[^<>]*\{\{\s*[\w.]+\.value\s*\}\}[^<>]*<")
+    offenders = [
+        f"{path.name}: {match.group(0).strip()}"
+        for path in sorted(TEMPLATES.glob("*.html"))
+        for match in raw.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders
