@@ -37,6 +37,10 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": "Isi pengumuman ({language}) wajib diisi.",
         "en": "The body ({language}) must not be empty.",
     },
+    "problem.body_too_long": {
+        "id": "Isi pengumuman ({language}) terlalu panjang: {count} karakter, paling banyak {max}.",
+        "en": "The body ({language}) is too long: {count} characters, at most {max}.",
+    },
     "problem.markup_image": {
         "id": "Baris {line}: gambar tidak didukung; yang dikirim hanya teks keterangannya.",
         "en": "Line {line}: images are not supported; only their alt text is sent.",

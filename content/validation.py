@@ -52,6 +52,9 @@ def validate(a: Announcement, poll_limits: PollLimits, now: datetime) -> list[Pr
 
 #: Telegram's caption limit, the strictest of the channels that show captions.
 CAPTION_MAX = 1024
+# an announcement is read in a chat: far longer than any real one (about five Telegram
+# messages), and short enough that every channel can carry it (e-mail does not split)
+BODY_MAX = 20_000
 
 
 def _check_attachments(a: Announcement) -> list[Problem]:
@@ -83,6 +86,16 @@ def _check_variants(a: Announcement) -> list[Problem]:
             problems.append(make_problem("title_empty", f"{prefix}.title", language=lang))
         if not variant.body.strip():
             problems.append(make_problem("body_empty", f"{prefix}.body", language=lang))
+        elif len(variant.body) > BODY_MAX:
+            problems.append(
+                make_problem(
+                    "body_too_long",
+                    f"{prefix}.body",
+                    language=lang,
+                    max=BODY_MAX,
+                    count=len(variant.body),
+                )
+            )
         else:
             problems += parse(variant.body, field=f"{prefix}.body").problems
     return problems

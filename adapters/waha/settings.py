@@ -80,6 +80,11 @@ class WahaSettings:
                 ("sandbox_port", 0),
             )
         }
+        if not sandbox and names["hmac_key_env"] is None:
+            raise ConfigError(
+                f"{where}.hmac_key_env: name the environment variable holding the key WAHA signs "
+                "its webhooks with (webhooks[].hmac.key in WAHA); unsigned webhooks are refused"
+            )
         if any(v < 0 for v in values.values()) or values["min_interval"] <= 0:
             raise ConfigError(f"{where}: pacing values must be positive numbers")
         return cls(

@@ -1,8 +1,8 @@
 """The WAHA webhook: ``POST /waha`` under ``/hooks/<account>``.
 
-With an HMAC key configured (``hmac_key_env``, always in the sandbox), ``X-Webhook-Hmac`` must
-be the hex HMAC-SHA512 of the exact raw body: missing → 401, wrong → 403, before anything is
-parsed. Events (deduplicated by the core on WAHA's ids):
+``X-Webhook-Hmac`` must be the hex HMAC-SHA512 of the exact raw body under the account's key
+(``hmac_key_env``; generated in the sandbox): missing → 401, wrong → 403, and while no key is
+known (an account not started yet) every request → 503 — all before anything is parsed. Events (deduplicated by the core on WAHA's ids):
 
 * ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant);
   a reply that is only an option number is a vote (see :mod:`broadcaster.inbox`);
@@ -43,14 +43,15 @@ def webhook_routes(
     async def receive(request: Request) -> Response:
         raw = await request.body()
         secret = key()
-        if secret is not None:
-            given = request.headers.get(HMAC_HEADER)
-            if not given:
-                return JSONResponse({"error": "signature missing"}, status_code=401)
-            expected = hmac.new(secret.encode(), raw, hashlib.sha512).hexdigest()
-            if not hmac.compare_digest(expected, given.strip().lower()):
-                log.warning("waha %s: webhook with a wrong signature refused", account)
-                return JSONResponse({"error": "signature mismatch"}, status_code=403)
+        if secret is None:  # never accept what cannot be checked
+            return JSONResponse({"error": "webhook key not loaded yet"}, status_code=503)
+        given = request.headers.get(HMAC_HEADER)
+        if not given:
+            return JSONResponse({"error": "signature missing"}, status_code=401)
+        expected = hmac.new(secret.encode(), raw, hashlib.sha512).hexdigest()
+        if not hmac.compare_digest(expected, given.strip().lower()):
+            log.warning("waha %s: webhook with a wrong signature refused", account)
+            return JSONResponse({"error": "signature mismatch"}, status_code=403)
         try:
             envelope = json.loads(raw)
         except ValueError:

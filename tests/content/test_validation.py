@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from content.model import Announcement
-from content.validation import PollLimits, Problem, validate
+from content.validation import BODY_MAX, PollLimits, Problem, validate
 from tests.content.factories import NOW, announcement_data, make_announcement
 
 LIMITS = PollLimits()
@@ -196,3 +196,11 @@ def test_announcement_without_poll_is_valid() -> None:
 def test_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         validate(make_announcement(), LIMITS, datetime(2026, 1, 14, 8, 0))
+
+
+def test_a_body_longer_than_body_max_is_a_problem_and_one_at_the_limit_is_not() -> None:
+    at_limit = "a" * BODY_MAX
+    assert problems_of(variants={"id": {"title": "Judul", "body": at_limit}}) == []
+    found = problems_of(variants={"id": {"title": "Judul", "body": at_limit + "a"}})
+    assert pairs(found) == [("body_too_long", "variants.id.body")]
+    assert str(BODY_MAX) in found[0].message_id and str(BODY_MAX + 1) in found[0].message_en

@@ -1,0 +1,1 @@
+"""The adapter contract (broadcaster/adapter.py), checked against every shipped adapter."""
