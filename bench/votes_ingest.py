@@ -1,14 +1,19 @@
 """Inbound vote webhooks ingested per second, with 1 and 2 web processes, on both engines.
 
-    python -m bench.votes_ingest --engine postgres --web 1,2 --votes 20000
-    python -m bench.votes_ingest --engine sqlite --web 1,2 --votes 20000
+    python -m bench.votes_ingest --engine postgres --web 1,2 --seconds 10
+    python -m bench.votes_ingest --engine sqlite --web 1,2 --seconds 10
+    python -m bench.votes_ingest --engine postgres --generator python --votes 20000
 
 Real ``broadcaster run --role web`` processes serve the Telegram webhook route
-(``POST /hooks/tg/telegram``, secret-token header checked first). A load generator in this process
-keeps ``--connections`` keep-alive HTTP/1.1 connections busy (spread over the web processes),
-each POSTing ``poll_answer`` updates, one new voter per update, for a poll the store knows. Each
-answer is only counted when it is 200; afterwards the store must hold exactly one vote per update
-sent. Reports votes/s over the whole run and the p50/p99 latency of one webhook request.
+(``POST /hooks/tg/telegram``, secret-token header checked first). The load generator keeps
+``--connections`` keep-alive HTTP/1.1 connections busy (spread over the web processes), each
+POSTing ``poll_answer`` updates, one new voter per update, for a poll the store knows:
+``wrk`` (C; bench/votes.lua numbers the updates) when installed — a Python generator on the
+same two cores would take much of the CPU it measures — else an asyncio generator in this
+process (``--generator python``). Afterwards the store must hold exactly one vote per update
+sent, and re-sending some of them (redeliveries) must change nothing. Reports votes/s, the
+p50/p99 latency of one webhook request, and the CPU seconds per 1,000 votes of the web
+processes, the database server and the generator (from /proc, over the measured run).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +48,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_votes"
 SECRET = "bench-webhook-secret"
 POLL_ID = "5000000001"
+LUA = Path(__file__).with_name("votes.lua")
 RT = "3671010001.RW001.RT001"
 
 
@@ -107,7 +116,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(folder: Path, n: int, port: int) -> subprocess.Popen[bytes]:
+def serve_floor(port: int) -> None:
+    """The HTTP stack alone, to attribute the CPU (``--floor``): FastAPI + uvicorn as
+    ``broadcaster run`` sets them up, the real Telegram webhook route mounted at the same path
+    (secret check, JSON parse, 200), handing each update to a sink that does nothing — no
+    mapping, no inbox, no store. A baseline for reading the results, never a result itself."""
+    import uvicorn
+    from fastapi import FastAPI
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Router
+
+    from adapters.telegram.webhook import webhook_routes
+
+    async def ignore(update: object) -> None:
+        return None
+
+    app = FastAPI(docs_url=None, redoc_url=None)
+    app.add_route("/healthz", lambda request: PlainTextResponse("ok"))
+    app.mount("/hooks/tg", Router(routes=webhook_routes("tg", SECRET, ignore)))
+    use_fast_event_loop()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+def start(folder: Path, n: int, port: int, floor: bool = False) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "BROADCASTER_SERVICE__DATA_DIR": str(folder / f"var{n}"),
@@ -116,6 +147,9 @@ def start(folder: Path, n: int, port: int) -> subprocess.Popen[bytes]:
         "BENCH_HOOK_SECRET": SECRET,
     }
     args = [sys.executable, "-m", "broadcaster", "run", "--config", str(folder / "config.toml")]
+    if floor:
+        args = [sys.executable, "-m", "bench.votes_ingest", "--serve-floor", str(port)]
+        env["PYTHONPATH"] = str(Path(__file__).parents[1])
     return subprocess.Popen(
         args,
         cwd=folder,
@@ -182,6 +216,7 @@ async def connection(port: int, numbers: list[int], latencies: list[float]) -> N
 
 
 async def load(ports: list[int], first: int, votes: int, connections: int) -> dict[str, float]:
+    """The asyncio generator: ``votes`` updates numbered from ``first``."""
     latencies: list[float] = []
     numbers = list(range(first, first + votes))
     shares = [numbers[i::connections] for i in range(connections)]
@@ -192,12 +227,72 @@ async def load(ports: list[int], first: int, votes: int, connections: int) -> di
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
-        "votes": votes,
+        "sent": votes,
         "seconds": round(elapsed, 2),
         "votes_per_second": round(votes / elapsed, 1),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
     }
+
+
+async def wrk(ports: list[int], first: int, seconds: int, connections: int) -> dict[str, float]:
+    """``wrk`` for ``seconds``: one thread per web process, updates numbered from ``first``."""
+    args = [
+        "wrk",
+        f"-t{len(ports)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{ports[0]}",
+        "--",
+        SECRET,
+        POLL_ID,
+        str(first),
+    ]
+    env = {**os.environ, "VOTES_PORTS": ",".join(map(str, ports))}
+    child = await asyncio.create_subprocess_exec(
+        *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await child.communicate()
+    found = re.search(r"^WRK_RESULT (.*)$", out.decode(), re.MULTILINE)
+    if child.returncode != 0 or found is None:
+        raise RuntimeError(f"wrk failed: {out.decode()[-500:]} {err.decode()[-500:]}")
+    result = json.loads(found.group(1))
+    if result["bad"] or result["errors"]:
+        raise RuntimeError(f"wrk saw {result['bad']} non-200 answers, {result['errors']} errors")
+    return {
+        "sent": result["generated"],
+        "seconds": result["seconds"],
+        "votes_per_second": round(result["ok"] / result["seconds"], 1),
+        "p50_ms": round(result["p50_ms"], 1),
+        "p99_ms": round(result["p99_ms"], 1),
+    }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the processes (and their reaped children), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """Every process of the local PostgreSQL server (the database's CPU, all its backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 async def stored_votes(folder: Path) -> int:
@@ -208,15 +303,38 @@ async def stored_votes(folder: Path) -> int:
 
 
 async def one_round(
-    folder: Path, engine: str, url: str, web: int, votes: int, connections: int
-) -> dict[str, float]:
-    await setup(folder, engine, url)
+    folder: Path, engine: str, url: str, web: int, args: argparse.Namespace
+) -> dict[str, object]:
+    if not args.floor:
+        await setup(folder, engine, url)
     ports = [free_port() for _ in range(web)]
-    children = [start(folder, n, port) for n, port in enumerate(ports)]
+    children = [start(folder, n, port, args.floor) for n, port in enumerate(ports)]
+    warm = 2000
     try:
         await asyncio.gather(*(wait_ready(p) for p in ports))
-        await load(ports, 1, min(2000, votes), connections)  # warm-up (not measured)
-        result = await load(ports, 1_000_000, votes, connections)
+        await load(ports, 1, warm, args.connections)  # warm-up (not measured)
+        db = postgres_pids() if engine == "postgres" else []
+        web_pids = [c.pid for c in children]
+        load_before = os.getloadavg()[0]
+        before = cpu_seconds(web_pids), cpu_seconds(db), resource.getrusage(resource.RUSAGE_SELF)
+        gen_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if args.generator == "wrk":
+            result = await wrk(ports, 999_999, args.seconds, args.connections)
+        else:
+            result = await load(ports, 1_000_000, args.votes, args.connections)
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        load_after = os.getloadavg()[0]
+        gen_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        web_cpu, db_cpu = cpu_seconds(web_pids) - before[0], cpu_seconds(db) - before[1]
+        if args.generator == "wrk":
+            gen_cpu = gen_after.ru_utime + gen_after.ru_stime - gen_before.ru_utime
+            gen_cpu -= gen_before.ru_stime
+        else:
+            gen_cpu = mine.ru_utime + mine.ru_stime - before[2].ru_utime - before[2].ru_stime
+        await asyncio.sleep(1.0)  # requests in flight when wrk stopped are still committed
+        # redeliveries of updates already applied (both generators sent 1,000,000 onwards):
+        # answered 200, counted once
+        await load(ports, 1_000_000, 200, 8)
     except BaseException:
         for n in range(web):
             log(f"--- w{n}.log ---\n" + (folder / f"w{n}.log").read_text()[-3000:])
@@ -226,12 +344,22 @@ async def one_round(
             child.send_signal(signal.SIGTERM)
         for child in children:
             child.wait(60)
-    stored = await stored_votes(folder)
-    expected = min(2000, votes) + votes
+    stored = await stored_votes(folder) if not args.floor else 0
+    expected = warm + int(result["sent"]) if not args.floor else 0
     if stored != expected:
         raise RuntimeError(f"{stored} votes stored, {expected} sent")
-    log(f"{engine}, {web} web process(es): {result}")
-    return {"engine": engine, "web_processes": web, **result}  # type: ignore[dict-item]
+    per_k = 1000 / int(result["sent"])
+    cpu = {
+        "web_cpu_s_per_1k": round(web_cpu * per_k, 3),
+        "db_cpu_s_per_1k": round(db_cpu * per_k, 3),
+        "generator_cpu_s_per_1k": round(gen_cpu * per_k, 3),
+        "load_before": load_before,  # 1-minute load average: other jobs share the machine
+        "load_after": load_after,
+    }
+    if args.floor:
+        engine = "none (--floor: HTTP stack only)"
+    log(f"{engine}, {web} web process(es), {args.generator}: {result} {cpu}")
+    return {"engine": engine, "web_processes": web, "generator": args.generator, **result, **cpu}
 
 
 def main() -> None:
@@ -240,10 +368,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--web", default="1,2")
-    parser.add_argument("--votes", type=int, default=20_000)
+    parser.add_argument("--generator", choices=["wrk", "python"], default=None)
+    parser.add_argument("--seconds", type=int, default=10, help="run length with wrk")
+    parser.add_argument("--votes", type=int, default=20_000, help="votes sent by python")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--url", default=os.environ.get("BROADCASTER_TEST_PG_URL", DEFAULT_URL))
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per web-process count")
+    parser.add_argument("--floor", action="store_true", help="the HTTP stack alone (baseline)")
+    parser.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_floor:
+        serve_floor(args.serve_floor)
+        return
+    if args.generator is None:
+        args.generator = "wrk" if shutil.which("wrk") else "python"
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-votes-") as tmp:
         folder = Path(tmp)
@@ -254,11 +392,8 @@ def main() -> None:
         )
         (folder / "config.toml").write_text(config_text(store))
         for web in [int(w) for w in args.web.split(",")]:
-            results.append(
-                asyncio.run(
-                    one_round(folder, args.engine, args.url, web, args.votes, args.connections)
-                )
-            )
+            for _ in range(args.repeat):
+                results.append(asyncio.run(one_round(folder, args.engine, args.url, web, args)))
     print(json.dumps(results, indent=2))
 
 

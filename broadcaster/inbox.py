@@ -41,8 +41,9 @@ from content.model import GROUP_KINDS
 
 from .adapter import Adapter, InboundEvent
 from .errors import Conflict
+from .inbox_batch import VoteBatcher
 from .regions import level_of
-from .store.contract import Store
+from .store.contract import InboundVote, Store, VoteOutcome
 from .store.records import AuditRecord, Group, GroupStatus, NewGroup
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,26 @@ class Inbox:
         self.adapters = adapters
         self.salt = salt
         self.auto_approve = auto_approve
+        self.votes = VoteBatcher(store)
 
     def hash_user(self, account: str, raw: object) -> str:
         digest = hmac.new(self.salt, f"{account}:{raw}".encode(), hashlib.sha256)
         return digest.hexdigest()[:24]
 
     async def handle(self, event: InboundEvent) -> bool:
-        """Apply one event; False when it was a redelivery (already applied)."""
+        """Apply one event; False when it was a redelivery (already applied). Returns once the
+        change is committed.
+
+        Votes by option index for a poll the store knows are group-committed with the votes of
+        concurrent requests (:mod:`broadcaster.inbox_batch`: one transaction for many); every
+        other event, and a vote whose poll is not (yet) known, takes the path below."""
+        if event.kind == "vote":
+            vote = self._batchable_vote(event)
+            if vote is not None:
+                outcome = await self.votes.submit(vote)
+                if outcome is not VoteOutcome.unknown_poll:
+                    return outcome is VoteOutcome.applied
+                # nothing was written: the poll may be on its way (see _known_poll)
         if not await self.store.record_inbound(event.account, f"{event.kind}:{event.event_id}"):
             return False
         handler = getattr(self, f"_on_{event.kind}", None)
@@ -98,6 +112,19 @@ class Inbox:
             return True
         await handler(event)
         return True
+
+    def _batchable_vote(self, event: InboundEvent) -> InboundVote | None:
+        """The vote as the batch stores it, or None when it needs the one-by-one path (options
+        given as texts, or malformed)."""
+        if "option_texts" in event.data or "poll_id" not in event.data:
+            return None
+        try:
+            options = tuple(int(o) for o in event.data.get("options", []))
+        except (TypeError, ValueError):
+            return None
+        voter = self.hash_user(event.account, event.data.get("user"))
+        key = f"{event.kind}:{event.event_id}"
+        return InboundVote(event.account, key, str(event.data["poll_id"]), voter, options)
 
     async def _say(self, event: InboundEvent, key: str, **params: object) -> None:
         """Queue a service message to the event's group; the notifier sends it."""

@@ -2,7 +2,8 @@
 
 ``X-Webhook-Hmac`` must be the hex HMAC-SHA512 of the exact raw body under the account's key
 (``hmac_key_env``; generated in the sandbox): missing → 401, wrong → 403, and while no key is
-known (an account not started yet) every request → 503 — all before anything is parsed. Events (deduplicated by the core on WAHA's ids):
+known (an account not started yet) every request → 503 — all before anything is parsed.
+Events (deduplicated by the core on WAHA's ids):
 
 * ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant);
   a reply that is only an option number is a vote (see :mod:`broadcaster.inbox`);

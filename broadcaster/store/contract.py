@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
 from types import TracebackType
 from typing import Any, Self
 
@@ -44,8 +46,34 @@ from .records import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class InboundVote:
+    """One vote event for :meth:`Store.record_votes`: ``event_id`` is the deduplication key (as
+    given to :meth:`Store.record_inbound`), ``voter`` the salted hash, ``options`` the chosen
+    indexes (empty = retracted)."""
+
+    account: str
+    event_id: str
+    poll_id: str
+    voter: str
+    options: tuple[int, ...]
+
+
+class VoteOutcome(Enum):
+    """What :meth:`Store.record_votes` did with one vote."""
+
+    applied = "applied"  # new event, vote set (or retracted)
+    duplicate = "duplicate"  # event id seen before: nothing changed
+    unknown_poll = "unknown_poll"  # not our poll: nothing written, not even the event id
+
+
 class Store(WebStore, ChannelStore, ABC):
     """Persistent state of one broadcaster installation."""
+
+    #: how many :meth:`record_votes` transactions one process should keep in flight: SQLite
+    #: has one writer (more would only queue); PostgreSQL overlaps commits (each waits for its
+    #: WAL flush), so a few at once multiply what one process can commit per second
+    vote_batches_in_flight: int = 1
 
     # -- lifecycle -------------------------------------------------------------------------
     @abstractmethod
@@ -352,6 +380,16 @@ class Store(WebStore, ChannelStore, ABC):
         self, account: str, poll_id: str, voter: str, options: Sequence[int]
     ) -> None:
         """Set the voter's live vote (replacing an earlier one); no options retracts it."""
+
+    @abstractmethod
+    async def record_votes(self, votes: Sequence[InboundVote]) -> list[VoteOutcome]:
+        """Group commit of many vote events in ONE transaction (all or nothing), one outcome
+        per vote in order. A vote whose poll the store does not know is ``unknown_poll`` and
+        leaves no trace (the caller may wait for the poll and retry). Otherwise its event id is
+        remembered as by :meth:`record_inbound` — ``duplicate`` when seen before, also earlier
+        in the same batch — and a new one sets the voter's live vote as :meth:`record_vote`
+        does; of several new votes by one voter in the batch the last wins. Rows are written in
+        key order, so concurrent batches (other processes) cannot deadlock each other."""
 
     @abstractmethod
     async def record_poll_counts(self, account: str, poll_id: str, counts: Sequence[int]) -> None:

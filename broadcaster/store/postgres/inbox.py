@@ -12,8 +12,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ..contract import InboundVote, VoteOutcome
 from ..records import GroupTally, Notice, PollRef, Reply
 from ..sqlite.inbox import _reply as _sqlite_reply
+from ..sqlite.inbox import settle_votes
 from .base import PgBase, affected
 
 
@@ -23,8 +25,49 @@ def reply_of(row: Any) -> Reply:
 
 _REPLY_COLS = "id, account, group_id, author, text, at, status"
 
+#: Store.record_votes in one statement. Rows are written in key order (no deadlocks between
+#: concurrent batches); of an event id repeated in the batch the first counts, of several new
+#: votes by one voter the last (``n`` is the position in the batch); NULL options retract.
+_RECORD_VOTES = """
+WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+        WITH ORDINALITY AS b(account, event_id, poll_id, voter, options, n)
+), known AS (
+    SELECT DISTINCT p.account, p.poll_id FROM polls p
+    JOIN batch b ON b.account = p.account AND b.poll_id = p.poll_id
+), firsts AS (
+    SELECT DISTINCT ON (b.account, b.event_id) b.*
+    FROM batch b JOIN known k ON k.account = b.account AND k.poll_id = b.poll_id
+    ORDER BY b.account, b.event_id, b.n
+), new AS (
+    INSERT INTO inbound_events
+    SELECT account, event_id, $6::double precision FROM firsts ORDER BY account, event_id
+    ON CONFLICT DO NOTHING RETURNING account, event_id
+), final AS (
+    SELECT DISTINCT ON (f.account, f.poll_id, f.voter) f.*
+    FROM firsts f JOIN new ON new.account = f.account AND new.event_id = f.event_id
+    ORDER BY f.account, f.poll_id, f.voter, f.n DESC
+), upserted AS (
+    INSERT INTO votes
+    SELECT account, poll_id, voter, options, $6::double precision FROM final
+    WHERE options IS NOT NULL ORDER BY account, poll_id, voter
+    ON CONFLICT (account, poll_id, voter)
+    DO UPDATE SET options = excluded.options, at = excluded.at
+), retracted AS (
+    DELETE FROM votes v USING final f
+    WHERE f.options IS NULL
+      AND v.account = f.account AND v.poll_id = f.poll_id AND v.voter = f.voter
+)
+SELECT 'poll' AS kind, account, poll_id AS id FROM known
+UNION ALL
+SELECT 'event', account, event_id FROM new
+"""
+
 
 class InboxMixin(PgBase):
+    # see Store: two hide one commit's WAL flush behind the next; more only make batches smaller
+    vote_batches_in_flight = 2
+
     async def record_inbound(self, account: str, event_id: str) -> bool:
         async with self.pool.acquire() as db:
             new = await db.fetchval(
@@ -83,6 +126,28 @@ class InboxMixin(PgBase):
                     poll_id,
                     voter,
                 )
+
+    async def record_votes(self, votes: Sequence[InboundVote]) -> list[VoteOutcome]:
+        if not votes:
+            return []
+        # One statement (its own transaction, one round trip): the data-modifying CTEs all run
+        # to completion; the result names the polls found and the event ids that were new.
+        rows = await self._fetch_one_statement(
+            _RECORD_VOTES,
+            [v.account for v in votes],
+            [v.event_id for v in votes],
+            [v.poll_id for v in votes],
+            [v.voter for v in votes],
+            [json.dumps(sorted(set(v.options))) if v.options else None for v in votes],
+            time.time(),
+        )
+        known = {(r[1], r[2]) for r in rows if r[0] == "poll"}
+        new = {(r[1], r[2]) for r in rows if r[0] == "event"}
+        return settle_votes(votes, known, new)[0]
+
+    async def _fetch_one_statement(self, sql: str, *args: Any) -> list[Any]:
+        async with self.pool.acquire() as db:
+            return list(await db.fetch(sql, *args))
 
     async def record_poll_counts(self, account: str, poll_id: str, counts: Sequence[int]) -> None:
         async with self.pool.acquire() as db:

@@ -5,16 +5,62 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+import aiosqlite
+
+from ..contract import InboundVote, VoteOutcome
 from ..records import GroupTally, Notice, PollRef, Reply, from_ts
 from .base import Row, SqliteBase
+
+Key = tuple[str, str]
+#: keys per statement of record_votes (2–3 parameters each): far below SQLite's limit of 32766
+CHUNK = 500
 
 
 def _reply(row: Row) -> Reply:
     at = from_ts(row[5])
     assert at is not None
     return Reply(int(row[0]), row[1], row[2], row[3], row[4], at, row[6])
+
+
+def poll_keys(votes: Sequence[InboundVote]) -> list[Key]:
+    """The distinct (account, poll_id) pairs of a batch, sorted."""
+    return sorted({(v.account, v.poll_id) for v in votes})
+
+
+def event_keys(votes: Sequence[InboundVote], known: Collection[Key]) -> list[Key]:
+    """The distinct (account, event_id) keys of the votes for known polls, sorted (the order
+    rows are locked in, so that concurrent batches cannot deadlock)."""
+    return sorted({(v.account, v.event_id) for v in votes if (v.account, v.poll_id) in known})
+
+
+def settle_votes(
+    votes: Sequence[InboundVote], known: Collection[Key], new: Collection[Key]
+) -> tuple[list[VoteOutcome], list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
+    """Outcomes of a batch given the polls that exist and the event keys that were new, with
+    the vote rows to write: upserts (account, poll_id, voter, options JSON) and retractions
+    (account, poll_id, voter), each sorted by key. Later votes of one voter win."""
+    outcomes: list[VoteOutcome] = []
+    taken: set[Key] = set()
+    final: dict[tuple[str, str, str], tuple[int, ...]] = {}
+    for vote in votes:
+        key = (vote.account, vote.event_id)
+        if (vote.account, vote.poll_id) not in known:
+            outcomes.append(VoteOutcome.unknown_poll)
+        elif key in new and key not in taken:
+            taken.add(key)
+            outcomes.append(VoteOutcome.applied)
+            final[(vote.account, vote.poll_id, vote.voter)] = vote.options
+        else:
+            outcomes.append(VoteOutcome.duplicate)
+    upserts = [
+        (*row, json.dumps(sorted(set(options))))
+        for row, options in sorted(final.items())
+        if options
+    ]
+    deletes = [row for row, options in sorted(final.items()) if not options]
+    return outcomes, upserts, deletes
 
 
 class InboxMixin(SqliteBase):
@@ -67,6 +113,57 @@ class InboxMixin(SqliteBase):
                     "DELETE FROM votes WHERE account = ? AND poll_id = ? AND voter = ?",
                     (account, poll_id, voter),
                 )
+
+    async def record_votes(self, votes: Sequence[InboundVote]) -> list[VoteOutcome]:
+        if not votes:
+            return []
+        now = time.time()
+        async with self._tx() as db:
+            known = set(await self._known_polls(db, poll_keys(votes)))
+            new = set(await self._insert_new_events(db, event_keys(votes, known), now))
+            outcomes, upserts, deletes = settle_votes(votes, known, new)
+            if upserts:
+                await db.executemany(
+                    "INSERT INTO votes VALUES (?,?,?,?,?) ON CONFLICT(account, poll_id, voter) "
+                    "DO UPDATE SET options = excluded.options, at = excluded.at",
+                    [(*row, now) for row in upserts],
+                )
+            if deletes:
+                await db.executemany(
+                    "DELETE FROM votes WHERE account = ? AND poll_id = ? AND voter = ?", deletes
+                )
+        return outcomes
+
+    @staticmethod
+    async def _known_polls(db: aiosqlite.Connection, keys: Sequence[Key]) -> list[Key]:
+        """Which (account, poll_id) keys are polls we sent (inside the caller's transaction)."""
+        found: list[Key] = []
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            rows = await db.execute_fetchall(
+                "SELECT account, poll_id FROM polls WHERE (account, poll_id) IN "
+                f"(VALUES {','.join(['(?,?)'] * len(chunk))})",
+                [part for key in chunk for part in key],
+            )
+            found.extend((str(r[0]), str(r[1])) for r in rows)
+        return found
+
+    @staticmethod
+    async def _insert_new_events(
+        db: aiosqlite.Connection, keys: Sequence[Key], now: float
+    ) -> list[Key]:
+        """Insert the event keys (sorted) that are not there yet; return those it inserted."""
+        found: list[Key] = []
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            rows = await db.execute_fetchall(
+                "INSERT INTO inbound_events(account, event_id, at) "
+                f"VALUES {','.join(['(?,?,?)'] * len(chunk))} "
+                "ON CONFLICT DO NOTHING RETURNING account, event_id",
+                [part for key in chunk for part in (*key, now)],
+            )
+            found.extend((str(r[0]), str(r[1])) for r in rows)
+        return found
 
     async def record_poll_counts(self, account: str, poll_id: str, counts: Sequence[int]) -> None:
         async with self._tx() as db:
