@@ -29,7 +29,7 @@ import httpx
 
 from broadcaster.app import App
 from broadcaster.config import load_settings
-from broadcaster.store.records import AuditRecord
+from broadcaster.store.records import AuditRecord, Role
 from broadcaster.web.accounts import set_password
 from content.hashing import content_hash
 from content.model import Announcement, Poll, Target, Variant
@@ -37,6 +37,8 @@ from content.model import Announcement, Poll, Target, Variant
 from .common import log, prepare
 
 PASSWORD = "bench-password-123"
+# an officer scoped to one regency: lists are filtered by scope in SQL, measured separately
+SCOPED, SCOPE = "petugas_3603", "3603"
 TARGET_MS = 150.0
 
 
@@ -76,6 +78,8 @@ async def seed(folder: Path, config: Path, groups: int, announcements: int) -> i
     statuses = ["draft", "submitted", "approved", "rejected", "done", "cancelled"]
     async with App(load_settings(config)) as app:
         await set_password(app.store, "admin", "admin", PASSWORD)
+        await app.directory.add_user("admin", SCOPED, Role.officer, SCOPE)
+        await set_password(app.store, "admin", SCOPED, PASSWORD)
         for n in range(announcements - 1):
             regency = f"36{n % 10 + 1:02d}"
             content = Announcement(
@@ -119,10 +123,12 @@ async def seed(folder: Path, config: Path, groups: int, announcements: int) -> i
     return first
 
 
-def measure(url: str, pages: dict[str, str], rounds: int) -> dict[str, dict[str, float]]:
+def measure(
+    url: str, pages: dict[str, str], rounds: int, user: str = "admin"
+) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     with httpx.Client(base_url=url, timeout=30) as client:
-        r = client.post("/login", data={"username": "admin", "password": PASSWORD})
+        r = client.post("/login", data={"username": user, "password": PASSWORD})
         assert r.status_code == 303, r.text
         for name, path in pages.items():
             started = time.perf_counter()
@@ -204,6 +210,15 @@ def main() -> None:
                 "API dispatch progress": "/api/v1/dispatches/1",
             }
             results = measure(url, pages, args.rounds)
+            scoped_pages = {
+                f"{SCOPED}: announcements": "/announcements",
+                f"{SCOPED}: announcements?status=submitted": "/announcements?status=submitted",
+                f"{SCOPED}: dispatches": "/dispatches",
+                f"{SCOPED}: groups (pending)": "/groups",
+                f"{SCOPED}: inbox": "/inbox",
+                f"{SCOPED}: API announcements": "/api/v1/announcements?limit=100",
+            }
+            results.update(measure(url, scoped_pages, args.rounds, SCOPED))
         finally:
             server.terminate()
             server.wait(timeout=20)
