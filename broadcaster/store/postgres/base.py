@@ -5,6 +5,7 @@ audit append that every mutation shares."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -178,9 +179,10 @@ class PgBase:
             return
         conn = await asyncpg.connect(self.url, timeout=self.options.connect_timeout)
         try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-        except asyncpg.UniqueViolationError:
-            pass  # created concurrently by another process
+            # IF NOT EXISTS still races: two processes creating it at once, one loses with a
+            # unique violation — and the schema exists, which is all this wants
+            with contextlib.suppress(asyncpg.UniqueViolationError):
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         finally:
             await conn.close()
 
