@@ -16,6 +16,7 @@ from ..contract import InboundVote, VoteOutcome
 from ..records import GroupTally, Notice, PollRef, Reply
 from ..sqlite.inbox import _reply as _sqlite_reply
 from ..sqlite.inbox import settle_votes
+from ..sqlreads import fold_tallies
 from .base import PgBase, affected
 
 
@@ -167,23 +168,7 @@ class InboxMixin(PgBase):
             "ORDER BY g.region, p.group_id",
             (announcement_id,),
         )
-        tallies: dict[int, tuple[str, str, list[int]]] = {}
-        for group_id, region, channel, counts_json, votes_json in rows:
-            _, _, counts = tallies.setdefault(int(group_id), (region, channel, [0] * options))
-            # json_agg of text values yields JSON strings, each holding a JSON list
-            votes = [json.loads(v) for v in json.loads(votes_json or "[]")]
-            if votes:
-                for chosen in votes:
-                    for index in chosen:
-                        if 0 <= index < options:
-                            counts[index] += 1
-            elif counts_json:
-                for index, count in enumerate(json.loads(counts_json)[:options]):
-                    counts[index] += int(count)
-        return [
-            GroupTally(group_id, region, channel, tuple(counts))
-            for group_id, (region, channel, counts) in tallies.items()
-        ]
+        return fold_tallies(rows, options)
 
     async def add_reply(self, account: str, group_id: int | None, author: str, text: str) -> Reply:
         async with self.pool.acquire() as db:
