@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from .store.records import AuditEntry
+from .store.records import AuditEntry, AuditRecord
 
 GENESIS = "0" * 64
 
@@ -45,6 +45,35 @@ def entry_hash(
         ensure_ascii=False,
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def chain_entry(record: AuditRecord, seq: int, prev_hash: str, at: float) -> AuditEntry:
+    """The entry that appends ``record`` after the one whose hash is ``prev_hash`` (the same for
+    every store engine; each stores its fields in order, plus the new head)."""
+    detail = canonical_detail(record.detail)
+    digest = entry_hash(
+        seq=seq,
+        at=at,
+        actor=record.actor,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        detail=detail,
+        content_hash=record.content_hash,
+        prev_hash=prev_hash,
+    )
+    return AuditEntry(
+        seq,
+        at,
+        record.actor,
+        record.action,
+        record.object_type,
+        record.object_id,
+        detail,
+        record.content_hash,
+        prev_hash,
+        digest,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from importlib import resources
 from typing import Any, TypeAlias
 
 import asyncpg
 
-from ...audit import GENESIS, canonical_detail, entry_hash
+from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError, ConfigError, TransientError
 from ..records import AuditEntry, AuditRecord
 
@@ -253,42 +253,12 @@ class PgBase:
             seq = int(last) + 1
         else:
             seq, prev = 1, GENESIS
-        at = time.time()
-        detail = canonical_detail(record.detail)
-        digest = entry_hash(
-            seq=seq,
-            at=at,
-            actor=record.actor,
-            action=record.action,
-            object_type=record.object_type,
-            object_id=record.object_id,
-            detail=detail,
-            content_hash=record.content_hash,
-            prev_hash=prev,
+        entry = chain_entry(record, seq, prev, time.time())
+        # the audit table's columns are AuditEntry's fields, in order
+        await db.execute(
+            "INSERT INTO audit VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", *astuple(entry)
         )
         await db.execute(
-            "INSERT INTO audit VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-            seq,
-            at,
-            record.actor,
-            record.action,
-            record.object_type,
-            record.object_id,
-            detail,
-            record.content_hash,
-            prev,
-            digest,
+            "UPDATE meta SET value = $1 WHERE key = 'audit_head'", f"{entry.seq}:{entry.hash}"
         )
-        await db.execute("UPDATE meta SET value = $1 WHERE key = 'audit_head'", f"{seq}:{digest}")
-        return AuditEntry(
-            seq,
-            at,
-            record.actor,
-            record.action,
-            record.object_type,
-            record.object_id,
-            detail,
-            record.content_hash,
-            prev,
-            digest,
-        )
+        return entry

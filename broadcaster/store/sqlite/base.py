@@ -7,13 +7,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from ...audit import GENESIS, canonical_detail, entry_hash
+from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
 from ..records import AuditEntry, AuditRecord
 
@@ -113,51 +114,15 @@ class SqliteBase:
             await db.execute_fetchall("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         )
         seq, prev = (int(rows[0][0]) + 1, str(rows[0][1])) if rows else (1, GENESIS)
-        at = time.time()
-        detail = canonical_detail(record.detail)
-        digest = entry_hash(
-            seq=seq,
-            at=at,
-            actor=record.actor,
-            action=record.action,
-            object_type=record.object_type,
-            object_id=record.object_id,
-            detail=detail,
-            content_hash=record.content_hash,
-            prev_hash=prev,
-        )
-        await db.execute(
-            "INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                seq,
-                at,
-                record.actor,
-                record.action,
-                record.object_type,
-                record.object_id,
-                detail,
-                record.content_hash,
-                prev,
-                digest,
-            ),
-        )
+        entry = chain_entry(record, seq, prev, time.time())
+        # the audit table's columns are AuditEntry's fields, in order
+        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
         await db.execute(
             "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (f"{seq}:{digest}",),
+            (f"{entry.seq}:{entry.hash}",),
         )
-        return AuditEntry(
-            seq,
-            at,
-            record.actor,
-            record.action,
-            record.object_type,
-            record.object_id,
-            detail,
-            record.content_hash,
-            prev,
-            digest,
-        )
+        return entry
 
 
 def _split_sql(script: str) -> list[str]:
