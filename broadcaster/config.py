@@ -99,7 +99,7 @@ class EngineConfig(_Section):
     plan_batch: int = Field(5000, ge=1)
     claim_batch: int = Field(1000, ge=1)
     max_in_flight: int = Field(64, ge=1)
-    flush_interval: float = Field(0.05, gt=0)
+    flush_interval: float = Field(0.1, gt=0)
     max_attempts: int = Field(8, ge=1)
     backoff_base: float = Field(2.0, gt=0)
     backoff_max: float = Field(900.0, gt=0)

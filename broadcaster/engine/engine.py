@@ -62,6 +62,7 @@ class Engine:
             backoff_base=engine.backoff_base,
             backoff_max=engine.backoff_max,
             idle_poll=engine.idle_poll,
+            flush_interval=engine.flush_interval,
             verify_base=settings.service.public_url if settings.service.verify_line else None,
         )
         self.senders: dict[str, AccountSender] = {}

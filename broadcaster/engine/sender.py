@@ -75,6 +75,7 @@ class SenderOptions:
     backoff_base: float = 2.0
     backoff_max: float = 900.0
     idle_poll: float = 0.5
+    flush_interval: float = 0.1  # seconds between writes of finished sends' outcomes
     verify_base: str | None = None
 
 
@@ -268,7 +269,7 @@ class AccountSender:
 
     async def _flush_periodically(self) -> None:
         while True:
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(self.options.flush_interval)
             await self.flush()
 
     async def flush(self) -> None:

@@ -290,3 +290,10 @@ async def test_stop_returns_unstarted_claims_to_queue(tmp_path: Path) -> None:
             "sent": progress.planned
         }
         assert DeliveryStatus.sent.value == "sent"
+
+
+async def test_engine_settings_reach_each_account_sender(tmp_path: Path) -> None:
+    engine_settings = {"flush_interval": 0.3, "idle_poll": 0.07, "max_in_flight": 5}
+    async with rig(tmp_path, start=False, engine=engine_settings) as r:
+        options = r.engine.senders["scripted"].options
+        assert (options.flush_interval, options.idle_poll, options.max_in_flight) == (0.3, 0.07, 5)
