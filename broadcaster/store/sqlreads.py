@@ -1,15 +1,19 @@
-"""Reads that both SQL engines answer with the same code: each store's ``_fetch`` takes ``?``
+"""What both SQL engines do with the same code: each store's ``_fetch`` takes ``?``
 placeholders (the PostgreSQL store rewrites them) and returns plain row tuples, so the audit
-reads and the folding of poll tallies are written once here."""
+reads, row mapping, the folding of poll tallies and the settling of a batch of votes are written
+once here."""
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from typing import Any
 
-from .records import AuditEntry, GroupTally
+from .contract import InboundVote, VoteOutcome
+from .records import AuditEntry, GroupTally, Reply, from_ts
+
+Key = tuple[str, str]
 
 
 def audit_entry(row: Sequence[Any]) -> AuditEntry:
@@ -47,6 +51,51 @@ def fold_tallies(rows: Iterable[Sequence[Any]], options: int) -> list[GroupTally
         GroupTally(group_id, region, channel, tuple(counts))
         for group_id, (region, channel, counts) in tallies.items()
     ]
+
+
+def reply_of(row: Sequence[Any]) -> Reply:
+    at = from_ts(row[5])
+    assert at is not None
+    return Reply(int(row[0]), row[1], row[2], row[3], row[4], at, row[6])
+
+
+def poll_keys(votes: Sequence[InboundVote]) -> list[Key]:
+    """The distinct (account, poll_id) pairs of a batch, sorted."""
+    return sorted({(v.account, v.poll_id) for v in votes})
+
+
+def event_keys(votes: Sequence[InboundVote], known: Collection[Key]) -> list[Key]:
+    """The distinct (account, event_id) keys of the votes for known polls, sorted (the order
+    rows are locked in, so that concurrent batches cannot deadlock)."""
+    return sorted({(v.account, v.event_id) for v in votes if (v.account, v.poll_id) in known})
+
+
+def settle_votes(
+    votes: Sequence[InboundVote], known: Collection[Key], new: Collection[Key]
+) -> tuple[list[VoteOutcome], list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
+    """Outcomes of a batch given the polls that exist and the event keys that were new, with
+    the vote rows to write: upserts (account, poll_id, voter, options JSON) and retractions
+    (account, poll_id, voter), each sorted by key. Later votes of one voter win."""
+    outcomes: list[VoteOutcome] = []
+    taken: set[Key] = set()
+    final: dict[tuple[str, str, str], tuple[int, ...]] = {}
+    for vote in votes:
+        key = (vote.account, vote.event_id)
+        if (vote.account, vote.poll_id) not in known:
+            outcomes.append(VoteOutcome.unknown_poll)
+        elif key in new and key not in taken:
+            taken.add(key)
+            outcomes.append(VoteOutcome.applied)
+            final[(vote.account, vote.poll_id, vote.voter)] = vote.options
+        else:
+            outcomes.append(VoteOutcome.duplicate)
+    upserts = [
+        (*row, json.dumps(sorted(set(options))))
+        for row, options in sorted(final.items())
+        if options
+    ]
+    deletes = [row for row, options in sorted(final.items()) if not options]
+    return outcomes, upserts, deletes
 
 
 class AuditReads(ABC):

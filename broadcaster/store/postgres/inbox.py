@@ -14,15 +14,8 @@ from typing import Any
 
 from ..contract import InboundVote, VoteOutcome
 from ..records import GroupTally, Notice, PollRef, Reply
-from ..sqlite.inbox import _reply as _sqlite_reply
-from ..sqlite.inbox import settle_votes
-from ..sqlreads import fold_tallies
+from ..sqlreads import fold_tallies, reply_of, settle_votes
 from .base import PgBase, affected
-
-
-def reply_of(row: Any) -> Reply:
-    return _sqlite_reply(tuple(row))
-
 
 _REPLY_COLS = "id, account, group_id, author, text, at, status"
 

@@ -5,63 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import aiosqlite
 
 from ..contract import InboundVote, VoteOutcome
-from ..records import GroupTally, Notice, PollRef, Reply, from_ts
-from ..sqlreads import fold_tallies
-from .base import Row, SqliteBase
+from ..records import GroupTally, Notice, PollRef, Reply
+from ..sqlreads import Key, event_keys, fold_tallies, poll_keys, reply_of, settle_votes
+from .base import SqliteBase
 
-Key = tuple[str, str]
 #: keys per statement of record_votes (2–3 parameters each): far below SQLite's limit of 32766
 CHUNK = 500
-
-
-def _reply(row: Row) -> Reply:
-    at = from_ts(row[5])
-    assert at is not None
-    return Reply(int(row[0]), row[1], row[2], row[3], row[4], at, row[6])
-
-
-def poll_keys(votes: Sequence[InboundVote]) -> list[Key]:
-    """The distinct (account, poll_id) pairs of a batch, sorted."""
-    return sorted({(v.account, v.poll_id) for v in votes})
-
-
-def event_keys(votes: Sequence[InboundVote], known: Collection[Key]) -> list[Key]:
-    """The distinct (account, event_id) keys of the votes for known polls, sorted (the order
-    rows are locked in, so that concurrent batches cannot deadlock)."""
-    return sorted({(v.account, v.event_id) for v in votes if (v.account, v.poll_id) in known})
-
-
-def settle_votes(
-    votes: Sequence[InboundVote], known: Collection[Key], new: Collection[Key]
-) -> tuple[list[VoteOutcome], list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
-    """Outcomes of a batch given the polls that exist and the event keys that were new, with
-    the vote rows to write: upserts (account, poll_id, voter, options JSON) and retractions
-    (account, poll_id, voter), each sorted by key. Later votes of one voter win."""
-    outcomes: list[VoteOutcome] = []
-    taken: set[Key] = set()
-    final: dict[tuple[str, str, str], tuple[int, ...]] = {}
-    for vote in votes:
-        key = (vote.account, vote.event_id)
-        if (vote.account, vote.poll_id) not in known:
-            outcomes.append(VoteOutcome.unknown_poll)
-        elif key in new and key not in taken:
-            taken.add(key)
-            outcomes.append(VoteOutcome.applied)
-            final[(vote.account, vote.poll_id, vote.voter)] = vote.options
-        else:
-            outcomes.append(VoteOutcome.duplicate)
-    upserts = [
-        (*row, json.dumps(sorted(set(options))))
-        for row, options in sorted(final.items())
-        if options
-    ]
-    deletes = [row for row, options in sorted(final.items()) if not options]
-    return outcomes, upserts, deletes
 
 
 class InboxMixin(SqliteBase):
@@ -194,7 +148,7 @@ class InboxMixin(SqliteBase):
                 "SELECT id, account, group_id, author, text, at, status FROM replies WHERE id = ?",
                 (cursor.lastrowid,),
             )
-        return _reply(tuple(list(rows)[0]))
+        return reply_of(tuple(list(rows)[0]))
 
     async def list_replies(self, limit: int = 50, status: str | None = None) -> list[Reply]:
         where, params = ("WHERE status = ?", [status]) if status else ("", [])
@@ -203,7 +157,7 @@ class InboxMixin(SqliteBase):
             f"{where} ORDER BY id DESC LIMIT ?",
             [*params, limit],
         )
-        return [_reply(r) for r in rows]
+        return [reply_of(r) for r in rows]
 
     async def purge_replies(self, before: float) -> int:
         async with self._tx() as db:
