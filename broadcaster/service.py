@@ -20,6 +20,7 @@ from .app import App
 from .config import Settings
 from .engine import Engine
 from .http import create_http_app
+from .store.owner import owning_store
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,14 @@ def use_fast_event_loop() -> None:
 
 
 async def serve(settings: Settings, on_started: Hook | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``)."""
-    async with App(settings) as app, contextlib.AsyncExitStack() as stack:
+    """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``).
+    A SQLite store is held exclusively while running (:mod:`.store.owner`): a second service on
+    it stops at once with Conflict."""
+    async with (
+        owning_store(settings.store.url),
+        App(settings) as app,
+        contextlib.AsyncExitStack() as stack,
+    ):
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
         engine = Engine(app.store, settings, app.adapters)
