@@ -67,7 +67,7 @@ from broadcaster.errors import (
 from content.model import Announcement
 from content.validation import PollLimits
 
-from .drivers import Driver, DriverOptions, MediaKind, Sent, make_driver
+from .drivers import ChatId, Driver, DriverOptions, MediaKind, Sent, make_driver
 from .errors import MarkupRejected
 from .inbound import TelegramInbound
 from .polls import PollCloser
@@ -91,6 +91,8 @@ FREE_RATE, PAID_RATE = 30.0, 1000.0
 #: API 10 accepts 1, but a one-option poll asks nothing).
 POLL_LIMITS = PollLimits(question_max=300, options_min=2, options_max=12, option_max=100)
 _CHAT_ID = re.compile(r"-?\d{1,16}")
+#: A public supergroup's or channel's username: 5-32 letters, digits or "_", starting with a letter.
+_USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{4,31}")
 _TOKEN_REJECTED = ("401", "404")
 
 
@@ -123,12 +125,23 @@ class TelegramAdapter(Adapter):
     @classmethod
     def normalize_address(cls, address: str) -> str:
         """A chat id as Telegram writes it: an integer, negative for groups (``-100…`` for
-        supergroups), positive for a private chat. Spaces are ignored."""
+        supergroups), positive for a private chat; spaces are ignored. Or the ``@username`` of a
+        public supergroup or channel (5-32 letters, digits or underscores, starting with a
+        letter; case does not matter to Telegram, so it is kept in lower case)."""
+        if address.strip().startswith("@"):
+            value = address.strip()
+            if not _USERNAME.fullmatch(value):
+                raise InputError(
+                    f"telegram address {address!r}: a public @username has 5-32 letters, digits "
+                    "or underscores and starts with a letter, e.g. @info_banten"
+                )
+            return value.lower()
         value = "".join(address.split())
         if not _CHAT_ID.fullmatch(value) or not 0 < abs(int(value)) < 2**53:
             raise InputError(
                 f"telegram address {address!r}: use the chat's numeric id, e.g. -1001234567890 "
-                "for a supergroup, -4012345678 for a group, 123456789 for a private chat"
+                "for a supergroup, -4012345678 for a group, 123456789 for a private chat, or "
+                "the @username of a public supergroup or channel"
             )
         return str(int(value))
 
@@ -244,8 +257,8 @@ class TelegramAdapter(Adapter):
         if driver is None:
             raise TransientError(f"telegram account {self.account!r} is not started")
         try:
-            chat_id = int(address)
-        except ValueError:
+            chat_id = _chat_ref(self.normalize_address(address))
+        except InputError:
             raise PermanentError(f"telegram address {address!r} is not a chat id") from None
         try:
             sent = await self._send(driver, message, chat_id)
@@ -257,7 +270,7 @@ class TelegramAdapter(Adapter):
             return SendResult(str(sent.message_id), sent.poll_id, f"resent as plain text: {exc}")
         return SendResult(str(sent.message_id), sent.poll_id)
 
-    async def _send(self, driver: Driver, message: ChannelMessage, chat_id: int) -> Sent:
+    async def _send(self, driver: Driver, message: ChannelMessage, chat_id: ChatId) -> Sent:
         payload = message.payload
         kind = message.kind
         if kind == "text":
@@ -331,12 +344,12 @@ class TelegramAdapter(Adapter):
         tries again later); a migrated group gets the message at its new id."""
         try:
             driver = self._started_driver()
-            chat_id = int(self.normalize_address(address))
+            chat_id = _chat_ref(self.normalize_address(address))
             for part in split_html(escape(text, quote=False), MAX_TEXT):
                 try:
                     await driver.send_text(chat_id, part, PARSE_MODE)
                 except AddressMoved as moved:
-                    chat_id = int(moved.new_address)
+                    chat_id = _chat_ref(moved.new_address)
                     await driver.send_text(chat_id, part, PARSE_MODE)
         except InputError as exc:
             raise PermanentError(str(exc)) from None
@@ -346,7 +359,7 @@ class TelegramAdapter(Adapter):
             raise TransientError(f"telegram account {self.account!r} is not started")
         return self._driver
 
-    async def _stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def _stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._started_driver().stop_poll(chat_id, message_id)
 
     # -- sandbox -----------------------------------------------------------------------------
@@ -365,6 +378,11 @@ class TelegramAdapter(Adapter):
         if self._sandbox is None:
             return await super().sandbox_group(title)
         return str(self._sandbox.create_group(title))
+
+
+def _chat_ref(address: str) -> ChatId:
+    """The Bot API ``chat_id`` of a normalised address: the number, or the ``@username``."""
+    return address if address.startswith("@") else int(address)
 
 
 def _field(payload: Any, key: str, kind: str) -> str:

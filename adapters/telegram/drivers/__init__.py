@@ -20,6 +20,8 @@ from ..errors import ProviderFailure, delivery_error, redact
 from ..settings import Driver as DriverName
 
 MediaKind = Literal["photo", "document"]
+#: A chat id, or the ``@username`` of a public supergroup or channel.
+ChatId = int | str
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,13 @@ class Driver(ABC):
         """Close the HTTP client."""
 
     @abstractmethod
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         """``sendMessage``."""
 
     @abstractmethod
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -94,7 +96,7 @@ class Driver(ABC):
 
     @abstractmethod
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         """``sendPhoto``/``sendDocument`` by URL, with a caption (at most 1024 characters)."""
 
@@ -130,7 +132,7 @@ class Driver(ABC):
         """``getChatMember``: the user's status (creator, administrator, member, ...)."""
 
     @abstractmethod
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         """``stopPoll`` on a poll this bot sent."""
 
 

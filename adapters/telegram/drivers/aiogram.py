@@ -35,7 +35,7 @@ from aiogram.types import InputPollOption, LinkPreviewOptions, Message
 from aiogram.utils.token import TokenValidationError
 
 from ..errors import status_from_phrase
-from . import Driver, DriverOptions, MediaKind, Sent
+from . import ChatId, Driver, DriverOptions, MediaKind, Sent
 
 T = TypeVar("T")
 _Description = tuple[str, int | None, float | None, int | None]
@@ -64,7 +64,7 @@ class AiogramDriver(Driver):
     async def stop(self) -> None:
         await self._session.close()
 
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         message = await self._call(
             self._bot.send_message(
                 chat_id,
@@ -78,7 +78,7 @@ class AiogramDriver(Driver):
 
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -101,7 +101,7 @@ class AiogramDriver(Driver):
         return _sent(message)
 
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         if kind == "photo":
             call = self._bot.send_photo(
@@ -163,7 +163,7 @@ class AiogramDriver(Driver):
         status = member.status
         return str(status.value) if isinstance(status, Enum) else str(status)
 
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._call(self._bot.stop_poll(chat_id=chat_id, message_id=message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:

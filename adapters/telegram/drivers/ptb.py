@@ -40,7 +40,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from ..errors import redact, status_from_phrase
-from . import Driver, DriverOptions, MediaKind, Sent
+from . import ChatId, Driver, DriverOptions, MediaKind, Sent
 
 T = TypeVar("T")
 _Description = tuple[str, int | None, float | None, int | None]
@@ -102,7 +102,7 @@ class PtbDriver(Driver):
     async def stop(self) -> None:
         await self._bot.shutdown()
 
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         message = await self._call(
             self._bot.send_message(
                 chat_id,
@@ -116,7 +116,7 @@ class PtbDriver(Driver):
 
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -138,7 +138,7 @@ class PtbDriver(Driver):
         return _sent(message)
 
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         if kind == "photo":
             call = self._bot.send_photo(
@@ -196,7 +196,7 @@ class PtbDriver(Driver):
         member = await self._call(self._bot.get_chat_member(chat_id, user_id))
         return str(member.status)
 
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._call(self._bot.stop_poll(chat_id, message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:
