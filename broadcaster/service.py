@@ -56,9 +56,14 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         App(settings) as app,
         contextlib.AsyncExitStack() as stack,
     ):
+        engine = Engine(app.store, settings, app.adapters)
+        # web processes are stateless (everything lives in the store), so there may be many;
+        # the HTTP app is built first, so routes that cannot be served (a webhook without its
+        # secret) stop the start before anything runs
+        serves_http = settings.http.enabled and settings.service.has_role("web")
+        http_app = create_http_app(engine) if serves_http else None
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
-        engine = Engine(app.store, settings, app.adapters)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine.stopping.set)
@@ -70,10 +75,9 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         gc.freeze()
         server: uvicorn.Server | None = None
         server_task: asyncio.Task[None] | None = None
-        # web processes are stateless (everything lives in the store), so there may be many
-        if settings.http.enabled and settings.service.has_role("web"):
+        if http_app is not None:
             config = uvicorn.Config(
-                create_http_app(engine),
+                http_app,
                 host=settings.http.host,
                 port=settings.http.port,
                 log_level="warning",

@@ -107,7 +107,11 @@ class TelegramAdapter(Adapter):
         self._driver: Driver | None = None
         self._inbound = TelegramInbound(context.account, self._started_driver)
         self._closer = PollCloser(context.account, self._stop_poll)
-        self._webhook_secret = s.webhook_secret() if s.updates == "webhook" else None
+        # a random secret (no webhook_secret_env) is made now; one from the environment is read
+        # when needed, so processes that do not serve the webhook (CLI commands, senders) work
+        # without the variable
+        random_secret = s.updates == "webhook" and s.webhook_secret_env is None
+        self._webhook_secret = s.webhook_secret() if random_secret else None
         self._webhook_set = False
 
     # -- contract: data ----------------------------------------------------------------------
@@ -222,9 +226,10 @@ class TelegramAdapter(Adapter):
                 base_url,
                 base_url,
             )
-        if s.webhook_url is not None and self._webhook_secret is not None:
+        secret = self._hook_secret()
+        if s.webhook_url is not None and secret is not None:
             try:
-                await self._inbound.register_webhook(s.webhook_url, self._webhook_secret)
+                await self._inbound.register_webhook(s.webhook_url, secret)
                 self._webhook_set = True
             except DeliveryError as exc:
                 log.warning("telegram account %s: setWebhook failed (%s)", self.account, exc)
@@ -323,15 +328,27 @@ class TelegramAdapter(Adapter):
         if s.updates == "polling":
             await self._inbound.poll(sink)
         elif s.updates == "webhook" and not self._webhook_set:
-            assert s.webhook_url is not None and self._webhook_secret is not None
-            await self._inbound.keep_webhook(s.webhook_url, self._webhook_secret)
+            secret = self._hook_secret()
+            if secret is None:
+                log.info(
+                    "telegram account %s: $%s is not set here, so the process serving the "
+                    "webhook registers it",
+                    self.account,
+                    s.webhook_secret_env,
+                )
+                return
+            assert s.webhook_url is not None
+            await self._inbound.keep_webhook(s.webhook_url, secret)
             self._webhook_set = True
 
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         """``POST /telegram`` for ``updates = "webhook"`` (see :mod:`adapters.telegram.webhook`);
-        no routes otherwise."""
-        if self._webhook_secret is None:
+        no routes otherwise. Serving the webhook needs its secret: ConfigError when
+        ``webhook_secret_env`` names an unset (or invalid) variable."""
+        if self.settings.updates != "webhook":
             return []
+        if self._webhook_secret is None:
+            self._webhook_secret = self.settings.webhook_secret()
 
         async def handle(update: Mapping[str, Any]) -> None:
             await self._inbound.deliver(update, sink)
@@ -353,6 +370,18 @@ class TelegramAdapter(Adapter):
                     await driver.send_text(chat_id, part, PARSE_MODE)
         except InputError as exc:
             raise PermanentError(str(exc)) from None
+
+    def _hook_secret(self) -> str | None:
+        """The webhook secret, or None without webhooks or when ``webhook_secret_env`` is unset
+        or invalid in this process (then it neither serves nor registers the webhook)."""
+        if self.settings.updates != "webhook":
+            return None
+        if self._webhook_secret is None:
+            try:
+                self._webhook_secret = self.settings.webhook_secret()
+            except ConfigError:
+                return None
+        return self._webhook_secret
 
     def _started_driver(self) -> Driver:
         if self._driver is None:
