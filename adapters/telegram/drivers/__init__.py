@@ -113,9 +113,11 @@ class Driver(ABC):
         wait_seconds: int,
         allowed_updates: Sequence[str],
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        """``getUpdates`` long polling (waits up to ``wait_seconds``); the updates as Bot API
-        JSON objects, so one mapping (:mod:`adapters.telegram.updates`) serves both drivers."""
+    ) -> list[Any]:
+        """``getUpdates`` long polling (waits up to ``wait_seconds``); the updates as the
+        server sent them (JSON values, not parsed by the library: one update the library could
+        not parse must not fail the others), so one tolerant mapping
+        (:mod:`adapters.telegram.updates`) serves both drivers."""
 
     @abstractmethod
     async def set_webhook(
@@ -129,7 +131,9 @@ class Driver(ABC):
 
     @abstractmethod
     async def chat_member_status(self, chat_id: int, user_id: int) -> str:
-        """``getChatMember``: the user's status (creator, administrator, member, ...)."""
+        """``getChatMember``: the user's status (creator, administrator, member, ...), read
+        from the JSON, so a ChatMember shaped by an older or newer Bot API server still
+        answers."""
 
     @abstractmethod
     async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
