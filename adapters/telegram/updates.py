@@ -31,11 +31,13 @@ posting as the group (``sender_chat`` is the group itself). ``user`` is the raw 
 (the core hashes it at once); an anonymous admin, or a vote cast in the name of a chat, uses
 ``"chat:<id>"``.
 
-``event_id`` must be the same when Telegram redelivers an update and must not collide with any
-other update ever seen by the account: it is ``"<bot id>:<update_id>:<what>"``, where ``what`` is
-chat and message id, poll and voter, and so on. ``update_id`` alone is not enough: Telegram picks
-a random next id after a week without updates, and a sandbox emulator restarts at 1 (each with a
-fresh bot id).
+``event_id`` is the update's identity, so the core applies a redelivered update once: it is
+``"<bot id>:<update_id>:<subject>"``, where ``subject`` is what the update is about, the chat id
+(or the poll id of a vote or poll update). Nothing else of the update's content is part of it: a
+server replaying its queue may restamp an update (another ``date``), and a redelivery must still
+be recognised. ``update_id`` alone is not enough: Telegram picks a random next id after a week
+without updates, and a sandbox emulator restarts at 1 (each with a fresh bot id); the subject
+keeps such a reused id from being taken for an update seen before.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def _membership(update: Mapping[str, Any], account: str, base: str) -> InboundEv
     if chat_id is None:
         return None
     old = _obj(update, "old_chat_member") or {}
-    event_id = f"{base}:{chat_id}:{_int(update.get('date')) or 0}"
+    event_id = f"{base}:{chat_id}"
     at = _when(update)
     if _present(new) and not _present(old):
         title = str(chat.get("title") or "")
@@ -119,7 +121,7 @@ def _message(
     message_id = _int(message.get("message_id"))
     if chat is None or chat_id is None or message_id is None:
         return None
-    event_id = f"{base}:{chat_id}:{message_id}"
+    event_id = f"{base}:{chat_id}"
     at = _when(message)
     moved_to = _int(message.get("migrate_to_chat_id"))
     if moved_to is not None:
@@ -183,7 +185,7 @@ def _vote(answer: Mapping[str, Any], account: str, base: str) -> InboundEvent | 
     if user is None:
         return None
     data = {"poll_id": poll_id, "user": user, "options": chosen}
-    return InboundEvent("vote", account, f"{base}:{poll_id}:{user}", None, data)
+    return InboundEvent("vote", account, f"{base}:{poll_id}", None, data)
 
 
 def _counts(poll: Mapping[str, Any], account: str, base: str) -> InboundEvent | None:
