@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 from html import escape
@@ -350,8 +349,8 @@ class TelegramAdapter(Adapter):
         if self._webhook_secret is None:
             self._webhook_secret = self.settings.webhook_secret()
 
-        async def handle(update: Mapping[str, Any]) -> None:
-            await self._inbound.deliver(update, sink)
+        async def handle(update: Any) -> None:
+            await self._inbound.receive(update, sink)
 
         return webhook_routes(self.account, self._webhook_secret, handle)
 

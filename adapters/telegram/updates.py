@@ -226,3 +226,71 @@ def _int(value: object) -> int | None:
 def _when(obj: Mapping[str, Any]) -> datetime | None:
     stamp = _int(obj.get("date"))
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+# -- updates that cannot be read -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A webhook body that is not JSON at all (kept as bytes, to name it by its digest)."""
+
+    body: bytes
+
+
+#: What each update type we ask for must carry to be read: (field, expected type) pairs.
+_REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
+    "message": (("message_id", int), ("chat", Mapping)),
+    "my_chat_member": (("chat", Mapping), ("new_chat_member", Mapping)),
+    "poll_answer": (("poll_id", str),),
+    "poll": (("id", str), ("options", list)),
+}
+
+
+def unreadable(update: object) -> str | None:
+    """Why ``update`` cannot be read, or None when it can (an update of a type we did not ask
+    for is readable: it is ignored, not an error). The reason names fields, never their
+    content, which may hold residents' names and messages."""
+    if isinstance(update, Unparsed):
+        return "not JSON"
+    if not isinstance(update, Mapping):
+        return f"not a JSON object but a JSON {_json_type(update)}"
+    if not _is_int(update.get("update_id")):
+        return "update_id: missing or not an integer"
+    for kind, required in _REQUIRED.items():
+        if kind not in update:
+            continue
+        body = update[kind]
+        if not isinstance(body, Mapping):
+            return f"{kind}: not an object but a JSON {_json_type(body)}"
+        for field, expected in required:
+            value = body.get(field)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                return f"{kind}.{field}: missing or not {_type_name(expected)}"
+        chat = body.get("chat")
+        if isinstance(chat, Mapping) and not _is_int(chat.get("id")):
+            return f"{kind}.chat.id: missing or not an integer"
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, Mapping) else type(value).__name__
+
+
+def _type_name(expected: type) -> str:
+    names: dict[type, str] = {int: "an integer", str: "a string", list: "an array"}
+    return names.get(expected, "an object")

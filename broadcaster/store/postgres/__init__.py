@@ -12,6 +12,7 @@ from .base import PgBase, PgOptions, retrying
 from .channels import ChannelMixin
 from .content import ContentMixin
 from .coordination import PgCoordinator
+from .deadletters import DeadLetterMixin
 from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
 from .inbox import InboxMixin
@@ -25,6 +26,7 @@ class PostgresStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    DeadLetterMixin,
     AuditReads,
     Store,
 ):

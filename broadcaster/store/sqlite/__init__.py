@@ -7,6 +7,7 @@ from ..records import AuditEntry, AuditRecord
 from ..sqlreads import AuditReads
 from .channels import ChannelMixin
 from .content import ContentMixin
+from .deadletters import DeadLetterMixin
 from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
 from .inbox import InboxMixin
@@ -20,6 +21,7 @@ class SqliteStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    DeadLetterMixin,
     AuditReads,
     Store,
 ):
