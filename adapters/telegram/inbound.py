@@ -189,7 +189,8 @@ class TelegramInbound:
                 tries,
                 type(exc).__name__,
             )
-            await self._skip(update, f"not applied after {tries} attempts: {exc}", sink)
+            reason = f"not applied after {tries} attempts ({type(exc).__name__})"
+            await self._skip(update, reason, sink)
         self._failures.pop(update_id, None)
 
     async def _skip(self, update: Any, reason: str, sink: InboundSink) -> None:

@@ -14,8 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram.inbound import MAX_SINK_ATTEMPTS
 from broadcaster.http import create_http_app
 from tests.core.harness import Rig, rig
 
@@ -25,6 +28,7 @@ from .test_webhook import HEADER, SECRET, joined
 
 #: an update python-telegram-bot and aiogram both fail to parse ("message" must be an object)
 MALFORMED: dict[str, Any] = {"message": "bukan objek"}
+URL = "/hooks/tg/telegram"
 
 
 async def observed(r: Rig) -> tuple[str, dict[str, Any]]:
@@ -108,3 +112,37 @@ async def test_webhook_answers_200_to_unreadable_updates_and_keeps_them_once(
             assert await store.dead_letter_counts() == {"tg": len(unreadable)}
         _, health = await observed(r)
         assert health["inbound_dead_letters"] == {"tg": len(unreadable)}
+
+
+async def test_an_update_the_core_keeps_rejecting_is_dead_lettered_after_some_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram redelivers an update answered 500; after MAX_SINK_ATTEMPTS the webhook answers
+    200 and keeps it as a dead letter instead of failing it forever."""
+    monkeypatch.setenv("TG_HOOK_SECRET", SECRET)
+    account = {
+        "adapter": "telegram",
+        "sandbox": True,
+        "updates": "webhook",
+        "webhook_url": "http://127.0.0.1:9/hooks/tg/telegram",
+        "webhook_secret_env": "TG_HOOK_SECRET",
+    }
+    async with rig(tmp_path, start=False, accounts={"tg": account}) as r:
+        adapter = r.app.adapters["tg"]
+        inbox = r.engine.inbox
+
+        async def failing_joins(event: Any) -> object:
+            if event.kind == "joined":
+                raise RuntimeError("the core cannot apply this one")
+            return await inbox.handle(event)
+
+        app = Starlette(routes=[Mount("/hooks/tg", routes=adapter.http_routes(failing_joins))])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            statuses = [
+                (await client.post(URL, json=joined(4), headers={HEADER: SECRET})).status_code
+                for _ in range(MAX_SINK_ATTEMPTS)
+            ]
+        assert statuses == [500] * (MAX_SINK_ATTEMPTS - 1) + [200]
+        (letter,) = await r.app.store.list_dead_letters()
+        assert letter.ref.endswith(":4") and f"after {MAX_SINK_ATTEMPTS} attempts" in letter.reason
