@@ -1,15 +1,11 @@
-"""Inbound dead letters (:class:`~.contract_deadletters.DeadLetterStore`), written once for both
-SQL engines: ``?`` placeholders through each engine's ``_fetch`` (reads) and ``_execute``
-(one write in its own transaction; returns the rows it changed)."""
+"""Inbound dead letters (:class:`~..contract.deadletters.DeadLetterStore`) for both engines."""
 
 from __future__ import annotations
 
 import time
-from abc import abstractmethod
-from collections.abc import Iterable
-from typing import Any
 
-from .contract_deadletters import DeadLetter, DeadLetterStore
+from ..contract.deadletters import DeadLetter
+from .base import SqlBase
 
 #: the longest reason kept (reasons are short descriptions, never an update's content)
 MAX_REASON = 500
@@ -25,17 +21,10 @@ NEWEST = (
 )
 
 
-class DeadLetterSql(DeadLetterStore):
-    @abstractmethod
-    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Rows of ``sql`` (``?`` placeholders) as tuples."""
-
-    @abstractmethod
-    async def _execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one write (``?`` placeholders) in its own transaction; rows changed."""
-
+class DeadLetterSql(SqlBase):
     async def add_dead_letter(self, account: str, ref: str, reason: str) -> bool:
-        changed = await self._execute(INSERT, (account, ref, reason[:MAX_REASON], time.time()))
+        async with self._tx() as db:
+            changed = await db.execute(INSERT, (account, ref, reason[:MAX_REASON], time.time()))
         return changed > 0
 
     async def dead_letter_counts(self) -> dict[str, int]:

@@ -1,5 +1,4 @@
-"""Store contract, part 4: inbound dead letters. Kept apart from :mod:`.contract`;
-:class:`~.contract.Store` inherits it.
+"""The store's dead letters: what the inbox and the health endpoints use.
 
 A dead letter is an inbound update the system skipped because it could not be read (malformed,
 or a shape nothing understands) or could not be applied after several tries. Skipping it keeps
