@@ -49,10 +49,11 @@ def use_fast_event_loop() -> None:
 
 async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``).
-    A SQLite store is held exclusively while running (:mod:`.store.owner`): a second service on
-    it stops at once with Conflict."""
+    A SQLite store is held exclusively by a process with the sender or scheduler role
+    (:mod:`.store.owner`): a second such service on it stops at once with Conflict."""
+    roles = settings.service
     async with (
-        owning_store(settings.store.url),
+        owning_store(settings.store.url, roles.has_role("sender") or roles.has_role("scheduler")),
         App(settings) as app,
         contextlib.AsyncExitStack() as stack,
     ):

@@ -1,8 +1,10 @@
 """One ``broadcaster run`` per SQLite store, enforced by the operating system.
 
 SQLite has one writer, and the engine assumes the process serving a SQLite store is the only
-one (it requeues every delivery in flight at start and holds every account lease). A second
-service on the same file would send everything twice and requeue the first one's deliveries.
+one (it requeues every delivery in flight at start and holds every account lease and the
+scheduler). A second service on the same file would send everything twice and requeue the first
+one's deliveries. So every ``run`` with the ``sender`` or ``scheduler`` role owns the store;
+``--role web`` processes (stateless: webhooks, dashboard, API) do not, and may run beside it.
 
 :func:`owning_store` takes an exclusive ``flock`` on ``<database>.lock`` (beside the database
 file) for the lifetime of the service and writes the process id into it. The OS releases the lock
@@ -87,11 +89,12 @@ def _read_pid(fd: int) -> int | None:
 
 
 @contextlib.asynccontextmanager
-async def owning_store(url: str) -> AsyncIterator[StoreLock | None]:
-    """Hold the store's lock while the body runs (nothing for PostgreSQL); raises Conflict when
-    another service holds it."""
+async def owning_store(url: str, engine_roles: bool = True) -> AsyncIterator[StoreLock | None]:
+    """Hold the store's lock while the body runs; raises Conflict when another service holds
+    it. Nothing for PostgreSQL, nor for a process without the engine roles (``engine_roles``
+    False: web only)."""
     database = sqlite_file(url)
-    if database is None:
+    if database is None or not engine_roles:
         yield None
         return
     lock = StoreLock(database)

@@ -1,8 +1,8 @@
 """One ``broadcaster run`` per SQLite store (issue #10, point 4), with real processes.
 
 A second ``run`` on the same store must refuse to start (exit 1, one line naming the store and
-the running process); CLI commands keep working beside the service; after ``kill -9`` of the
-service the lock is gone with it and a new ``run`` starts."""
+the running process); web-only processes (stateless) and CLI commands keep working beside the
+service; after ``kill -9`` of the service the lock is gone with it and a new ``run`` starts."""
 
 from __future__ import annotations
 
@@ -44,10 +44,10 @@ def env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
 
 
-def start_service(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_service(config: Path, port: int, log: Path, *args: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command(config, "run"), stdout=out, stderr=subprocess.STDOUT, env=env()
+            command(config, "run", *args), stdout=out, stderr=subprocess.STDOUT, env=env()
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -92,6 +92,11 @@ def test_second_run_on_one_sqlite_store_refuses_to_start(
         assert database in lines[0] and f"pid {first.pid}" in lines[0], lines[0]
         assert "Traceback" not in second.stdout + second.stderr
         assert first.poll() is None  # the running service is untouched
+
+        # a web-only process (stateless: webhooks, dashboard) may run beside it
+        web = start_service(other, other_port, tmp_path / "web.log", "--role", "web")
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=30) == 0, (tmp_path / "web.log").read_text()
 
         # CLI commands keep working beside the running service
         for args in (("users", "list", "--json"), ("audit", "verify", "--json")):
