@@ -115,10 +115,10 @@ def with_object(audit: AuditRecord, object_id: int) -> AuditRecord:
     if audit.object_id:
         return audit
     return AuditRecord(
-        audit.actor,
-        audit.action,
-        audit.object_type,
-        str(object_id),
-        audit.detail,
-        audit.content_hash,
+        actor=audit.actor,
+        action=audit.action,
+        object_type=audit.object_type,
+        object_id=str(object_id),
+        detail=audit.detail,
+        content_hash=audit.content_hash,
     )
