@@ -47,7 +47,6 @@ from ..errors import (
     TransientError,
 )
 from ..metrics import Metrics
-from ..ratelimit import RateLimiter
 from ..store.contract import Store
 from ..store.records import (
     AuditRecord,
@@ -58,6 +57,7 @@ from ..store.records import (
     PollRef,
 )
 from .contentcache import ContentCache
+from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
