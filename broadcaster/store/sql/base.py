@@ -95,6 +95,10 @@ class SqlBase(ABC):
         :data:`WORK_SEND`), to the store's other processes."""
 
 
+#: the migration versions a database has applied
+APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations"
+
+
 def bundled_migrations(package: str) -> list[tuple[int, str]]:
     """The migrations shipped in ``package`` as (version, sql), in order. File names start
     with the version; each engine ships its own (the DDL differs), numbered alike."""
