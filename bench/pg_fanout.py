@@ -69,8 +69,18 @@ async def setup(folder: Path, url: str, groups: int, accounts: int) -> int:
     await admin.close()
     settings = load_settings(folder / "config.toml")
     async with App(settings) as app:
-        await app.store.add_user("admin", Role.admin, None, AuditRecord("b", "u", "user", "a"))
-        await app.store.add_user("v", Role.verifier, None, AuditRecord("b", "u", "user", "v"))
+        await app.store.add_user(
+            "admin",
+            Role.admin,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="a"),
+        )
+        await app.store.add_user(
+            "v",
+            Role.verifier,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="v"),
+        )
     rows = region_rows(groups)
     rts = [code for code, level, _, _ in rows if level == "rt"][:groups]
     now = time.time()

@@ -82,7 +82,13 @@ class Directory:
             name,
             role,
             scope,
-            AuditRecord(actor, "user.add", "user", name, {"role": role.value, "scope": scope}),
+            AuditRecord(
+                actor=actor,
+                action="user.add",
+                object_type="user",
+                object_id=name,
+                detail={"role": role.value, "scope": scope},
+            ),
         )
 
     async def update_user(
@@ -128,7 +134,13 @@ class Directory:
         detail = {"role": role.value if role else None, "scope": scope, "active": active}
         return await self.store.update_user(
             name,
-            AuditRecord(user.name, "user.update", "user", name, detail),
+            AuditRecord(
+                actor=user.name,
+                action="user.update",
+                object_type="user",
+                object_id=name,
+                detail=detail,
+            ),
             role=role,
             scope=scope,
             active=active,
@@ -182,17 +194,22 @@ class Directory:
                 subscribed_by=user.name,
             ),
             AuditRecord(
-                user.name,
-                "group.add",
-                "group",
-                "",
-                {"account": account, "region": region, "kind": kind, "status": status.value},
+                actor=user.name,
+                action="group.add",
+                object_type="group",
+                object_id="",
+                detail={"account": account, "region": region, "kind": kind, "status": status.value},
             ),
         )
         if status is GroupStatus.active:
             group = await self.store.update_group(
                 group.id,
-                AuditRecord(user.name, "group.approve", "group", str(group.id)),
+                AuditRecord(
+                    actor=user.name,
+                    action="group.approve",
+                    object_type="group",
+                    object_id=str(group.id),
+                ),
                 approved_by=user.name,
             )
         return group
@@ -221,7 +238,13 @@ class Directory:
         }[status]
         updated = await self.store.update_group(
             group_id,
-            AuditRecord(user.name, action, "group", str(group_id), {"from": current.value}),
+            AuditRecord(
+                actor=user.name,
+                action=action,
+                object_type="group",
+                object_id=str(group_id),
+                detail={"from": current.value},
+            ),
             status=status,
             approved_by=user.name if approving else None,
         )
@@ -240,11 +263,11 @@ class Directory:
         return await self.store.update_group(
             group_id,
             AuditRecord(
-                user.name,
-                "group.move",
-                "group",
-                str(group_id),
-                {"from": group.region, "to": region},
+                actor=user.name,
+                action="group.move",
+                object_type="group",
+                object_id=str(group_id),
+                detail={"from": group.region, "to": region},
             ),
             region=region,
         )

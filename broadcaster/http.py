@@ -1,5 +1,5 @@
-"""The HTTP app served by ``broadcaster run``: health, metrics, and (later) webhooks and the
-dashboard, mounted on the same FastAPI instance."""
+"""The HTTP app served by ``broadcaster run``: health, metrics, each adapter's webhooks
+(``/hooks/<account>``), the JSON API and the dashboard, mounted on one FastAPI instance."""
 
 from __future__ import annotations
 

@@ -25,13 +25,13 @@ from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
-from ..ratelimit import RateLimiter
-from ..scheduling import ScheduleBridge
 from ..store.contract import Store
 from ..store.records import GroupFilter
 from .leasing import LeaseKeeper
 from .monitor import Monitor
 from .planner import Planner
+from .ratelimit import RateLimiter
+from .scheduling import ScheduleBridge
 from .sender import AccountSender, SenderOptions
 
 log = logging.getLogger(__name__)

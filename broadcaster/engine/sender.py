@@ -47,7 +47,6 @@ from ..errors import (
     TransientError,
 )
 from ..metrics import Metrics
-from ..ratelimit import RateLimiter
 from ..store.contract import Store
 from ..store.records import (
     AuditRecord,
@@ -58,6 +57,7 @@ from ..store.records import (
     PollRef,
 )
 from .contentcache import ContentCache
+from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -190,12 +190,12 @@ class AccountSender:
             unstarted, self._buffer = list(self._buffer), deque()
             self._outcomes += [
                 Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    d.parts_done,
-                    time.time(),
-                    d.provider_ids,
+                    id=d.id,
+                    status=DeliveryStatus.queued,
+                    attempts=d.attempts,
+                    parts_done=d.parts_done,
+                    next_at=time.time(),
+                    provider_ids=d.provider_ids,
                 )
                 for d in unstarted
             ]
@@ -293,13 +293,7 @@ class AccountSender:
             # provider message id → delivery, so receipts (delivered, read, failed) find it
             await self.store.record_sent_messages(
                 self.account,
-                [
-                    (mid, o.id)
-                    for o in outcomes
-                    if o.provider_ids
-                    for mid in o.provider_ids.split(",")
-                    if mid
-                ],
+                [(mid, o.id) for o in outcomes for mid in o.provider_ids if mid],
             )
         for status, count in Counter(o.status.value for o in outcomes).items():
             self.metrics.delivery(self.adapter.channel, self.account, status, count)
@@ -307,10 +301,10 @@ class AccountSender:
     async def _deliver(self, d: ClaimedDelivery) -> Outcome:
         if d.group_status is not GroupStatus.active:
             return Outcome(
-                d.id,
-                DeliveryStatus.cancelled,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.cancelled,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error=f"group is {d.group_status.value}",
             )
@@ -318,27 +312,27 @@ class AccountSender:
         if not entry.hash_ok or entry.record.content_hash != d.dispatch_hash:
             await self._cancel_dispatch(d.dispatch_id, "content differs from the approved hash")
             return Outcome(
-                d.id,
-                DeliveryStatus.failed,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.failed,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error="refused: content differs from the approved hash",
             )
         if entry.expired:
             await self._cancel_dispatch(d.dispatch_id, "announcement expired")
             return Outcome(
-                d.id,
-                DeliveryStatus.cancelled,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.cancelled,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error="announcement expired",
             )
         messages = self.cache.messages(entry, d.language)
         address = d.address
         part = d.parts_done
-        ids: list[str] = d.provider_ids.split(",") if d.provider_ids else []
+        ids = list(d.provider_ids)
         notes: list[str] = []
         moves = 0
         account = self.account
@@ -370,12 +364,12 @@ class AccountSender:
                 self.limiter.pause(exc.retry_after)
                 self.metrics.rate_limited(self.adapter.channel, self.account)
                 return Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    part,
+                    id=d.id,
+                    status=DeliveryStatus.queued,
+                    attempts=d.attempts,
+                    parts_done=part,
                     next_at=time.time() + exc.retry_after,
-                    provider_ids=",".join(ids) or None,
+                    provider_ids=tuple(ids),
                     error=f"rate limited: retry after {exc.retry_after:g}s",
                 )
             except AccountBlocked as exc:
@@ -399,18 +393,24 @@ class AccountSender:
             ids.append(result.message_id)
             if result.poll_id is not None:
                 self._polls.append(
-                    PollRef(account, result.poll_id, d.announcement_id, d.dispatch_id, d.group_id)
+                    PollRef(
+                        account=account,
+                        poll_id=result.poll_id,
+                        announcement_id=d.announcement_id,
+                        dispatch_id=d.dispatch_id,
+                        group_id=d.group_id,
+                    )
                 )
             if result.note:
                 notes.append(result.note)
             part += 1
         self.sent += 1
         return Outcome(
-            d.id,
-            DeliveryStatus.sent,
-            d.attempts + 1,
-            part,
-            provider_ids=",".join(ids) or None,
+            id=d.id,
+            status=DeliveryStatus.sent,
+            attempts=d.attempts + 1,
+            parts_done=part,
+            provider_ids=tuple(ids),
             error="; ".join(notes) or None,
         )
 
@@ -418,22 +418,22 @@ class AccountSender:
         """Back to the queue untouched (no attempt counted) until the account's block ends;
         looked at again within the hour when the block has no end (an operator must act)."""
         return Outcome(
-            d.id,
-            DeliveryStatus.queued,
-            d.attempts,
-            part,
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=d.attempts,
+            parts_done=part,
             next_at=min(self.blocked_until, time.time() + 3600),
-            provider_ids=",".join(ids) or None,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
     def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
         return Outcome(
-            d.id,
-            DeliveryStatus.failed,
-            d.attempts + 1,
-            part,
-            provider_ids=",".join(ids) or None,
+            id=d.id,
+            status=DeliveryStatus.failed,
+            attempts=d.attempts + 1,
+            parts_done=part,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
@@ -451,12 +451,12 @@ class AccountSender:
         if delay is None:
             delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
         return Outcome(
-            d.id,
-            DeliveryStatus.queued,
-            attempts,
-            part,
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=attempts,
+            parts_done=part,
             next_at=time.time() + delay,
-            provider_ids=",".join(ids) or None,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
@@ -465,11 +465,11 @@ class AccountSender:
         await self.store.update_group(
             d.group_id,
             AuditRecord(
-                SYSTEM,
-                "group.address_moved",
-                "group",
-                str(d.group_id),
-                {"from": old, "to": new, "provider": str(exc)},
+                actor=SYSTEM,
+                action="group.address_moved",
+                object_type="group",
+                object_id=str(d.group_id),
+                detail={"from": old, "to": new, "provider": str(exc)},
             ),
             address=new,
         )
@@ -478,7 +478,13 @@ class AccountSender:
     async def _remove_group(self, d: ClaimedDelivery, exc: RecipientGone) -> None:
         await self.store.update_group(
             d.group_id,
-            AuditRecord(SYSTEM, "group.removed", "group", str(d.group_id), {"reason": str(exc)}),
+            AuditRecord(
+                actor=SYSTEM,
+                action="group.removed",
+                object_type="group",
+                object_id=str(d.group_id),
+                detail={"reason": str(exc)},
+            ),
             status=GroupStatus.removed,
         )
 
@@ -489,10 +495,10 @@ class AccountSender:
         count = await self.store.cancel_deliveries(dispatch_id, reason)
         await self.store.audit(
             AuditRecord(
-                SYSTEM,
-                "dispatch.deliveries_cancelled",
-                "dispatch",
-                str(dispatch_id),
-                {"reason": reason, "count": count},
+                actor=SYSTEM,
+                action="dispatch.deliveries_cancelled",
+                object_type="dispatch",
+                object_id=str(dispatch_id),
+                detail={"reason": reason, "count": count},
             )
         )

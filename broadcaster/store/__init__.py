@@ -1,4 +1,6 @@
-"""Persistence: the Store contract and its implementations."""
+"""Persistence: the Store contract (:mod:`.contract`, one interface per role), its records
+(:mod:`.records`), the SQL written once for both engines (:mod:`.sql`) and the two engines
+(:mod:`.sqlite`, :mod:`.postgres`), chosen by URL in :func:`open_store`."""
 
 from __future__ import annotations
 

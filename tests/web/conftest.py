@@ -81,7 +81,11 @@ async def web(tmp_path: Path) -> AsyncIterator[Web]:
         for name in USERS:
             # one argon2 hash for everyone (hashing is slow on purpose); set_password itself
             # is covered by test_auth_pages
-            await store.set_password_hash(name, digest, AuditRecord(name, "p", "user", name))
+            await store.set_password_hash(
+                name,
+                digest,
+                AuditRecord(actor=name, action="p", object_type="user", object_id=name),
+            )
         w = Web(r, create_http_app(r.engine))
         for name in USERS:
             token, _ = await create_token(store, name, name, "test")

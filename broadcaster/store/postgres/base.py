@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
 import asyncpg
@@ -22,7 +22,8 @@ import asyncpg
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError, ConfigError, TransientError
 from ..records import AuditEntry, AuditRecord
-from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
+from ..sql.audit import insert_entry
+from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ class PgBase(SqlBase):
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
             )
-            done = {int(r[0]) for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            done = {int(r[0]) for r in await conn.fetch(APPLIED_MIGRATIONS)}
             for version, sql in migrations():
                 if version in done:
                     continue
@@ -250,7 +251,7 @@ class PgBase(SqlBase):
         return applied_now
 
     async def pending_migrations(self) -> list[int]:
-        rows = await self._fetch("SELECT version FROM schema_migrations")
+        rows = await self._fetch(APPLIED_MIGRATIONS)
         done = {int(r[0]) for r in rows}
         return [v for v, _ in migrations() if v not in done]
 
@@ -294,8 +295,7 @@ class PgBase(SqlBase):
         else:
             seq, prev = 1, GENESIS
         entry = chain_entry(record, seq, prev, time.time())
-        # the audit table's columns are AuditEntry's fields, in order
-        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
+        await insert_entry(db, entry)
         await db.execute(
             "UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{entry.seq}:{entry.hash}",)
         )

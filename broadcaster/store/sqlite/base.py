@@ -9,7 +9,6 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +17,8 @@ import aiosqlite
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
 from ..records import AuditEntry, AuditRecord
-from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
+from ..sql.audit import insert_entry
+from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
 
 SQLITE = Dialect(
     # Every group query reads the region index: left to itself the planner prefers the
@@ -111,7 +111,7 @@ class SqliteBase(SqlBase):
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
             )
-            rows = await db.fetch("SELECT version FROM schema_migrations")
+            rows = await db.fetch(APPLIED_MIGRATIONS)
             applied = {int(r[0]) for r in rows}
             for version, sql in _migrations():
                 if version in applied:
@@ -149,8 +149,7 @@ class SqliteBase(SqlBase):
         rows = await db.fetch("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         seq, prev = (int(rows[0][0]) + 1, str(rows[0][1])) if rows else (1, GENESIS)
         entry = chain_entry(record, seq, prev, time.time())
-        # the audit table's columns are AuditEntry's fields, in order
-        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
+        await insert_entry(db, entry)
         await db.execute(
             "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

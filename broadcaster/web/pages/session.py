@@ -67,7 +67,13 @@ async def login(request: Request, ctx: Ctx) -> Response:
     if not ok or user is None or not user.active:
         await ctx.throttle.failed(name, address)
         await ctx.store.audit(
-            AuditRecord(name or "?", "login.failed", "user", name or "?", {"address": address})
+            AuditRecord(
+                actor=name or "?",
+                action="login.failed",
+                object_type="user",
+                object_id=name or "?",
+                detail={"address": address},
+            )
         )
         return render(request, "login.html", next=target, error="invalid", status_code=401)
     await ctx.throttle.succeeded(name, address)
@@ -75,7 +81,15 @@ async def login(request: Request, ctx: Ctx) -> Response:
     lifetime = ctx.settings.web.session_hours * 3600
     await ctx.store.create_session(sid_hash, user.name, time.time() + lifetime)
     await ctx.store.purge_sessions(time.time())
-    await ctx.store.audit(AuditRecord(user.name, "login", "user", user.name, {"address": address}))
+    await ctx.store.audit(
+        AuditRecord(
+            actor=user.name,
+            action="login",
+            object_type="user",
+            object_id=user.name,
+            detail={"address": address},
+        )
+    )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
