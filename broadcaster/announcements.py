@@ -18,15 +18,16 @@ from content.workflow import Action, Status, next_status
 from schedules.spec import ScheduleSpec
 
 from .auth import SYSTEM, Perm, require
+from .dispatching import start_dispatch as start_dispatch  # the one implementation
 from .errors import (
     Conflict,
     ContentInvalid,
-    Expired,
     InputError,
     IntegrityError,
     PermissionDenied,
 )
 from .regions import level_of
+from .sendable import approval_problem, check_sendable
 from .store.contract import Store
 from .store.records import (
     AnnouncementRecord,
@@ -250,11 +251,7 @@ class Workflow:
                 f"announcement {record.id} changed since it was approved: "
                 f"{problem or 'content hash differs from the approved hash'}"
             )
-        expires = record.content.expires_at
-        if expires is not None and expires <= datetime.now(UTC):
-            raise Expired(
-                f"announcement {record.id} expired at {expires.isoformat()}; it cannot be sent"
-            )
+        check_sendable(record, hash_ok=True, refusal="it cannot be sent")
         run_at = spec.run_at.timestamp() if spec.run_at is not None else None
         schedule = await self.store.create_schedule(
             record.id,
@@ -361,7 +358,8 @@ class Workflow:
         fire_time: datetime,
         actor: str = SYSTEM,
     ) -> Dispatch | None:
-        """:func:`start_dispatch` with this workflow's ``approvals_required``."""
+        """:func:`.dispatching.start_dispatch` (the one implementation) with this workflow's
+        ``approvals_required``."""
         return await start_dispatch(
             self.store,
             announcement_id,
@@ -387,141 +385,3 @@ def current_approvers(record: AnnouncementRecord, approvals: Sequence[Approval])
         and a.approver != record.author
         and a.at >= record.updated_at
     }
-
-
-def approved_content_ok(record: AnnouncementRecord) -> bool:
-    """True when the stored content still hashes to the approved hash."""
-    return record.approved_hash is not None and content_hash(record.content) == record.approved_hash
-
-
-async def approval_problem(
-    store: Store, record: AnnouncementRecord, approvals_required: int
-) -> str | None:
-    """Why ``record`` may not go out as approved, or None when it may.
-
-    Its stored content must hash to the approved hash, and that hash must carry
-    ``approvals_required`` approvals by distinct people other than the author, so a pin rewritten
-    directly in the database (content, content_hash and approved_hash together) is caught too.
-    """
-    if not approved_content_ok(record):
-        return "content differs from what was approved (hash mismatch)"
-    approvers = {
-        a.approver
-        for a in await store.list_approvals(record.id)
-        if a.content_hash == record.approved_hash and a.approver != record.author
-    }
-    if len(approvers) < approvals_required:
-        return (
-            f"the approved hash has {len(approvers)} approval(s) by someone other than the "
-            f"author; {approvals_required} needed"
-        )
-    return None
-
-
-async def start_dispatch(
-    store: Store,
-    announcement_id: int,
-    schedule: ScheduleRecord | None,
-    fire_time: datetime,
-    actor: str = SYSTEM,
-    *,
-    approvals_required: int = 1,
-) -> Dispatch | None:
-    """Create the dispatch for one firing (None if that firing already has one).
-
-    Refuses (IntegrityError, audited as ``dispatch.refused``) content whose hash differs from
-    the approved hash, or whose approved hash lacks ``approvals_required`` distinct approvers
-    other than the author (a pin forged directly in the database); refuses (Expired) content
-    that has expired.
-    """
-    record = await store.get_announcement(announcement_id)
-    if schedule is not None and schedule.announcement_id != record.id:
-        raise Conflict(
-            f"schedule {schedule.id} belongs to announcement {schedule.announcement_id}, "
-            f"not {record.id}"
-        )
-    if record.status not in (Status.scheduled, Status.dispatching):
-        raise Conflict(f"announcement {record.id} is {record.status.value}; not dispatching it")
-    problem = await approval_problem(store, record, approvals_required)
-    if problem is not None:
-        await store.audit(
-            AuditRecord(
-                actor=actor,
-                action="dispatch.refused",
-                object_type="announcement",
-                object_id=str(record.id),
-                detail={"reason": problem},
-                content_hash=record.content_hash,
-            )
-        )
-        raise IntegrityError(f"announcement {record.id}: {problem}; not sending")
-    expires = record.content.expires_at
-    if expires is not None and expires <= datetime.now(UTC):
-        raise Expired(f"announcement {record.id} expired at {expires.isoformat()}; not sending")
-    key = (
-        f"s{schedule.id}@{fire_time.timestamp():.0f}"
-        if schedule
-        else f"a{record.id}@manual@{fire_time.timestamp()}"
-    )
-    approved_hash = record.approved_hash
-    assert approved_hash is not None
-    dispatch = await store.create_dispatch(
-        record.id,
-        schedule.id if schedule else None,
-        key,
-        record.content.priority,
-        approved_hash,
-        record.content.target.model_dump(mode="json"),
-        actor,
-        AuditRecord(
-            actor=actor,
-            action="dispatch.create",
-            object_type="dispatch",
-            object_id="",
-            detail={"announcement": record.id, "fire_key": key},
-            content_hash=approved_hash,
-        ),
-    )
-    if dispatch is None:
-        return None
-    # The checks above ran on a snapshot: if the announcement was cancelled or its content
-    # changed while the dispatch was being created, take the dispatch back at once.
-    for _ in range(3):
-        fresh = await store.get_announcement(record.id)
-        if (
-            fresh.status not in (Status.scheduled, Status.dispatching)
-            or fresh.approved_hash != approved_hash
-            or not approved_content_ok(fresh)
-        ):
-            why = f"announcement {record.id} changed ({fresh.status.value}) while dispatching"
-            await store.set_dispatch_status(
-                dispatch.id,
-                DispatchStatus.cancelled,
-                AuditRecord(
-                    actor=actor,
-                    action="dispatch.cancel",
-                    object_type="dispatch",
-                    object_id=str(dispatch.id),
-                    detail={"reason": why},
-                ),
-                note=why,
-            )
-            raise Conflict(f"{why}; dispatch {dispatch.id} cancelled")
-        if fresh.status is Status.dispatching:
-            return dispatch
-        try:
-            await store.save_announcement(
-                fresh.id,
-                fresh.version,
-                AuditRecord(
-                    actor=actor,
-                    action="announcement.dispatching",
-                    object_type="announcement",
-                    object_id=str(fresh.id),
-                ),
-                status=Status.dispatching,
-            )
-        except Conflict:
-            continue  # changed meanwhile (another firing, a cancel): look again
-        return dispatch
-    raise Conflict(f"announcement {record.id} keeps changing; dispatch {dispatch.id} left as is")

@@ -17,6 +17,7 @@ from schedules.spec import ScheduleSpec
 
 from ..adapter import Adapter
 from ..app import App
+from ..progress import read_progress
 from ..store.contract import RECEIPT_ORDER
 from ..store.records import AnnouncementRecord, Dispatch, DispatchStatus, ScheduleRecord
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, fail, with_app
@@ -337,13 +338,12 @@ def dispatches_status(
     (WhatsApp), how many messages were delivered, read or failed after sending."""
 
     async def snapshot(app: App) -> dict[str, Any]:
-        d = await app.store.get_dispatch(dispatch_id)
-        p = await app.store.dispatch_progress(dispatch_id, by_channel=True)
-        row = _dispatch_row(d)
+        p = await read_progress(app.store, dispatch_id)
+        row = _dispatch_row(p.dispatch)
         row.update(
-            sent=p.by_status.get("sent", 0),
-            failed=p.by_status.get("failed", 0),
-            cancelled=p.by_status.get("cancelled", 0),
+            sent=p.sent,
+            failed=p.failed,
+            cancelled=p.cancelled,
             remaining=p.remaining,
             by_channel=p.by_channel,
         )

@@ -11,9 +11,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from content.hashing import content_hash
-
 from ..adapter import Adapter, ChannelMessage, RenderContext
+from ..sendable import approved_content_ok, is_expired
 from ..store.contract import Store
 from ..store.records import AnnouncementRecord
 
@@ -27,8 +26,7 @@ class CachedAnnouncement:
 
     @property
     def expired(self) -> bool:
-        expires = self.record.content.expires_at
-        return expires is not None and expires.timestamp() <= time.time()
+        return is_expired(self.record)
 
 
 class ContentCache:
@@ -63,10 +61,7 @@ class ContentCache:
         now = time.monotonic()
         if entry is None or now - entry.loaded_at > self.ttl:
             record = await self.store.get_announcement(announcement_id)
-            ok = (
-                record.approved_hash is not None
-                and content_hash(record.content) == record.approved_hash
-            )
+            ok = approved_content_ok(record)
             if entry is not None and entry.record.content_hash == record.content_hash:
                 entry.record, entry.loaded_at, entry.hash_ok = record, now, ok
             else:

@@ -17,8 +17,8 @@ from schedules.catchup import catch_up
 from schedules.runner import ScheduleRunner
 from schedules.spec import ScheduleKind, ScheduleSpec
 
-from ..announcements import start_dispatch
 from ..auth import SYSTEM
+from ..dispatching import start_dispatch
 from ..errors import BroadcasterError, Conflict, Expired, IntegrityError
 from ..store.contract import Store
 from ..store.records import AuditRecord, ScheduleRecord, ScheduleStatus

@@ -22,12 +22,12 @@ from ..announcements import current_approvers
 from ..audit import verify_chain
 from ..auth import Perm, require
 from ..errors import InputError, NotFound
+from ..progress import read_progress, remaining_of
 from ..regions import is_within, level_of
 from ..results import results
 from ..store.records import (
     AnnouncementRecord,
     Dispatch,
-    DispatchStatus,
     Group,
     GroupFilter,
     GroupStatus,
@@ -267,12 +267,11 @@ def preview(ctx: WebContext, content: Announcement, language: str = "id") -> Pre
 
 
 def _part(counts: dict[str, int]) -> CountPart:
-    remaining = counts.get("queued", 0) + counts.get("sending", 0)
     return CountPart(
         sent=counts.get("sent", 0),
         failed=counts.get("failed", 0),
         cancelled=counts.get("cancelled", 0),
-        remaining=remaining,
+        remaining=remaining_of(counts),
         total=sum(counts.values()),
     )
 
@@ -291,33 +290,22 @@ async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> Progres
     cached = ctx.progress_cache.get(dispatch_id)
     if cached is not None and (cached[1].finished or time.monotonic() - cached[0] < 1.0):
         return cached[1]
-    d = await ctx.store.get_dispatch(dispatch_id)
-    by_channel, by_regency = await ctx.store.progress_breakdown(dispatch_id, 4)
-    by_status: dict[str, int] = {}
-    for counts in by_channel.values():
-        for status, count in counts.items():
-            by_status[status] = by_status.get(status, 0) + count
-    names = await ctx.store.get_regions(sorted(by_regency))
-    sent, failed = by_status.get("sent", 0), by_status.get("failed", 0)
-    finished = d.status in (DispatchStatus.done, DispatchStatus.cancelled)
-    end = d.finished_at.timestamp() if d.finished_at else time.time()
-    elapsed = max(end - d.created_at.timestamp(), 1e-3)
-    rate = (sent + failed) / elapsed
-    total = _part(by_status)
-    eta = 0.0 if finished or total.remaining == 0 else (total.remaining / rate if rate else None)
+    p = await read_progress(ctx.store, dispatch_id, 4)
+    names = await ctx.store.get_regions(sorted(p.by_regency))
+    eta = p.eta_seconds
     out = ProgressOut(
-        dispatch=dispatch_out(d),
-        sent=sent,
-        failed=failed,
-        cancelled=total.cancelled,
-        remaining=total.remaining,
-        total=total.total,
-        rate_per_second=round(rate, 2),
+        dispatch=dispatch_out(p.dispatch),
+        sent=p.sent,
+        failed=p.failed,
+        cancelled=p.cancelled,
+        remaining=p.remaining,
+        total=p.total,
+        rate_per_second=round(p.rate_per_second, 2),
         eta_seconds=None if eta is None else round(eta, 1),
-        by_channel={k: _part(v) for k, v in sorted(by_channel.items())},
-        by_regency={k: _part(v) for k, v in sorted(by_regency.items())},
-        regency_names={k: names[k].name for k in by_regency if k in names},
-        finished=finished,
+        by_channel={k: _part(v) for k, v in sorted(p.by_channel.items())},
+        by_regency={k: _part(v) for k, v in sorted(p.by_regency.items())},
+        regency_names={k: names[k].name for k in p.by_regency if k in names},
+        finished=p.finished,
     )
     if len(ctx.progress_cache) > 1000:
         ctx.progress_cache.clear()

@@ -59,6 +59,25 @@ SELECT 'event', account, event_id FROM new
 """
 
 
+def _plan_page_sql(predicate: str) -> str:
+    """One statement: read the next page of a subtree in (region, id) order, insert the
+    deliveries of the matching groups, report the page's size and end."""
+    return q(
+        "WITH page AS (SELECT id, region, account, status, region_level, kind, "
+        "channel FROM groups WHERE region >= ? AND region < ? "
+        "AND (region, id) > (?, ?) ORDER BY region, id LIMIT ?), "
+        "ins AS (INSERT INTO deliveries(dispatch_id, group_id, account, rank, "
+        "status, next_at, updated_at) "
+        "SELECT ?, id, account, ?, 'queued', ?, ? FROM page "
+        f"WHERE {predicate} ON CONFLICT (dispatch_id, group_id) DO NOTHING "
+        "RETURNING 1), "
+        "last AS (SELECT region, id FROM page ORDER BY region DESC, id DESC "
+        "LIMIT 1) "
+        "SELECT (SELECT COUNT(*) FROM page), (SELECT COUNT(*) FROM ins), "
+        "(SELECT region FROM last), (SELECT id FROM last)"
+    )
+
+
 class PgWrites(PgBase):
     # see Store: two hide one commit's WAL flush behind the next; more only make batches smaller
     vote_batches_in_flight = 2
@@ -86,23 +105,8 @@ class PgWrites(PgBase):
             while cursor["r"] < len(regions):
                 low, high = subtree_bounds(regions[cursor["r"]])
                 now = time.time()
-                # one statement: read the next page of the subtree in (region, id) order,
-                # insert the deliveries of the matching groups, report the page's size and end
                 result = await db.fetchrow(
-                    q(
-                        "WITH page AS (SELECT id, region, account, status, region_level, kind, "
-                        "channel FROM groups WHERE region >= ? AND region < ? "
-                        "AND (region, id) > (?, ?) ORDER BY region, id LIMIT ?), "
-                        "ins AS (INSERT INTO deliveries(dispatch_id, group_id, account, rank, "
-                        "status, next_at, updated_at) "
-                        "SELECT ?, id, account, ?, 'queued', ?, ? FROM page "
-                        f"WHERE {predicate} ON CONFLICT (dispatch_id, group_id) DO NOTHING "
-                        "RETURNING 1), "
-                        "last AS (SELECT region, id FROM page ORDER BY region DESC, id DESC "
-                        "LIMIT 1) "
-                        "SELECT (SELECT COUNT(*) FROM page), (SELECT COUNT(*) FROM ins), "
-                        "(SELECT region FROM last), (SELECT id FROM last)"
-                    ),
+                    _plan_page_sql(predicate),
                     max(low, cursor["code"]),
                     high,
                     cursor["code"],

@@ -44,42 +44,10 @@ class SqliteWrites(SqliteBase):
             scanned = 0
             while cursor["r"] < len(regions):
                 low, high = subtree_bounds(regions[cursor["r"]])
-                start = (cursor["code"], cursor["id"])
-                # Scalar bounds on region delimit each index scan; the row values only break
-                # ties between groups of one region. (SQLite does not seek on a row value, so
-                # without the scalar bounds every batch would scan from the range's start or to
-                # its end.)
-                floor = max(low, start[0])
-                end_rows = await db.fetch(
-                    f"SELECT region, id FROM {_BY_REGION} WHERE region >= ? AND region < ? "
-                    "AND (region, id) > (?, ?) ORDER BY region, id LIMIT 1 OFFSET ?",
-                    (floor, high, *start, batch - 1),
+                page, inserted, cursor = await self._plan_page(
+                    db, dispatch_id, rank, batch, (low, high), cursor, predicate, params
                 )
-                if end_rows:
-                    end: tuple[str, int] = (str(end_rows[0][0]), int(end_rows[0][1]))
-                    bounds = "region >= ? AND region <= ? AND (region, id) <= (?, ?)"
-                    bound_params: list[Any] = [floor, end[0], *end]
-                else:
-                    bounds, bound_params = "region >= ? AND region < ?", [floor, high]
-                now = time.time()
-                inserted = await db.execute(
-                    "INSERT OR IGNORE INTO deliveries(dispatch_id, group_id, account, rank, "
-                    "status, next_at, updated_at) "
-                    f"SELECT ?, id, account, ?, 'queued', ?, ? FROM {_BY_REGION} "
-                    f"WHERE {bounds} AND (region, id) > (?, ?) AND {predicate}",
-                    (dispatch_id, rank, now, now, *bound_params, *start, *params),
-                )
-                if end_rows:
-                    scanned += batch
-                    cursor = {"r": cursor["r"], "code": end[0], "id": end[1]}
-                else:
-                    count_rows = await db.fetch(
-                        f"SELECT COUNT(*) FROM {_BY_REGION} "
-                        f"WHERE {bounds} AND (region, id) > (?, ?)",
-                        (*bound_params, *start),
-                    )
-                    scanned += int(count_rows[0][0])
-                    cursor = {"r": cursor["r"] + 1, "code": "", "id": 0}
+                scanned += page
                 await db.execute(
                     "UPDATE dispatches SET cursor = ?, planned = planned + ? WHERE id = ?",
                     (json.dumps(cursor), inserted, dispatch_id),
@@ -87,6 +55,56 @@ class SqliteWrites(SqliteBase):
                 if scanned:
                     break
             return scanned
+
+    async def _plan_page(
+        self,
+        db: Tx,
+        dispatch_id: int,
+        rank: int,
+        batch: int,
+        subtree: tuple[str, str],
+        cursor: dict[str, Any],
+        predicate: str,
+        params: Sequence[Any],
+    ) -> tuple[int, int, dict[str, Any]]:
+        """Plan the next page of one region subtree: (groups scanned, inserted, new cursor)."""
+        low, high = subtree
+        start = (cursor["code"], cursor["id"])
+        # Scalar bounds on region delimit each index scan; the row values only break
+        # ties between groups of one region. (SQLite does not seek on a row value, so
+        # without the scalar bounds every batch would scan from the range's start or to
+        # its end.)
+        floor = max(low, start[0])
+        end_rows = await db.fetch(
+            f"SELECT region, id FROM {_BY_REGION} WHERE region >= ? AND region < ? "
+            "AND (region, id) > (?, ?) ORDER BY region, id LIMIT 1 OFFSET ?",
+            (floor, high, *start, batch - 1),
+        )
+        if end_rows:
+            end: tuple[str, int] = (str(end_rows[0][0]), int(end_rows[0][1]))
+            bounds = "region >= ? AND region <= ? AND (region, id) <= (?, ?)"
+            bound_params: list[Any] = [floor, end[0], *end]
+        else:
+            bounds, bound_params = "region >= ? AND region < ?", [floor, high]
+        now = time.time()
+        inserted = await db.execute(
+            "INSERT OR IGNORE INTO deliveries(dispatch_id, group_id, account, rank, "
+            "status, next_at, updated_at) "
+            f"SELECT ?, id, account, ?, 'queued', ?, ? FROM {_BY_REGION} "
+            f"WHERE {bounds} AND (region, id) > (?, ?) AND {predicate}",
+            (dispatch_id, rank, now, now, *bound_params, *start, *params),
+        )
+        if end_rows:
+            page = batch
+            cursor = {"r": cursor["r"], "code": end[0], "id": end[1]}
+        else:
+            count_rows = await db.fetch(
+                f"SELECT COUNT(*) FROM {_BY_REGION} WHERE {bounds} AND (region, id) > (?, ?)",
+                (*bound_params, *start),
+            )
+            page = int(count_rows[0][0])
+            cursor = {"r": cursor["r"] + 1, "code": "", "id": 0}
+        return page, inserted, cursor
 
     async def claim_deliveries(
         self, account: str, limit: int, now: float, min_rank: int = 0
