@@ -54,27 +54,7 @@ class Engine:
         self._planned = asyncio.Event()
         engine = settings.engine
         self.planner = Planner(store, engine.plan_batch, self._planned, engine.idle_poll)
-        quiet = settings.quiet_hours()
-        options = SenderOptions(
-            claim_batch=engine.claim_batch,
-            max_in_flight=engine.max_in_flight,
-            max_attempts=engine.max_attempts,
-            backoff_base=engine.backoff_base,
-            backoff_max=engine.backoff_max,
-            idle_poll=engine.idle_poll,
-            flush_interval=engine.flush_interval,
-            verify_base=settings.service.public_url if settings.service.verify_line else None,
-        )
-        self.senders: dict[str, AccountSender] = {}
-        for name, adapter in self.adapters.items():
-            account = settings.accounts.get(name)
-            limits = adapter.limits
-            if account is not None and account.limits:
-                limits = limits.override(account.limits)
-            limiter = RateLimiter(limits, margin=engine.rate_margin)
-            self.senders[name] = AccountSender(
-                store, adapter, limiter, options, self.metrics, quiet=_quiet_check(quiet)
-            )
+        self.senders = self._new_senders()
         self.monitor = Monitor(store, self.metrics, list(self.adapters))
         self.is_sender = settings.service.has_role("sender")
         self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
@@ -99,6 +79,32 @@ class Engine:
             auto_approve=settings.service.auto_approve_subscriptions,
         )
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _new_senders(self) -> dict[str, AccountSender]:
+        """One sender per account, with the account's limits (adapter's, then config's)."""
+        settings, engine = self.settings, self.settings.engine
+        quiet = settings.quiet_hours()
+        options = SenderOptions(
+            claim_batch=engine.claim_batch,
+            max_in_flight=engine.max_in_flight,
+            max_attempts=engine.max_attempts,
+            backoff_base=engine.backoff_base,
+            backoff_max=engine.backoff_max,
+            idle_poll=engine.idle_poll,
+            flush_interval=engine.flush_interval,
+            verify_base=settings.service.public_url if settings.service.verify_line else None,
+        )
+        senders: dict[str, AccountSender] = {}
+        for name, adapter in self.adapters.items():
+            account = settings.accounts.get(name)
+            limits = adapter.limits
+            if account is not None and account.limits:
+                limits = limits.override(account.limits)
+            limiter = RateLimiter(limits, margin=engine.rate_margin)
+            senders[name] = AccountSender(
+                self.store, adapter, limiter, options, self.metrics, quiet=_quiet_check(quiet)
+            )
+        return senders
 
     def _new_bridge(self) -> ScheduleBridge:
         settings = self.settings
@@ -210,16 +216,13 @@ class Engine:
         for name, adapter in self.adapters.items():
             if not self.coordinator.exclusive and name not in held:
                 continue  # the process holding the account's lease sends its notices
-            limiter = self.senders[name].limiter if name in self.senders else None
+            limiter = self.senders[name].limiter  # notices share the account's limits
             for notice in await self.store.pending_notices(name):
-                # notices share the account's limits with broadcasts
-                if limiter is not None and not limiter.free:
-                    await limiter.acquire(notice.address)
                 try:
-                    await adapter.notify(notice.address, notice.text)
+                    async with limiter.slot(notice.address):
+                        await adapter.notify(notice.address, notice.text)
                 except RateLimited as exc:
-                    if limiter is not None:
-                        limiter.pause(exc.retry_after)
+                    limiter.pause(exc.retry_after)
                     break  # keep it, and the rest, for a later round
                 except TransientError as exc:
                     log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
@@ -230,9 +233,6 @@ class Engine:
                 except Exception as exc:  # a provider hiccup: keep it for the next round
                     log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
                     break
-                finally:
-                    if limiter is not None and not limiter.free:
-                        limiter.done(notice.address)
                 await self.store.finish_notice(notice.id)
                 sent += 1
         return sent

@@ -26,10 +26,11 @@ chat never holds up the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ..adapter import Limits
 
@@ -186,6 +187,19 @@ class RateLimiter:
         stale = [a for a, ws in self._per_address.items() if all(w.idle_since(before) for w in ws)]
         for address in stale:
             del self._per_address[address]
+
+    @contextlib.asynccontextmanager
+    async def slot(self, address: str) -> AsyncIterator[None]:
+        """``async with limiter.slot(address):`` around one send: waits for its grant on entry
+        and marks it done on exit, however the send ends (nothing at all while :attr:`free`)."""
+        if self.free:
+            yield
+            return
+        await self.acquire(address)
+        try:
+            yield
+        finally:
+            self.done(address)
 
     async def acquire(self, address: str) -> None:
         """Wait until a message to ``address`` may be sent now, and count it as sent. Every
