@@ -103,7 +103,7 @@ async def through_engine(folder: Path, port: int, groups: int, pool: int) -> dic
         schedule = await app.workflow.schedule("admin", record.id, ScheduleSpec.now())
         assert engine.bridge is not None
         await engine.bridge.fire(schedule.id, datetime.now(UTC))
-        engine.wake()
+        engine.work.wants_plan()
         await engine.drain(3600)
         elapsed = time.perf_counter() - started
         dispatch = (await app.store.list_dispatches())[0]

@@ -38,7 +38,7 @@ async def run_dispatch(folder: Path, announcement_id: int) -> dict[str, float]:
         schedule = await app.workflow.schedule("admin", announcement_id, ScheduleSpec.now())
         assert engine.bridge is not None
         await engine.bridge.fire(schedule.id, datetime.now(UTC))
-        engine.wake()
+        engine.work.wants_plan()
         await engine.drain(3600)
         elapsed = time.perf_counter() - started
         dispatch = (await app.store.list_dispatches())[0]

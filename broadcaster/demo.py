@@ -143,8 +143,7 @@ async def seed_and_announce(app: App, engine: Engine) -> None:
     await wf.submit("petugas", record.id)
     await wf.approve("verifikator", record.id)
     await wf.schedule("petugas", record.id, ScheduleSpec.now(app.settings.service.timezone))
-    if engine.bridge is not None:
-        await engine.bridge.sync()
+    await engine.work.schedules_changed()
     log.info(
         "demo: announcement %s (%s) approved and dispatching to %s groups; "
         "watch with: broadcaster dispatches status 1 --watch",

@@ -33,6 +33,7 @@ from .planner import Planner
 from .ratelimit import RateLimiter
 from .scheduling import ScheduleBridge
 from .sender import AccountSender, SenderOptions
+from .work import WorkSignal
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,13 @@ class Engine:
         self.adapters = dict(adapters)
         self.metrics = metrics or Metrics()
         self.stopping = asyncio.Event()
-        self._planned = asyncio.Event()
+        self.work = WorkSignal()  # the one wake-up path: see broadcaster.engine.work
         engine = settings.engine
-        self.planner = Planner(store, engine.plan_batch, self._planned, engine.idle_poll)
+        self.planner = Planner(store, engine.plan_batch, self.work, engine.idle_poll)
         self.senders = self._new_senders()
+        for sender in self.senders.values():
+            self.work.add_sender(sender.wake)
+        self.work.on_schedules(self._sync_schedules)
         self.monitor = Monitor(store, self.metrics, list(self.adapters))
         self.is_sender = settings.service.has_role("sender")
         self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
@@ -112,21 +116,15 @@ class Engine:
             self.store,
             settings.service.timezone,
             timedelta(minutes=settings.schedule.misfire_grace_minutes),
-            self.wake,
+            self.work,
             approvals_required=settings.service.approvals_required,
         )
 
-    def wake(self) -> None:
-        """New work may exist: wake the planner (and, through it, the senders)."""
-        self.planner.wake.set()
-
-    def _on_work(self, kind: str) -> None:
-        """A wake-up from another process (PostgreSQL NOTIFY)."""
-        if kind.startswith("plan"):
-            self.planner.wake.set()
-        else:
-            for sender in self.senders.values():
-                sender.wake.set()
+    async def _sync_schedules(self) -> None:
+        """Schedules changed: the bridge (when this process has one) picks them up now instead
+        of at its next sync."""
+        if self.bridge is not None:
+            await self.bridge.sync()
 
     @property
     def held_accounts(self) -> list[str]:
@@ -135,7 +133,7 @@ class Engine:
 
     async def start(self) -> None:
         """Recover from a crash, take the leases this process can get, start every loop."""
-        await self.coordinator.start(self._on_work)
+        await self.coordinator.start(self.work.remote)
         if self.coordinator.exclusive and self.is_sender:
             # the only process on this store: whatever was in flight was ours
             requeued = await self.store.requeue_in_flight()
@@ -144,7 +142,6 @@ class Engine:
         self._tasks = []
         if self.is_sender:
             self._tasks.append(asyncio.create_task(self.planner.run(self.stopping), name="planner"))
-            self._tasks.append(asyncio.create_task(self._relay(), name="relay"))
         if self.is_sender or self.is_scheduler:
             self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         await self.leases.round()
@@ -245,11 +242,9 @@ class Engine:
         await asyncio.gather(*inbound, return_exceptions=True)
         self._inbound_tasks = {}
         self.stopping.set()
-        self._planned.set()
         for stop in self._sender_stops.values():
             stop.set()
-        for sender in self.senders.values():
-            sender.wake.set()
+        self.work.has_deliveries()  # wakes every sender, which sees its stop
         tasks = self._tasks + list(self._sender_tasks.values())
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for task, result in zip(tasks, results, strict=True):
@@ -262,14 +257,6 @@ class Engine:
             self.scheduling = False
         await self.leases.release_all()
         await self.coordinator.stop()
-
-    async def _relay(self) -> None:
-        """Wake the senders whenever the planner inserted deliveries."""
-        while not self.stopping.is_set():
-            await self._planned.wait()
-            self._planned.clear()
-            for sender in self.senders.values():
-                sender.wake.set()
 
     async def _housekeeping(self) -> None:
         last_sync = last_purge = 0.0

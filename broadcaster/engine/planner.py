@@ -15,16 +15,16 @@ import logging
 from ..auth import SYSTEM
 from ..store.contract import Store
 from ..store.records import AuditRecord, DispatchStatus
+from .work import WorkSignal
 
 log = logging.getLogger(__name__)
 
 
 class Planner:
-    def __init__(self, store: Store, batch: int, planned: asyncio.Event, idle: float = 0.5) -> None:
+    def __init__(self, store: Store, batch: int, work: WorkSignal, idle: float = 0.5) -> None:
         self.store = store
         self.batch = batch
-        self.wake = asyncio.Event()
-        self._planned = planned  # set whenever new deliveries exist, to wake the senders
+        self.work = work  # waited on for "plan"; told "has deliveries" after each batch
         self._idle = idle
 
     async def plan_once(self) -> bool:
@@ -48,16 +48,16 @@ class Planner:
             )
             if done.status is DispatchStatus.sending:
                 log.info("dispatch %s planned: %s deliveries", dispatch.id, done.planned)
-        self._planned.set()
+        self.work.has_deliveries()
         return True
 
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             if await self.plan_once():
                 continue
-            self.wake.clear()
+            self.work.plan.clear()
             waiters = [
-                asyncio.ensure_future(self.wake.wait()),
+                asyncio.ensure_future(self.work.plan.wait()),
                 asyncio.ensure_future(stopping.wait()),
             ]
             _, pending = await asyncio.wait(

@@ -10,7 +10,6 @@ A firing's dispatch is keyed by (schedule, fire time), so no firing creates two 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from schedules.catchup import catch_up
@@ -22,6 +21,7 @@ from ..dispatching import start_dispatch
 from ..errors import BroadcasterError, Conflict, Expired, IntegrityError
 from ..store.contract import Store
 from ..store.records import AuditRecord, ScheduleRecord, ScheduleStatus
+from .work import WorkSignal
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,13 @@ class ScheduleBridge:
         store: Store,
         timezone: str,
         grace: timedelta,
-        on_dispatch: Callable[[], None],
+        work: WorkSignal,
         approvals_required: int = 1,
     ) -> None:
         self.store = store
         self.approvals_required = approvals_required
         self.grace = grace
-        self.on_dispatch = on_dispatch
+        self.work = work
         self.runner = ScheduleRunner(self._fire_job, timezone=timezone, misfire_grace=grace)
         self._registered: set[int] = set()
 
@@ -150,4 +150,4 @@ class ScheduleBridge:
             status=ScheduleStatus.done if one_off else None,
             last_fired_at=fire_time.timestamp(),
         )
-        self.on_dispatch()
+        self.work.wants_plan()

@@ -18,13 +18,8 @@ def mount_web(app: FastAPI, engine: Engine) -> WebContext | None:
         return None
     ctx = WebContext.build(engine.store, engine.settings, engine.adapters)
 
-    async def on_schedule() -> None:
-        # pick the new schedule up at once instead of at the scheduler's next sync
-        if engine.bridge is not None:
-            await engine.bridge.sync()
-        engine.wake()
-
-    ctx.on_schedule = on_schedule
+    # pick a new schedule up at once instead of at the scheduler's next sync
+    ctx.on_schedule = engine.work.schedules_changed
     app.mount("/api/v1", create_api(ctx))
     app.mount("/", create_pages(ctx))
     return ctx
