@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import aiosqlite
 
@@ -39,7 +39,8 @@ class SqliteTx:
         self.db = db
 
     async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
+        # rows are tuples already (the connection has no row factory)
+        return cast(list[Row], await self.db.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         cursor = await self.db.execute(sql, tuple(params))
