@@ -48,7 +48,8 @@ def use_fast_event_loop() -> None:
 
 async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``)."""
-    async with App(settings) as app, contextlib.AsyncExitStack() as stack:
+    role = "+".join(settings.service.roles)
+    async with App(settings, role=role) as app, contextlib.AsyncExitStack() as stack:
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
         engine = Engine(app.store, settings, app.adapters)

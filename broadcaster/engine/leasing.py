@@ -95,7 +95,13 @@ class LeaseKeeper:
                 if name not in self.held:
                     self.held.add(name)
                     log.info("lease %s taken by %s", name, self.coordinator.holder)
-                    await self.on_gain(name)
+                    try:
+                        await self.on_gain(name)
+                    except Exception as exc:  # its work did not start: give it back, retry
+                        log.warning("lease %s: work not started (%s); released", name, exc)
+                        self.held.discard(name)
+                        with contextlib.suppress(Exception):
+                            await self.coordinator.release(name)
             elif name in self.held and (
                 ok is False or now - self._renewed.get(name, 0.0) > 0.8 * self.ttl
             ):

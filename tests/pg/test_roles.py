@@ -68,7 +68,7 @@ async def test_compose_layout_one_sender_takes_every_account(tmp_path: Path, sch
             owners = await _accounts_by_holder(schema)
             return sum(owners.values()) == len(ACCOUNTS)
 
-        await wait_until(sender_holds_all, 30, "every account leased")
+        await wait_until(sender_holds_all, 90, "every account leased")
         # several lease rounds later the sender still holds every account, alone
         await asyncio.sleep(2 * TTL)
         owners = await _accounts_by_holder(schema)
@@ -118,7 +118,7 @@ async def test_kill_9_of_a_sender_is_taken_over_within_the_lease_time(
             owners = await _accounts_by_holder(schema)
             return sorted(owners.values()) == [3, 3]
 
-        await wait_until(spread, 30, "accounts shared out between the two senders")
+        await wait_until(spread, 90, "accounts shared out between the two senders")
         victim, survivor = senders
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
