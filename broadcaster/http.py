@@ -30,6 +30,7 @@ def create_http_app(engine: Engine) -> FastAPI:
             running = await engine.store.list_dispatches(
                 [DispatchStatus.planning, DispatchStatus.sending], limit=1000
             )
+            dead_letters = await engine.store.dead_letter_counts()
         except Exception as exc:
             return JSONResponse(
                 {"status": "error", "detail": str(exc), "tasks_down": down}, status_code=503
@@ -43,6 +44,8 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "running_dispatches": len(running),
                 "blocked_accounts": dict(engine.metrics.blocked_accounts),
                 "tasks_down": down,
+                # inbound updates skipped so later ones flow (shown, not an outage)
+                "inbound_dead_letters": dead_letters,
             },
             status_code=200 if status == "ok" else 503,
         )
@@ -51,6 +54,7 @@ def create_http_app(engine: Engine) -> FastAPI:
     async def metrics() -> Response:
         try:
             await engine.refresh_gauges()
+            engine.metrics.dead_letters_counted(await engine.store.dead_letter_counts())
         except Exception as exc:  # the store is unreachable: still show what this process knows
             log.warning("metrics: gauges read from the store not refreshed: %s", exc)
         return Response(engine.metrics.render(), media_type="text/plain; version=0.0.4")
