@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +11,7 @@ from .announcements import Workflow
 from .config import Settings
 from .directory import Directory
 from .errors import ConfigError
+from .files import private_dir
 from .store import open_store
 from .store.contract import Store
 
@@ -38,6 +40,7 @@ class App:
         self.workflow = Workflow(self.store, settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
+        await asyncio.to_thread(private_dir, self.settings.service.data_dir)
         await self.store.open()
         return self
 
