@@ -33,7 +33,13 @@ class App:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
             self.adapter_classes[name] = cls
             self.adapters[name] = cls(
-                AdapterContext(name, account.settings(), settings.service.data_dir, self.store)
+                AdapterContext(
+                    name,
+                    account.settings(),
+                    settings.service.data_dir,
+                    self.store,
+                    public_url=settings.service.public_url,
+                )
             )
         poll_limits = strictest_poll_limits([a.limits for a in self.adapters.values()])
         self.directory = Directory(self.store, self.adapter_classes)

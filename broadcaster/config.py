@@ -23,6 +23,7 @@ from schedules.quiet import QuietHours
 from schedules.spec import load_zone
 
 from .errors import ConfigError
+from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
 
 
@@ -37,7 +38,8 @@ class ServiceConfig(_Section):
     data_dir: Path = Path("var")
     timezone: str = "Asia/Jakarta"
     approvals_required: int = Field(1, ge=1, le=10)
-    public_url: str = "http://127.0.0.1:8080"
+    # the base of every link (verification, email votes/unsubscribes): see .publicurl
+    public_url: str = DEFAULT_PUBLIC_URL
     verify_line: bool = True
     language: str = "id"
     auto_approve_subscriptions: bool = False
@@ -45,6 +47,11 @@ class ServiceConfig(_Section):
     # what this process does: sender (planner + account senders), scheduler (one active in a
     # cluster), web (webhooks, dashboard, /healthz), or all; `broadcaster run --role` overrides
     roles: list[str] = Field(default_factory=lambda: ["all"])
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        return normalise_public_url(value)
 
     @field_validator("roles")
     @classmethod
