@@ -22,6 +22,7 @@ from pydantic_settings import (
 from schedules.quiet import QuietHours
 from schedules.spec import load_zone
 
+from .bodylimit import DEFAULT_MAX_BODY
 from .errors import ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
@@ -100,6 +101,11 @@ class HttpConfig(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # the most bytes of a request body (webhook, form, API) read; beyond: 413
+    max_body: int = Field(DEFAULT_MAX_BODY, ge=1024)
+    # addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (IPs or CIDR networks; "*" for any); empty: the headers are ignored (docs/security.md)
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
 
 
 class EngineConfig(_Section):

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from starlette.routing import Router
 
+from .bodylimit import BodyLimit
 from .engine import Engine
 from .store.records import DispatchStatus
 from .web.mount import mount_web
@@ -50,4 +51,6 @@ def create_http_app(engine: Engine) -> FastAPI:
             app.mount(f"/hooks/{name}", Router(routes=routes))
 
     mount_web(app, engine)  # /api/v1 and the dashboard (mounted last: existing routes win)
+    # every request body, webhooks and forms included, is read up to http.max_body bytes
+    app.add_middleware(BodyLimit, max_body=engine.settings.http.max_body)
     return app

@@ -6,7 +6,9 @@ The core mounts an account's routes under ``/hooks/<account>``; this module give
 Contract, in order:
 
 1. The ``X-Telegram-Bot-Api-Secret-Token`` header must equal the account's secret (compared in
-   constant time). Missing or wrong: **401**, and nothing is read, parsed or changed.
+   constant time, as bytes: any header value, non-ASCII included, is a 401, never a 500).
+   Missing or wrong: **401**, and nothing is read, parsed or changed. The body is read up to
+   ``http.max_body`` (413 beyond; :mod:`broadcaster.bodylimit`).
 2. The body must be one JSON ``Update`` object with an integer ``update_id``: otherwise 400.
 3. The update's event goes to the core's sink. Answer 200 once it was applied (or meant
    nothing); 503 when one of our own Bot API calls failed transiently (getChatMember), 500 when
@@ -43,7 +45,7 @@ def webhook_routes(account: str, secret: str, handle: UpdateHandler) -> list[Bas
 
     async def endpoint(request: Request) -> JSONResponse:
         given = request.headers.get(SECRET_HEADER)
-        if given is None or not hmac.compare_digest(given.encode("utf-8"), expected):
+        if given is None or not hmac.compare_digest(given.encode("latin-1"), expected):
             log.warning("telegram %s: webhook request without the right secret refused", account)
             return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
         try:
