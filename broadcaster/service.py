@@ -13,6 +13,7 @@ import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import uvicorn
 
@@ -34,6 +35,17 @@ class _QuietServer(uvicorn.Server):
 
 
 Hook = Callable[[App, Engine], Awaitable[None]]
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: ``X-Forwarded-For``/``-Proto`` are believed only
+    from ``http.forwarded_allow_ips``. uvicorn's own default trusts 127.0.0.1 (or
+    $FORWARDED_ALLOW_IPS), which let any local client forge its address past the login
+    throttle; with the list empty the headers are ignored altogether."""
+    allowed = settings.http.forwarded_allow_ips
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(allowed)}
 
 
 def use_fast_event_loop() -> None:
@@ -71,6 +83,7 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
                 port=settings.http.port,
                 log_level="warning",
                 lifespan="off",
+                **proxy_options(settings),
             )
             server = _QuietServer(config)
             server_task = asyncio.create_task(server.serve(), name="http")
