@@ -10,6 +10,7 @@ from starlette.routing import Router
 from .bodylimit import BodyLimit
 from .engine import Engine
 from .store.records import DispatchStatus
+from .web.headers import SecurityHeaders
 from .web.mount import mount_web
 
 
@@ -53,4 +54,6 @@ def create_http_app(engine: Engine) -> FastAPI:
     mount_web(app, engine)  # /api/v1 and the dashboard (mounted last: existing routes win)
     # every request body, webhooks and forms included, is read up to http.max_body bytes
     app.add_middleware(BodyLimit, max_body=engine.settings.http.max_body)
+    # a Content-Security-Policy (and nosniff, DENY framing) on every answer
+    app.add_middleware(SecurityHeaders)
     return app
