@@ -99,8 +99,11 @@ def audit_list(
     """The newest audit entries: who did what, to which object, when."""
 
     async def go(a: App) -> list[dict[str, Any]]:
-        require(await a.directory.actor(acting), Perm.read)
+        reader = await a.directory.actor(acting)
+        require(reader, Perm.read)
         from datetime import UTC, datetime
+
+        from ..audit_scope import visible_audit
 
         return [
             {
@@ -112,7 +115,7 @@ def audit_list(
                 "detail": e.detail,
                 "hash": e.hash[:12],
             }
-            for e in await a.store.list_audit(limit, object_type, object_id)
+            for e in await visible_audit(a.store, reader, limit, object_type, object_id)
         ]
 
     emit(with_app(config, go), ["seq", "at", "actor", "action", "object", "detail"], as_json)

@@ -17,6 +17,7 @@ from typing import Any, Self
 from content.model import Announcement, Level, Priority
 from content.workflow import Status
 
+from .contract_audit import AuditScopeStore
 from .contract_channels import ChannelStore
 from .contract_web import WebStore
 from .records import (
@@ -67,7 +68,7 @@ class VoteOutcome(Enum):
     unknown_poll = "unknown_poll"  # not our poll: nothing written, not even the event id
 
 
-class Store(WebStore, ChannelStore, ABC):
+class Store(WebStore, ChannelStore, AuditScopeStore, ABC):
     """Persistent state of one broadcaster installation."""
 
     #: how many :meth:`record_votes` transactions one process should keep in flight: SQLite

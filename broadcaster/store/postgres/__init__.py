@@ -7,6 +7,7 @@ import inspect
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_audit_scope import AuditScopeReads
 from ..sqlreads import AuditReads
 from .base import PgBase, PgOptions, retrying
 from .channels import ChannelMixin
@@ -26,6 +27,7 @@ class PostgresStore(
     WebMixin,
     ChannelMixin,
     AuditReads,
+    AuditScopeReads,
     Store,
 ):
     """PostgreSQL implementation of :class:`Store`; safe to share between processes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_audit_scope import AuditScopeReads
 from ..sqlreads import AuditReads
 from .channels import ChannelMixin
 from .content import ContentMixin
@@ -21,6 +22,7 @@ class SqliteStore(
     WebMixin,
     ChannelMixin,
     AuditReads,
+    AuditScopeReads,
     Store,
 ):
     """SQLite implementation of :class:`Store`. One process owns the file at a time."""
