@@ -108,6 +108,16 @@ class HttpConfig(_Section):
     forwarded_allow_ips: list[str] = Field(default_factory=list)
 
 
+class AuditConfig(_Section):
+    # publish the signed audit head (docs/security.md) every this many minutes; 0: never
+    checkpoint_every_minutes: float = Field(0, ge=0)
+    # POST the checkpoint's JSON to this URL (an auditor's system), and/or send its text as a
+    # notice through this account to this address (e.g. an email account to the inspectorate)
+    checkpoint_post_url: str = ""
+    checkpoint_account: str = ""
+    checkpoint_address: str = ""
+
+
 class EngineConfig(_Section):
     plan_batch: int = Field(5000, ge=1)
     claim_batch: int = Field(1000, ge=1)
@@ -156,6 +166,7 @@ class Settings(BaseSettings):
     engine: EngineConfig = EngineConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
+    audit: AuditConfig = AuditConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

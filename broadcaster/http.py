@@ -8,7 +8,9 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Router
 
 from .bodylimit import BodyLimit
+from .checkpoint import current_checkpoint
 from .engine import Engine
+from .inbox import load_salt
 from .store.records import DispatchStatus
 from .web.headers import SecurityHeaders
 from .web.mount import mount_web
@@ -39,6 +41,17 @@ def create_http_app(engine: Engine) -> FastAPI:
             },
             status_code=200 if status == "ok" else 503,
         )
+
+    secret = load_salt(engine.settings.service.data_dir)
+
+    @app.get("/audit/head")
+    async def audit_head() -> JSONResponse:
+        """The signed head of the audit log (sequence, hash, time; no detail), for auditors to
+        keep outside the system: see :mod:`broadcaster.checkpoint`. Public."""
+        checkpoint = await current_checkpoint(engine.store, secret)
+        if checkpoint is None:
+            return JSONResponse({"detail": "the audit log is empty"}, status_code=404)
+        return JSONResponse(checkpoint.to_json(), headers={"Cache-Control": "no-store"})
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -18,9 +18,11 @@ from typing import Any
 import uvicorn
 
 from .app import App
+from .checkpoint_publisher import publish_checkpoints
 from .config import Settings
 from .engine import Engine
 from .http import create_http_app
+from .inbox import load_salt
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,13 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         gc.freeze()
         server: uvicorn.Server | None = None
         server_task: asyncio.Task[None] | None = None
+        publisher: asyncio.Task[None] | None = None
+        if settings.audit.checkpoint_every_minutes > 0 and settings.service.has_role("scheduler"):
+            secret = load_salt(settings.service.data_dir)
+            publisher = asyncio.create_task(
+                publish_checkpoints(app.store, settings.audit, secret, engine.stopping),
+                name="audit-checkpoints",
+            )
         # web processes are stateless (everything lives in the store), so there may be many
         if settings.http.enabled and settings.service.has_role("web"):
             config = uvicorn.Config(
@@ -100,6 +109,9 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
             await engine.stopping.wait()
         finally:
             log.info("stopping: finishing in-flight sends")
+            engine.stopping.set()
+            if publisher is not None:
+                await publisher
             await engine.stop()
             if server is not None and server_task is not None:
                 server.should_exit = True
