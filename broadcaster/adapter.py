@@ -37,7 +37,7 @@ from content.validation import PollLimits
 
 from .errors import AdapterNotFound, ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, link_base
-from .store.contract_channels import ChannelStore
+from .store.contract import ChannelStore
 
 ENTRY_POINT_GROUP = "broadcaster.adapters"
 

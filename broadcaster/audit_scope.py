@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 
 from .regions import is_within
-from .store.contract import Store
-from .store.contract_audit import AuditObject
+from .store.contract import AuditObject, Store
 from .store.records import AuditEntry, Role, User
 
 SCAN_LIMIT = 50_000

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from broadcaster.store.contract import Store
-from broadcaster.store.contract_audit import AuditObject
+from broadcaster.store.contract import AuditObject, Store
 from tests.store.support import TAJUR_RT1, add_groups, group, new_announcement, rec
 
 

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .records import AuditEntry
+from ..records import AuditEntry
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,16 @@
-""":class:`~.contract_audit.AuditScopeStore` written once for both SQL engines (``?``
+""":class:`~broadcaster.store.contract.AuditScopeStore` written once for both SQL engines (``?``
 placeholders through each store's ``_fetch``)."""
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .contract_audit import AuditObject, ObjectRef
-from .records import AuditEntry
-from .sqlreads import audit_entry
+from ..contract.audit_scope import AuditObject, ObjectRef
+from ..records import AuditEntry
+from .base import SqlBase
+from .rows import audit_entry
 
 #: object types whose id is an integer row id, and the query naming (id, announcement id)
 _VIA_ANNOUNCEMENT = {
@@ -35,10 +35,8 @@ def _target_regions(content: str) -> tuple[str, ...]:
     return tuple(str(r) for r in regions)
 
 
-class AuditScopeReads(ABC):
-    @abstractmethod
-    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Rows of ``sql`` (``?`` placeholders) as tuples."""
+class AuditScopeReads(SqlBase):
+    """``list_audit_page`` and ``audit_objects`` of the Store contract."""
 
     async def list_audit_page(
         self,
