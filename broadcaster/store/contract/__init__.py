@@ -6,6 +6,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
 - :mod:`.engine` — :class:`EngineStore`: dispatches, planning, the delivery queue (the engine);
 - :mod:`.inbox` — :class:`InboxStore`: inbound events, polls, votes, replies, notices (the inbox);
 - :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows (the adapters);
+- :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
+  keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
   history (the dashboard and the JSON API);
 - :mod:`.audit_scope` — :class:`AuditScopeStore`: the reads behind audit listings that follow
@@ -25,6 +27,7 @@ from typing import Self
 
 from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
+from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
@@ -38,6 +41,8 @@ __all__ = [
     "AuditScopeStore",
     "ChannelStore",
     "ContentVersion",
+    "DeadLetter",
+    "DeadLetterStore",
     "EngineStore",
     "InboundVote",
     "InboxStore",
@@ -51,7 +56,16 @@ __all__ = [
 ]
 
 
-class Store(WorkflowStore, EngineStore, InboxStore, WebStore, ChannelStore, AuditScopeStore, ABC):
+class Store(
+    WorkflowStore,
+    EngineStore,
+    InboxStore,
+    WebStore,
+    ChannelStore,
+    DeadLetterStore,
+    AuditScopeStore,
+    ABC,
+):
     """Persistent state of one broadcaster installation: every role's interface."""
 
     # -- lifecycle -------------------------------------------------------------------------
