@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +11,7 @@ from .announcements import Workflow
 from .config import Settings
 from .directory import Directory
 from .errors import ConfigError
+from .files import private_dir
 from .store import open_store
 from .store.contract import Store
 
@@ -34,13 +36,20 @@ class App:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
             self.adapter_classes[name] = cls
             self.adapters[name] = cls(
-                AdapterContext(name, account.settings(), settings.service.data_dir, self.store)
+                AdapterContext(
+                    name,
+                    account.settings(),
+                    settings.service.data_dir,
+                    self.store,
+                    public_url=settings.service.public_url,
+                )
             )
         poll_limits = strictest_poll_limits([a.limits for a in self.adapters.values()])
         self.directory = Directory(self.store, self.adapter_classes)
         self.workflow = Workflow(self.store, settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
+        await asyncio.to_thread(private_dir, self.settings.service.data_dir)
         await self.store.open()
         return self
 

@@ -9,8 +9,12 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from starlette.routing import Router
 
+from .bodylimit import BodyLimit
+from .checkpoint import current_checkpoint
 from .engine import Engine
+from .inbox import load_salt
 from .store.records import DispatchStatus
+from .web.headers import SecurityHeaders
 from .web.mount import mount_web
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,17 @@ def create_http_app(engine: Engine) -> FastAPI:
             status_code=200 if status == "ok" else 503,
         )
 
+    secret = load_salt(engine.settings.service.data_dir)
+
+    @app.get("/audit/head")
+    async def audit_head() -> JSONResponse:
+        """The signed head of the audit log (sequence, hash, time; no detail), for auditors to
+        keep outside the system: see :mod:`broadcaster.checkpoint`. Public."""
+        checkpoint = await current_checkpoint(engine.store, secret)
+        if checkpoint is None:
+            return JSONResponse({"detail": "the audit log is empty"}, status_code=404)
+        return JSONResponse(checkpoint.to_json(), headers={"Cache-Control": "no-store"})
+
     @app.get("/metrics")
     async def metrics() -> Response:
         try:
@@ -66,4 +81,8 @@ def create_http_app(engine: Engine) -> FastAPI:
             app.mount(f"/hooks/{name}", Router(routes=routes))
 
     mount_web(app, engine)  # /api/v1 and the dashboard (mounted last: existing routes win)
+    # every request body, webhooks and forms included, is read up to http.max_body bytes
+    app.add_middleware(BodyLimit, max_body=engine.settings.http.max_body)
+    # a Content-Security-Policy (and nosniff, DENY framing) on every answer
+    app.add_middleware(SecurityHeaders)
     return app

@@ -16,6 +16,7 @@ import aiosqlite
 
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
+from ...files import private_file, tighten
 from ..records import AuditEntry, AuditRecord
 from ..sql.audit import insert_entry
 from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
@@ -86,7 +87,8 @@ class SqliteBase(SqlBase):
         if self._db is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only; SQLite gives the -wal and -shm files the database file's mode
+            await asyncio.to_thread(self._private_files)
         db = await aiosqlite.connect(str(self.path), isolation_level=None)
         # WAL + synchronous=NORMAL survives a process crash (kill -9) without losing a commit;
         # only an OS crash or power loss can drop the last transactions.
@@ -100,6 +102,12 @@ class SqliteBase(SqlBase):
             await db.execute(pragma)
         self._db = db
         await self._migrate()
+
+    def _private_files(self) -> None:
+        # owner-only; SQLite gives the -wal and -shm files the database file's mode
+        private_file(self.path)
+        for suffix in ("-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + suffix))
 
     async def close(self) -> None:
         if self._db is not None:
