@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -10,16 +11,20 @@ from .announcements import Workflow
 from .config import Settings
 from .directory import Directory
 from .errors import ConfigError
+from .files import private_dir
 from .store import open_store
 from .store.contract import Store
 
 
 class App:
-    """``async with App(settings) as app``: store open; adapters constructed (not started)."""
+    """``async with App(settings) as app``: store open; adapters constructed (not started).
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    ``role`` names what the process does in its database connections (PostgreSQL
+    ``application_name``): ``cli`` for a command, the ``--role`` list for ``broadcaster run``."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, role: str = "cli") -> None:
         self.settings = settings
-        self.store = store or open_store(settings.store.url, settings.store)
+        self.store = store or open_store(settings.store.url, settings.store, role=role)
         self.adapter_classes: dict[str, type[Adapter]] = {}
         self.adapters: dict[str, Adapter] = {}
         for name, account in settings.accounts.items():
@@ -31,13 +36,20 @@ class App:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
             self.adapter_classes[name] = cls
             self.adapters[name] = cls(
-                AdapterContext(name, account.settings(), settings.service.data_dir, self.store)
+                AdapterContext(
+                    name,
+                    account.settings(),
+                    settings.service.data_dir,
+                    self.store,
+                    public_url=settings.service.public_url,
+                )
             )
         poll_limits = strictest_poll_limits([a.limits for a in self.adapters.values()])
         self.directory = Directory(self.store, self.adapter_classes)
         self.workflow = Workflow(self.store, settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
+        await asyncio.to_thread(private_dir, self.settings.service.data_dir)
         await self.store.open()
         return self
 

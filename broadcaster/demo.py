@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from schedules.spec import ScheduleSpec
 from .app import App
 from .engine import Engine
 from .errors import BroadcasterError
+from .files import write_private
 from .importer import UnitPlan, unit_regions
 from .store.records import AuditRecord, GroupFilter, GroupStatus, Region, Role
 from .web.accounts import set_password
@@ -55,11 +55,7 @@ Dalam keadaan darurat, hubungi **112**."""
 
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to a new file only its owner can read (replacing an old one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    write_private(path, text.encode("utf-8"), replace=True)
 
 
 async def seed_and_announce(app: App, engine: Engine) -> None:

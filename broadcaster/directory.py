@@ -20,6 +20,19 @@ BOOTSTRAP = "bootstrap"
 RESERVED_NAMES = frozenset({SYSTEM, BOOTSTRAP})
 
 
+def user_changes(
+    before: User, role: Role, scope: str | None, active: bool
+) -> dict[str, dict[str, object]]:
+    """What a user update changes, field by field as ``{"from": old, "to": new}``: an unchanged
+    field is left out (a ``"scope": null`` would read as "scope cleared")."""
+    pairs: dict[str, tuple[object, object]] = {
+        "role": (before.role.value, role.value),
+        "scope": (before.scope, scope),
+        "active": (before.active, active),
+    }
+    return {key: {"from": old, "to": new} for key, (old, new) in pairs.items() if old != new}
+
+
 def _require_scope_over(actor: User, scope: str | None, what: str) -> None:
     """``actor`` manages users: the region ``scope`` (None = installation-wide) must be theirs."""
     if scope is None:
@@ -131,7 +144,7 @@ class Directory:
                     f"{name!r} is the last active installation-wide admin; add another admin "
                     "before deactivating, demoting or scoping this one"
                 )
-        detail = {"role": role.value if role else None, "scope": scope, "active": active}
+        detail = user_changes(target, new_role, new_scope, new_active)
         return await self.store.update_user(
             name,
             AuditRecord(

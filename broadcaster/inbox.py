@@ -44,6 +44,7 @@ from content.model import GROUP_KINDS
 
 from .adapter import Adapter, InboundEvent
 from .errors import Conflict
+from .files import tighten, write_private
 from .inbox_batch import VoteBatcher
 from .regions import level_of
 from .store.contract import InboundVote, Store, VoteOutcome
@@ -66,12 +67,10 @@ def load_salt(data_dir: Path) -> bytes:
         return env.encode("utf-8")
     path = data_dir / ".salt"
     if path.exists():
+        tighten(path)
         return path.read_bytes()
-    data_dir.mkdir(parents=True, exist_ok=True)
     salt = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(salt)
+    write_private(path, salt)
     return salt
 
 

@@ -15,6 +15,7 @@ MAX_LINES = 60
 KNOWN_LONG: dict[str, str] = {
     # the holds branch rewrites _deliver right now; splitting it waits for that merge
     "engine/sender.py:AccountSender._deliver": "blocked by the holds branch",
+    "engine/sender.py:AccountSender.run": "62 lines after main's stray-claim sweep; holds too",
 }
 
 

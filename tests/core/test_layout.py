@@ -13,7 +13,7 @@ import pytest
 
 import broadcaster
 from broadcaster.store import records
-from broadcaster.store.contract import inbox, web
+from broadcaster.store.contract import deadletters, inbox, web
 from broadcaster.store.records import ClaimedDelivery, Outcome
 
 ROOT = Path(broadcaster.__file__).parent
@@ -50,7 +50,7 @@ def test_the_engines_do_not_import_each_other() -> None:
     "cls",
     [
         obj
-        for module in (records, web, inbox)
+        for module in (records, web, inbox, deadletters)
         for obj in vars(module).values()
         if isinstance(obj, type)
         and dataclasses.is_dataclass(obj)

@@ -27,10 +27,20 @@ CLAIM_COLS = (
 
 def claimed(rows: Sequence[Row]) -> list[ClaimedDelivery]:
     """Claimed deliveries from rows of :data:`CLAIM_COLS`."""
-    status = GROUP_STATUS
+    status = GROUP_STATUS  # (ids_of inlined: this runs once per delivery)
     return [
         ClaimedDelivery(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], status[r[8]], ids_of(r[9]), r[10]
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            status[r[8]],
+            tuple(r[9].split(",")) if r[9] else (),
+            r[10],
         )
         for r in rows
     ]

@@ -10,12 +10,13 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import aiosqlite
 
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
+from ...files import private_file, tighten
 from ..records import AuditEntry, AuditRecord
 from ..sql.audit import insert_entry
 from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
@@ -39,7 +40,8 @@ class SqliteTx:
         self.db = db
 
     async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
+        # rows are tuples already (the connection has no row factory)
+        return cast(list[Row], await self.db.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         cursor = await self.db.execute(sql, tuple(params))
@@ -85,7 +87,8 @@ class SqliteBase(SqlBase):
         if self._db is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only; SQLite gives the -wal and -shm files the database file's mode
+            await asyncio.to_thread(self._private_files)
         db = await aiosqlite.connect(str(self.path), isolation_level=None)
         # WAL + synchronous=NORMAL survives a process crash (kill -9) without losing a commit;
         # only an OS crash or power loss can drop the last transactions.
@@ -99,6 +102,12 @@ class SqliteBase(SqlBase):
             await db.execute(pragma)
         self._db = db
         await self._migrate()
+
+    def _private_files(self) -> None:
+        # owner-only; SQLite gives the -wal and -shm files the database file's mode
+        private_file(self.path)
+        for suffix in ("-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + suffix))
 
     async def close(self) -> None:
         if self._db is not None:

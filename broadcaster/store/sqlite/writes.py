@@ -15,7 +15,7 @@ from ...regions import subtree_bounds
 from ..contract import InboundVote, VoteOutcome
 from ..records import ClaimedDelivery, DispatchStatus, Outcome, PollRef
 from ..sql.base import Tx, marks
-from ..sql.dispatch import CLAIM_COLS, claimed, roots, stored_ids, target_filter
+from ..sql.dispatch import CLAIM_COLS, claimed, roots, target_filter
 from ..sql.inbox import DELETE_VOTE, UPSERT_VOTE, Key, event_keys, poll_keys, settle_votes
 from .base import SqliteBase
 
@@ -145,7 +145,7 @@ class SqliteWrites(SqliteBase):
                             str(o.status),
                             o.attempts,
                             o.parts_done,
-                            stored_ids(o.provider_ids),
+                            ",".join(o.provider_ids) or None,  # as stored_ids
                             o.error,
                             stamp,
                             o.id,
@@ -163,7 +163,7 @@ class SqliteWrites(SqliteBase):
                             o.attempts,
                             o.parts_done,
                             o.next_at,
-                            stored_ids(o.provider_ids),
+                            ",".join(o.provider_ids) or None,  # as stored_ids
                             o.error,
                             stamp,
                             o.id,
