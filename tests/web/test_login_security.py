@@ -36,7 +36,11 @@ async def site(tmp_path: Path) -> AsyncIterator[Rig]:
     async with rig(tmp_path, web=THROTTLE) as r:
         digest = await hash_password(PASSWORD)
         for name in ("officer", "verifier"):
-            await r.app.store.set_password_hash(name, digest, AuditRecord(name, "p", "user", name))
+            await r.app.store.set_password_hash(
+                name,
+                digest,
+                AuditRecord(actor=name, action="p", object_type="user", object_id=name),
+            )
         yield r
 
 
