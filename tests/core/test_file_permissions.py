@@ -8,6 +8,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def mode(path: Path) -> int:
 
 async def test_data_folder_and_files_are_owner_only(tmp_path: Path, open_umask: None) -> None:
     var = tmp_path / "var"
-    settings = {
+    settings: dict[str, Any] = {
         "store": {"url": f"sqlite:///{var / 'broadcaster.db'}"},
         "accounts": {"scripted": {"adapter": "scripted"}, "outbox": {"adapter": "file"}},
     }
