@@ -34,6 +34,7 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "accounts": sorted(engine.senders),
                 "running_dispatches": len(running),
                 "blocked_accounts": dict(engine.metrics.blocked_accounts),
+                "held_accounts": dict(engine.metrics.held_accounts),
             },
             status_code=200 if status == "ok" else 503,
         )

@@ -47,6 +47,14 @@ class Metrics:
             registry=self.registry,
         )
         self.blocked_accounts: dict[str, str] = {}  # account → provider code, for /healthz
+        self.held = Gauge(
+            "broadcaster_account_held",
+            "1 while the account holds its deliveries (quiet hours, daily cap, provider pause "
+            "or block), by reason",
+            ["channel", "account", "reason"],
+            registry=self.registry,
+        )
+        self.held_accounts: dict[str, str] = {}  # account → hold reason, for /healthz
 
         # labels() costs microseconds per call: on the hot path, reuse the children
         self._delivery_children: dict[tuple[str, str, str], Counter] = {}
@@ -70,6 +78,15 @@ class Metrics:
         if code is not None:
             self.blocked_accounts[account] = code or "blocked"
             self.blocked.labels(channel, account, code or "blocked").set(1)
+
+    def account_held(self, channel: str, account: str, reason: str | None) -> None:
+        """Set (``reason`` given) or clear (None) the account's hold."""
+        previous = self.held_accounts.pop(account, None)
+        if previous is not None:
+            self.held.labels(channel, account, previous).set(0)
+        if reason is not None:
+            self.held_accounts[account] = reason
+            self.held.labels(channel, account, reason).set(1)
 
     def latency(self, channel: str, seconds: float) -> None:
         child = self._latency_children.get(channel)

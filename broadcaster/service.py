@@ -2,7 +2,9 @@
 
 ``[service] roles`` (or ``--role``) picks what this process does; see :mod:`.engine.engine`.
 
-SIGINT/SIGTERM: stop claiming, let in-flight sends finish and flush, close everything, exit 0.
+SIGINT/SIGTERM: stop claiming, let in-flight sends finish and flush, close everything, exit 0
+within seconds whatever is held or paused (no wait for a rate limiter, a hold or a slow send;
+see :mod:`.engine.sender`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
                 port=settings.http.port,
                 log_level="warning",
                 lifespan="off",
+                # open dashboard event streams must not hold the exit up
+                timeout_graceful_shutdown=3,
             )
             server = _QuietServer(config)
             server_task = asyncio.create_task(server.serve(), name="http")

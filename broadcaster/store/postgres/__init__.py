@@ -7,6 +7,7 @@ import inspect
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_holds import HoldsSql
 from ..sqlreads import AuditReads
 from .base import PgBase, PgOptions, retrying
 from .channels import ChannelMixin
@@ -16,6 +17,7 @@ from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
 from .inbox import InboxMixin
 from .web import WebMixin
+from .writes import PgWrites
 
 
 class PostgresStore(
@@ -25,6 +27,8 @@ class PostgresStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    PgWrites,
+    HoldsSql,
     AuditReads,
     Store,
 ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_holds import HoldsSql
 from ..sqlreads import AuditReads
 from .channels import ChannelMixin
 from .content import ContentMixin
@@ -11,6 +12,7 @@ from .directory import DirectoryMixin
 from .dispatch import DispatchMixin
 from .inbox import InboxMixin
 from .web import WebMixin
+from .writes import SqliteWrites
 
 
 class SqliteStore(
@@ -20,6 +22,8 @@ class SqliteStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    SqliteWrites,
+    HoldsSql,
     AuditReads,
     Store,
 ):

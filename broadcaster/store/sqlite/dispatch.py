@@ -345,7 +345,8 @@ class DispatchMixin(SqliteBase):
             if final:
                 await db.executemany(
                     "UPDATE deliveries SET status = ?, attempts = ?, parts_done = ?, "
-                    "provider_ids = ?, error = ?, updated_at = ? WHERE id = ?",
+                    "provider_ids = ?, error = ?, updated_at = ?, held_reason = NULL, "
+                    "held_until = NULL WHERE id = ?",
                     [
                         (
                             str(o.status),
@@ -362,7 +363,8 @@ class DispatchMixin(SqliteBase):
             if later:
                 await db.executemany(
                     "UPDATE deliveries SET status = ?, attempts = ?, parts_done = ?, next_at = ?, "
-                    "provider_ids = ?, error = ?, updated_at = ? WHERE id = ?",
+                    "provider_ids = ?, error = ?, updated_at = ?, held_reason = ?, held_until = ? "
+                    "WHERE id = ?",
                     [
                         (
                             str(o.status),
@@ -372,6 +374,8 @@ class DispatchMixin(SqliteBase):
                             o.provider_ids,
                             o.error,
                             stamp,
+                            o.held_reason,
+                            o.held_until,
                             o.id,
                         )
                         for o in later

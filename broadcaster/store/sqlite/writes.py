@@ -1,0 +1,16 @@
+"""The SQLite side of the shared statement modules' small connection interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .base import SqliteBase
+
+
+class SqliteWrites(SqliteBase):
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One write transaction with ``?`` placeholders; the number of rows it changed."""
+        async with self._tx() as db:
+            cursor = await db.execute(sql, tuple(params))
+            return max(cursor.rowcount, 0)
