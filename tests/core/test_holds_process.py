@@ -177,3 +177,33 @@ async def test_sigterm_exits_zero_within_10s_while_held(
     statuses = dict(query(tmp_path, "SELECT status, COUNT(*) FROM deliveries GROUP BY status"))
     assert "sending" not in statuses, statuses
     assert statuses.get("sent", 0) == sent
+
+
+async def test_daily_cap_survives_a_restart(tmp_path: Path, gateway: WahaSandbox) -> None:
+    """Point 10: cap 3, 2 sent, restart, and only 1 more goes out the same day."""
+    (tmp_path / "config.toml").write_text(
+        config(gateway.url, daily_cap=3, min_interval=1.5, jitter=0, group_interval=0)
+    )
+    await prepare(tmp_path, gateway, groups=6)
+    first = start(tmp_path)
+    try:
+        await wait_for(lambda: len(gateway.sent) >= 2, 40, "two messages")
+    finally:
+        await stop_within(first, tmp_path, 10.0)
+    before = len(gateway.sent)
+    assert before == 2, "the first run sent a third message before it stopped; slow it down"
+
+    second = start(tmp_path)
+    try:
+        await wait_for(lambda: len(gateway.sent) >= 3, 40, "the third message")
+        # a message is due every 1.5 s: the rest would have gone out by now without the cap
+        await asyncio.sleep(6.0)
+    finally:
+        await stop_within(second, tmp_path, 10.0)
+    assert len(gateway.sent) == 3
+    held = query(
+        tmp_path,
+        "SELECT held_reason, COUNT(*) FROM deliveries WHERE status = 'queued' GROUP BY 1",
+    )
+    assert held == [("daily_cap", 3)]
+    assert "held (daily_cap)" in log_text(tmp_path)
