@@ -207,3 +207,66 @@ async def test_daily_cap_survives_a_restart(tmp_path: Path, gateway: WahaSandbox
     )
     assert held == [("daily_cap", 3)]
     assert "held (daily_cap)" in log_text(tmp_path)
+
+
+def held_rows(folder: Path) -> dict[str, int]:
+    return dict(
+        query(
+            folder,
+            "SELECT held_reason, COUNT(*) FROM deliveries "
+            "WHERE status = 'queued' AND held_reason IS NOT NULL GROUP BY 1",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("held", "fixed", "reason"),
+    [
+        ({"quiet_hours": "00:00-23:59"}, {"quiet_hours": "off"}, "quiet_hours"),
+        ({"daily_cap": 1}, {"daily_cap": 50}, "daily_cap"),
+    ],
+    ids=["quiet-hours", "daily-cap"],
+)
+async def test_holds_are_released_once_the_cause_is_fixed(
+    tmp_path: Path,
+    gateway: WahaSandbox,
+    held: dict[str, Any],
+    fixed: dict[str, Any],
+    reason: str,
+) -> None:
+    """Point 11: deliveries held for the number's quiet hours or its daily cap go out after
+    the config is fixed and the service restarted (they had a next_at half a day ahead)."""
+    fast = {"min_interval": 0.2, "jitter": 0, "group_interval": 0}
+    (tmp_path / "config.toml").write_text(config(gateway.url, **fast, **held))
+    await prepare(tmp_path, gateway, groups=4)
+    first = start(tmp_path)
+    try:
+        later = time.time() + 3600
+        await wait_for(
+            lambda: (
+                query(
+                    tmp_path,
+                    f"SELECT COUNT(*) FROM deliveries WHERE status = 'queued' AND next_at > {later}",
+                )[0][0]
+                >= 4 - len(gateway.sent)
+            ),
+            30,
+            "every unsent delivery held",
+        )
+    finally:
+        await stop_within(first, tmp_path, 10.0)
+    before = len(gateway.sent)
+    assert before < 4
+    assert held_rows(tmp_path) == {reason: 4 - before}
+
+    (tmp_path / "config.toml").write_text(config(gateway.url, **fast, **fixed))
+    second = start(tmp_path)
+    try:
+        await wait_for(lambda: len(gateway.sent) >= 4, 30, "the held deliveries sent")
+    finally:
+        await stop_within(second, tmp_path, 10.0)
+    assert len(gateway.sent) == 4
+    assert held_rows(tmp_path) == {}
+    assert dict(query(tmp_path, "SELECT status, COUNT(*) FROM deliveries GROUP BY 1")) == {
+        "sent": 4
+    }
