@@ -246,7 +246,8 @@ async def test_holds_are_released_once_the_cause_is_fixed(
             lambda: (
                 query(
                     tmp_path,
-                    f"SELECT COUNT(*) FROM deliveries WHERE status = 'queued' AND next_at > {later}",
+                    "SELECT COUNT(*) FROM deliveries "
+                    f"WHERE status = 'queued' AND next_at > {later}",
                 )[0][0]
                 >= 4 - len(gateway.sent)
             ),
