@@ -43,14 +43,16 @@ class Pacer:
                 retry_after=wait,
                 provider_code=QUIET_HOURS,
             )
+        if self.settings.jitter > 0:
+            # before counting: a send cancelled in its jitter (a shutdown) used no slot
+            await asyncio.sleep(random.uniform(0, self.settings.jitter))
+            now = self._now()
         if not await self._count(now.date()):
             raise RateLimited(
                 f"daily cap of {self.settings.daily_cap} messages reached",
                 retry_after=_until(now, time(0, 0)),
                 provider_code=DAILY_CAP,
             )
-        if self.settings.jitter > 0:
-            await asyncio.sleep(random.uniform(0, self.settings.jitter))
 
     async def _count(self, day: date) -> bool:
         """Count one more message today; False once the cap is reached."""
