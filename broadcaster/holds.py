@@ -3,7 +3,7 @@ with their reason and end ("ditahan sampai 05.30 (jam tenang) / held until 05:30
 hours)") and the count of every reason, for ``dispatches status``, ``dispatches failures``,
 ``announcements schedule``, the API and the dashboard.
 
-Holds the sender met are stored with the delivery (:mod:`.store.contract_holds`). The service's
+Holds the sender met are stored with the delivery (:mod:`.store.contract.holds`). The service's
 own quiet hours are not: they follow from the config and the clock, so every queued delivery of
 a normal or urgent dispatch is held by them while they last, and a config change shows at once.
 """
@@ -20,13 +20,13 @@ from schedules.quiet import QuietHours
 from schedules.spec import load_zone
 
 from .store.contract import Store
-from .store.contract_holds import QUIET_HOURS
+from .store.contract.holds import QUIET_HOURS
 from .store.records import Dispatch, DispatchStatus
 
 
 @dataclass(frozen=True)
 class Hold:
-    reason: str  # one of store.contract_holds.HOLD_REASONS
+    reason: str  # one of store.contract.holds.HOLD_REASONS
     count: int
     until: datetime | None  # aware; None: until an operator acts
 

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import RateLimited
-from broadcaster.store.contract_channels import ChannelStore
-from broadcaster.store.contract_holds import DAILY_CAP, QUIET_HOURS
+from broadcaster.store.contract.channels import ChannelStore
+from broadcaster.store.contract.holds import DAILY_CAP, QUIET_HOURS
 
 from .settings import WahaSettings
 

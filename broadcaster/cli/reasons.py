@@ -14,7 +14,7 @@ from schedules.spec import load_zone
 
 from ..app import App
 from ..holds import Hold, dispatch_reasons, hold_text, holds_json, quiet_until
-from ..store.contract_holds import QUIET_HOURS, DeliveryProblem
+from ..store.contract.holds import QUIET_HOURS, DeliveryProblem
 from ..store.records import Dispatch, DispatchStatus, Progress
 from .common import ConfigOption, JsonOption, emit, with_app
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from ..errors import AccountBlocked, RateLimited
 from ..metrics import Metrics
-from ..store.contract_holds import ACCOUNT_BLOCKED, HOLD_REASONS, RATE_LIMITED
+from ..store.contract.holds import ACCOUNT_BLOCKED, HOLD_REASONS, RATE_LIMITED
 from ..store.records import ClaimedDelivery, DeliveryStatus, Outcome
 
 log = logging.getLogger(__name__)

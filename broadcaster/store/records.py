@@ -212,7 +212,7 @@ class Outcome:
     ``provider_ids`` is the whole list (earlier attempts' ids included): it replaces the stored
     value. ``next_at`` is set exactly when the delivery goes back to the queue. ``held_reason``
     (with ``held_until``) says it waits for a cause outside it (see
-    :mod:`broadcaster.store.contract_holds`); every other outcome clears a hold.
+    :mod:`broadcaster.store.contract.holds`); every other outcome clears a hold.
     """
 
     id: int

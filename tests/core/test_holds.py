@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.waha import WahaAdapter
-from broadcaster.store.contract_holds import ACCOUNT_BLOCKED
+from broadcaster.store.contract.holds import ACCOUNT_BLOCKED
 from broadcaster.store.records import GroupStatus
 from content.model import Level
 from tests.core.harness import Rig, rig

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from broadcaster.store.contract import Store
-from broadcaster.store.contract_holds import DAILY_CAP, QUIET_HOURS, ReasonCount
+from broadcaster.store.contract.holds import DAILY_CAP, QUIET_HOURS, ReasonCount
 from broadcaster.store.records import DeliveryStatus, Outcome
 from tests.store.support import (
     KAMANISAN_RT1,

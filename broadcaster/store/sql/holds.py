@@ -1,17 +1,14 @@
-"""Holds, daily send counts and delivery reasons, written once for both SQL engines: each
-engine supplies ``_fetch`` (a read) and ``_write`` (one write transaction, rows affected),
-both taking ``?`` placeholders."""
+"""Holds, daily send counts and delivery reasons (issue 10): the SQL of
+:class:`~..contract.holds.HoldStore` and of the daily counts of
+:class:`~..contract.channels.ChannelStore`."""
 
 from __future__ import annotations
 
 import time
-from abc import abstractmethod
-from collections.abc import Iterable
 from typing import Any
 
-from .contract_holds import DeliveryProblem, ReasonCount
-
-Row = tuple[Any, ...]
+from ..contract.holds import DeliveryProblem, ReasonCount
+from .base import Row, SqlBase
 
 RELEASE = (
     "UPDATE deliveries SET next_at = ?, updated_at = ?, held_reason = NULL, held_until = NULL "
@@ -40,15 +37,10 @@ PROBLEMS = (
 )
 
 
-class HoldsSql:
-    """:class:`~.contract_holds.HoldStore` and the daily counts of
-    :class:`~.contract_channels.ChannelStore`, for any engine with ``_fetch`` and ``_write``."""
-
-    @abstractmethod
-    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
-
-    @abstractmethod
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int: ...
+class HoldsSql(SqlBase):
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        async with self._tx() as db:
+            return await db.execute(sql, params)
 
     async def release_holds(self, account: str | None = None) -> int:
         now = time.time()

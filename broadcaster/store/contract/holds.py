@@ -1,11 +1,11 @@
-"""Store contract, part 4: held deliveries and the reasons an operator sees (issue 10).
+"""Store contract, holds role: held deliveries and the reasons an operator sees (issue 10).
 
 A *hold* is a queued delivery waiting for a cause outside it: the number's quiet hours, its
 daily cap, a provider's pause (429) or block. The sender writes the hold with the delivery
 (:attr:`~.records.Outcome.held_reason`, ``held_until``); :meth:`HoldStore.release_holds` makes
 held deliveries due again the moment their cause may be gone (the service restarted with changed
-config, the account resumed), and the next send re-checks the cause. Kept apart from
-:mod:`.contract`; :class:`~.contract.Store` inherits it."""
+config, the account resumed), and the next send re-checks the cause (the engine, the CLI, the
+dashboard)."""
 
 from __future__ import annotations
 
