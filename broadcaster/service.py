@@ -50,13 +50,18 @@ def use_fast_event_loop() -> None:
 
 async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``)."""
+    loop = asyncio.get_running_loop()
+    asked = asyncio.Event()  # a stop asked for while starting: start, then stop at once
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, asked.set)
     async with App(settings) as app, contextlib.AsyncExitStack() as stack:
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
         engine = Engine(app.store, settings, app.adapters)
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine.stopping.set)
+        if asked.is_set():
+            engine.stopping.set()
         await engine.start()
         # the ~10^5 objects alive after start-up (modules, adapters, templates) never die:
         # moved out of the collector's reach, full collections stop walking them, which is

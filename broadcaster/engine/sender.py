@@ -63,7 +63,7 @@ from ..store.records import (
     PollRef,
 )
 from .contentcache import ContentCache
-from .holding import AccountHold
+from .holding import RECHECK, AccountHold
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,7 @@ class AccountSender:
         self._need_more = asyncio.Event()
         # quiet hours, daily cap, long pauses, blocks: no claims and no sends while it lasts
         self.hold = AccountHold(adapter.channel, adapter.account, metrics)
+        self._marked = 0.0  # the end of the hold last written to the store (0: none)
         self._receipts = adapter.delivery_receipts
 
     @property
@@ -200,8 +201,10 @@ class AccountSender:
         try:
             while not stopping.is_set():
                 if self.hold.active():
-                    await _wait_any(stopping, within=min(1.0, self.hold.until - time.time()))
+                    await self._while_held()
                     continue
+                if self._marked:
+                    await self._end_hold()
                 if len(self._buffer) >= self.claim_size:
                     self._need_more.clear()
                     await _wait_any(self._need_more, stopping)
@@ -266,6 +269,28 @@ class AccountSender:
             self._outcomes.append(outcome)
             if len(self._outcomes) >= self.claim_size:
                 await self.flush()
+
+    async def _while_held(self) -> None:
+        """Claim nothing; hold the account's queued deliveries in the store (again when new
+        ones were planned), so the status says why they wait and until when."""
+        hold = self.hold
+        if self._marked != hold.until or self.wake.is_set():
+            self.wake.clear()
+            self._marked = hold.until
+            endless = math.isinf(hold.until)
+            next_at = time.time() + RECHECK if endless else hold.until
+            assert hold.reason is not None
+            await self.store.hold_queued(
+                self.account, hold.reason, None if endless else hold.until, next_at
+            )
+        await _wait_any(self._stopping, self.wake, within=min(1.0, hold.until - time.time()))
+
+    async def _end_hold(self) -> None:
+        """The hold is over: what it held is due now."""
+        self._marked = 0.0
+        await self.flush()  # held outcomes still buffered first, or they would hold again
+        await self._settle_writes(0)
+        await self.store.release_holds(self.account)
 
     def _min_rank(self) -> int:
         return Priority.emergency.rank if self.quiet() else 0

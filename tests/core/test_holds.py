@@ -85,8 +85,9 @@ async def test_a_blocked_account_resumes_once_the_session_works_again(tmp_path: 
         store = r.app.store
 
         async def held() -> bool:
+            # every delivery, claimed or not, says why it waits
             reasons = await store.delivery_reasons(dispatch.id)
-            return [(c.state, c.reason) for c in reasons] == [("held", ACCOUNT_BLOCKED)]
+            return [(c.state, c.reason, c.count) for c in reasons] == [("held", ACCOUNT_BLOCKED, 4)]
 
         await _until(held, 10, "deliveries held while the session is down")
         [count] = await store.delivery_reasons(dispatch.id)

@@ -162,6 +162,7 @@ async def test_sigterm_exits_zero_within_10s_while_held(
     await prepare(tmp_path, gateway, groups=6)
     proc = start(tmp_path)
     try:
+        await wait_for(lambda: "broadcaster running" in log_text(tmp_path), 30, "started")
         expected = 2 if "daily_cap" in waha else 0
         await wait_for(lambda: len(gateway.sent) >= expected, 40, "messages before the hold")
         # the next message is due at most min_interval + jitter later: it meets the hold

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from broadcaster.store.contract import Store
 from broadcaster.store.contract.holds import DAILY_CAP, QUIET_HOURS, ReasonCount
 from broadcaster.store.records import DeliveryStatus, Outcome
@@ -131,3 +133,20 @@ async def test_released_holds_are_due_now_and_no_longer_held(seeded: Store) -> N
         ("held", QUIET_HOURS, 1),
     ]
     assert await seeded.release_holds() == 1
+
+
+async def test_a_held_account_holds_its_queued_deliveries(seeded: Store) -> None:
+    dispatch_id, _ = await _held_dispatch(seeded)
+    await seeded.release_holds("gw")  # all three gw deliveries: two due, one failed
+    until = time.time() + 7200
+    assert await seeded.hold_queued("gw", DAILY_CAP, until, until) == 2
+    assert await seeded.hold_queued("tg", QUIET_HOURS, None, time.time() + 3600) == 1
+    assert await seeded.claim_deliveries("gw", 10, time.time() + 3600) == []
+    reasons = {(r.state, r.reason): r for r in await seeded.delivery_reasons(dispatch_id)}
+    assert reasons[("held", DAILY_CAP)].count == 2
+    assert reasons[("held", DAILY_CAP)].until == pytest.approx(until)
+    assert (
+        reasons[("held", QUIET_HOURS)].count == 1 and reasons[("held", QUIET_HOURS)].until is None
+    )
+    # deliveries already waiting past the hold's end keep their own time
+    assert await seeded.hold_queued("gw", DAILY_CAP, until - 60, until - 60) == 0

@@ -50,6 +50,14 @@ class HoldStore(ABC):
     """Holds and the reasons behind failed and held deliveries."""
 
     @abstractmethod
+    async def hold_queued(
+        self, account: str, reason: str, until: float | None, next_at: float
+    ) -> int:
+        """Hold every queued delivery of ``account`` due before ``next_at`` (its account is
+        held: it will not send them before then) with ``reason`` until ``until`` (None: until
+        an operator acts); the number held."""
+
+    @abstractmethod
     async def release_holds(self, account: str | None = None) -> int:
         """Make every held delivery (of ``account``; None: of every account) due now and
         clear its hold, so its cause is checked again on the next send; the number released."""

@@ -14,6 +14,10 @@ RELEASE = (
     "UPDATE deliveries SET next_at = ?, updated_at = ?, held_reason = NULL, held_until = NULL "
     "WHERE held_reason IS NOT NULL AND status = 'queued'"
 )
+HOLD = (
+    "UPDATE deliveries SET held_reason = ?, held_until = ?, next_at = ?, updated_at = ? "
+    "WHERE account = ? AND status = 'queued' AND next_at < ?"
+)
 TAKE_SLOT = (
     "INSERT INTO daily_counts(account, day, sent) VALUES (?, ?, 1) "
     "ON CONFLICT (account, day) DO UPDATE SET sent = daily_counts.sent + 1 "
@@ -41,6 +45,11 @@ class HoldsSql(SqlBase):
     async def _write(self, sql: str, params: tuple[Any, ...]) -> int:
         async with self._tx() as db:
             return await db.execute(sql, params)
+
+    async def hold_queued(
+        self, account: str, reason: str, until: float | None, next_at: float
+    ) -> int:
+        return await self._write(HOLD, (reason, until, next_at, time.time(), account, next_at))
 
     async def release_holds(self, account: str | None = None) -> int:
         now = time.time()
