@@ -9,6 +9,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   counts (the adapters);
 - :mod:`.holds` — :class:`HoldStore`: held deliveries and the reasons of failed and held ones
   (the engine, the CLI, the dashboard);
+- :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
+  keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
   history (the dashboard and the JSON API).
 
@@ -25,6 +27,7 @@ from types import TracebackType
 from typing import Self
 
 from .channels import RECEIPT_ORDER, ChannelStore
+from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
@@ -37,6 +40,8 @@ __all__ = [
     "ApiToken",
     "ChannelStore",
     "ContentVersion",
+    "DeadLetter",
+    "DeadLetterStore",
     "EngineStore",
     "HoldStore",
     "InboundVote",
@@ -50,7 +55,16 @@ __all__ = [
 ]
 
 
-class Store(WorkflowStore, EngineStore, InboxStore, WebStore, ChannelStore, HoldStore, ABC):
+class Store(
+    WorkflowStore,
+    EngineStore,
+    InboxStore,
+    WebStore,
+    ChannelStore,
+    DeadLetterStore,
+    HoldStore,
+    ABC,
+):
     """Persistent state of one broadcaster installation: every role's interface."""
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .audit import AuditSql
 from .channels import ChannelSql
 from .content import ContentSql
+from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
 from .holds import HoldsSql
@@ -14,7 +15,15 @@ from .web import WebSql
 
 
 class SqlStore(
-    DirectorySql, ContentSql, DispatchSql, InboxSql, WebSql, ChannelSql, HoldsSql, AuditSql
+    DirectorySql,
+    ContentSql,
+    DispatchSql,
+    InboxSql,
+    WebSql,
+    ChannelSql,
+    DeadLetterSql,
+    HoldsSql,
+    AuditSql,
 ):
     """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
     the engine's connection handling after it)."""
