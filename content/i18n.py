@@ -290,6 +290,19 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "residents' group without changing it. Thank you.",
     },
     "wa.choose": {"id": "Pilih jawaban", "en": "Choose an answer"},
+    # --- Held deliveries (shown to officers: CLI, dashboard, API) ---
+    "hold.until": {
+        "id": "ditahan sampai {until} ({reason})",
+        "en": "held until {until} ({reason})",
+    },
+    "hold.open": {
+        "id": "ditahan sampai petugas bertindak ({reason})",
+        "en": "held until an operator acts ({reason})",
+    },
+    "hold.quiet_hours": {"id": "jam tenang", "en": "quiet hours"},
+    "hold.daily_cap": {"id": "batas harian nomor tercapai", "en": "daily cap of the number"},
+    "hold.rate_limited": {"id": "jeda dari penyedia", "en": "provider pause"},
+    "hold.account_blocked": {"id": "akun diblokir penyedia", "en": "account blocked"},
 }
 
 _MONTHS = {

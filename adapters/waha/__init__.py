@@ -5,8 +5,9 @@ the number; see docs/whatsapp.md).
   poll (2-12 options; anything else goes as numbered text "Balas 1 / 2 / 3").
 * Anti-ban pacing by default: the core's limiter keeps ``min_interval`` seconds between
   messages and ``group_interval`` per group; :mod:`adapters.waha.pacing` adds random jitter,
-  quiet hours and a daily cap. Errors 463/475, a refused key or a session not ``WORKING`` pause
-  the number with an alert (:mod:`adapters.waha.errors`, the one mapping).
+  quiet hours and a daily cap (counted in the store, per number and local day). Errors
+  463/475, a refused key or a session not ``WORKING`` pause the number with an alert
+  (:mod:`adapters.waha.errors`, the one mapping).
 * ``discover_groups``: the groups the number is in (``broadcaster groups discover``).
 * ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`).
 """
@@ -66,7 +67,7 @@ class WahaAdapter(Adapter):
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         self.settings = WahaSettings.parse(context.account, context.settings)
-        self.pacer = Pacer(self.settings)
+        self.pacer = Pacer(self.settings, context.channel_state)
         self._client: httpx.AsyncClient | None = None
         self._server: WahaSandbox | None = None
         self._hmac_key: str | None = None

@@ -29,6 +29,7 @@ from .common import (
 )
 from .db import db, roles_option
 from .directory import groups, regions, users
+from .reasons import dispatches_failures
 from .web import web
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(groups, name="groups")
 app.add_typer(users, name="users")
 app.add_typer(announcements, name="announcements")
 app.add_typer(dispatches, name="dispatches")
+dispatches.command("failures")(dispatches_failures)
 app.add_typer(web, name="web")  # dashboard passwords and API tokens
 audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit, name="audit")

@@ -22,6 +22,7 @@ from ..announcements import current_approvers
 from ..audit import verify_chain
 from ..auth import Perm, require
 from ..errors import InputError, NotFound
+from ..holds import dispatch_reasons, hold_text
 from ..regions import is_within, level_of
 from ..results import results
 from ..store.records import (
@@ -48,6 +49,7 @@ from .schemas import (
     FieldChange,
     GroupOut,
     GroupPage,
+    HoldOut,
     PreviewMessage,
     PreviewOut,
     ProgressOut,
@@ -305,6 +307,10 @@ async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> Progres
     rate = (sent + failed) / elapsed
     total = _part(by_status)
     eta = 0.0 if finished or total.remaining == 0 else (total.remaining / rate if rate else None)
+    now = datetime.now(UTC)
+    why = await dispatch_reasons(
+        ctx.store, d, by_status.get("queued", 0), ctx.settings.quiet_hours(), now
+    )
     out = ProgressOut(
         dispatch=dispatch_out(d),
         sent=sent,
@@ -318,6 +324,12 @@ async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> Progres
         by_regency={k: _part(v) for k, v in sorted(by_regency.items())},
         regency_names={k: names[k].name for k in by_regency if k in names},
         finished=finished,
+        held=why.held,
+        holds=[
+            HoldOut(reason=h.reason, count=h.count, until=h.until, text=hold_text(h, now))
+            for h in why.holds
+        ],
+        reasons=why.reasons,
     )
     if len(ctx.progress_cache) > 1000:
         ctx.progress_cache.clear()

@@ -5,7 +5,10 @@ uses it, and :class:`Store`, their union, which every engine implements.
   schedules, the audit log (the workflow, the CLI, the directory);
 - :mod:`.engine` — :class:`EngineStore`: dispatches, planning, the delivery queue (the engine);
 - :mod:`.inbox` — :class:`InboxStore`: inbound events, polls, votes, replies, notices (the inbox);
-- :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows (the adapters);
+- :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows, daily send
+  counts (the adapters);
+- :mod:`.holds` — :class:`HoldStore`: held deliveries and the reasons of failed and held ones
+  (the engine, the CLI, the dashboard);
 - :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
   keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
@@ -29,6 +32,7 @@ from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
+from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
@@ -44,6 +48,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterStore",
     "EngineStore",
+    "HoldStore",
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
@@ -64,6 +69,7 @@ class Store(
     ChannelStore,
     DeadLetterStore,
     AuditScopeStore,
+    HoldStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -10,6 +10,7 @@ from .content import ContentSql
 from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
+from .holds import HoldsSql
 from .inbox import InboxSql
 from .web import WebSql
 
@@ -22,6 +23,7 @@ class SqlStore(
     WebSql,
     ChannelSql,
     DeadLetterSql,
+    HoldsSql,
     AuditSql,
     AuditScopeReads,
 ):
