@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from .common import (
 )
 from .db import db, roles_option
 from .directory import groups, regions, users
+from .entry import run_cli
 from .web import web
 
 app = typer.Typer(
@@ -89,7 +92,7 @@ def audit_verify(config: Path | None = ConfigOption, as_json: bool = JsonOption)
 
 @audit.command("list")
 def audit_list(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     object_type: str | None = typer.Option(None, "--type", help="announcement, group, dispatch, …"),
     object_id: str | None = typer.Option(None, "--id"),
     acting: str = AsOption,
@@ -150,7 +153,7 @@ def results_command(
 
 @app.command("inbox")
 def inbox_command(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     acting: str = AsOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -212,8 +215,12 @@ def run_service(
     run(go)
 
 
-def main() -> None:
-    app()
+def main(argv: Sequence[str] | None = None) -> None:
+    """The ``broadcaster`` command: exits with the command's status. Bad input of any kind (an
+    unknown option, a value of the wrong type, an unreadable file, a refused action) prints one
+    ``error:`` line and exits 1; ``BROADCASTER_TRACEBACK=1`` shows the traceback of an
+    unexpected error instead."""
+    sys.exit(run_cli(typer.main.get_command(app), argv))
 
 
 if __name__ == "__main__":
