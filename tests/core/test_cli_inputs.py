@@ -368,3 +368,17 @@ def test_the_installed_command_prints_one_line(cli: Cli) -> None:
         main(["groups", "list", "--limit", "nol", "--config", str(cli.config)])
     err = cli.capsys.readouterr().err
     assert exited.value.code == 1 and len(err.strip().splitlines()) == 1, err
+
+
+def test_submit_names_each_markup_problem_once_with_its_line(cli: Cli) -> None:
+    body = "\n\n".join(f"Paragraf {i}: warga <tetap> di rumah." for i in range(60))
+    (cli.folder / "tetap.md").write_text(ANNOUNCEMENT.split("---\nAkan")[0] + "---\n" + body)
+    created = json.loads(
+        cli.ok(
+            "announcements", "create", "-f", str(cli.folder / "tetap.md"), "--as", "admin", "--json"
+        )
+    )
+    code, _, err = cli("announcements", "submit", str(created["id"]), "--as", "admin")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert err.count("HTML <tetap> is not supported") == 1, err
+    assert "Line 1:" in err and "and 54 more" in err
