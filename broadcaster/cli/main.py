@@ -31,6 +31,7 @@ from .common import (
 from .db import db, roles_option
 from .directory import groups, regions, users
 from .entry import run_cli
+from .logs import configure_logging
 from .web import web
 
 app = typer.Typer(
@@ -183,7 +184,12 @@ def run_service(
         False, "--demo", help="seed demo regions, users, groups and one announcement on first start"
     ),
     config: Path | None = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="log at DEBUG level (SQL statements only with --debug-sql)"
+    ),
+    debug_sql: bool = typer.Option(
+        False, "--debug-sql", help="also log every SQL statement the store runs (very verbose)"
+    ),
     role: list[str] = typer.Option(
         [], "--role", help="sender, scheduler, web or all (repeatable; default [service] roles)"
     ),
@@ -191,14 +197,7 @@ def run_service(
     """Run the service: store, scheduler, senders and the HTTP app, until Ctrl-C."""
     from ..service import serve, use_fast_event_loop
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:
-        # one line per HTTP request drowns the service's own log
-        for noisy in ("httpx", "apscheduler", "aiogram.event"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose, debug_sql)
     settings = settings_from(config)
     if role:
         settings.service.roles = roles_option(role)
