@@ -74,6 +74,9 @@ class SendResult:
     message_id: str
     poll_id: str | None = None
     note: str | None = None  # e.g. "resent as plain text": recorded with the delivery
+    #: this message completed the delivery: the remaining parts are not sent (e.g. a template
+    #: that carried the whole announcement); the core skips them at once
+    last: bool = False
 
 
 @dataclass(frozen=True)

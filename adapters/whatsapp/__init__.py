@@ -13,8 +13,12 @@ announcement to the group). Thin httpx client, no SDK.
 * Every failure maps in :mod:`adapters.whatsapp.errors`.
 * ``http_routes``: the webhook (:mod:`adapters.whatsapp.webhook`): GET verification, POST signed
   with ``X-Hub-Signature-256``; texts, button and list replies and statuses become core events.
-* ``limits``: 80 messages/s per number by default (``rate``, up to 1000) and 10 per minute to
-  one recipient (Meta's pair rate is about one per 6 s).
+* ``limits``: 80 messages/s per number by default (``rate``, up to 1000) and one message per
+  ``PAIR_INTERVAL`` (6 s) to one recipient: Meta's pair rate (131056 beyond it; the bursts Meta
+  lets a number "borrow" are not relied on). The core spaces the parts of one announcement (a
+  long text, then its poll) that far apart.
+* After a template fallback the delivery is complete (``SendResult.last``): the template carried
+  the whole announcement and the poll as text, so the remaining parts are skipped at once.
 """
 
 from __future__ import annotations
@@ -61,14 +65,15 @@ from .webhook import webhook_routes
 if TYPE_CHECKING:
     from adapters.sandbox.whatsapp import CloudSandbox
 
-__all__ = ["WhatsAppAdapter"]
+__all__ = ["PAIR_INTERVAL", "WhatsAppAdapter"]
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 24 * 3600
 #: a window about to close is treated as closed: the message must arrive inside it
 WINDOW_MARGIN = 60.0
-PER_RECIPIENT_PER_MINUTE = 10
+#: Meta's pair rate: one message every 6 seconds to one WhatsApp user
+PAIR_INTERVAL = 6.0
 _MAX_TRACKED = 50_000
 
 
@@ -97,7 +102,7 @@ class WhatsAppAdapter(Adapter):
     def limits(self) -> Limits:
         return Limits(
             global_per_second=self.settings.rate,
-            per_address_per_minute=PER_RECIPIENT_PER_MINUTE,
+            per_address_interval=PAIR_INTERVAL,
             text_max=MAX_TEXT,
             poll=None,  # any poll fits: buttons, a list, or numbered text
         )
@@ -180,14 +185,19 @@ class WhatsAppAdapter(Adapter):
             )
         fields = message.payload.get("template")
         if not isinstance(fields, dict):
-            # a later part: the template sent for the first part carried the announcement
-            return SendResult("", note="outside the 24-hour window: later parts not sent")
+            # a later part (the first went free-form before the window closed): the template
+            # cannot carry the rest, and sending it again would repeat the announcement
+            return SendResult(
+                "", note="outside the 24-hour window: later parts not sent", last=True
+            )
         body = template_body(address, s.template, s.template_language, s.template_params, fields)
         message_id = await self._post(body)
         return SendResult(
             message_id,
             message_id if fields.get("has_poll") else None,
-            note=f"outside the 24-hour window: sent as template {s.template!r}",
+            note=f"outside the 24-hour window: sent as template {s.template!r}; "
+            "later parts not sent",
+            last=True,
         )
 
     async def _post(self, body: dict[str, Any]) -> str:

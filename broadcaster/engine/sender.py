@@ -17,7 +17,11 @@ AccountBlocked     the account stops sending for ``pause`` seconds (None: until 
 =================  ==========================================================================
 
 A delivery of several messages (long text split, then a poll) remembers how many parts went
-out (``parts_done``), so a retry resumes after the last part sent instead of repeating it.
+out (``parts_done``), so a retry resumes after the last part sent instead of repeating it. A
+next part that must wait over ``PARK_AFTER`` seconds for its recipient (WhatsApp's pair rate: one
+message per 6 s to one number) goes back to the queue until then instead of holding a worker;
+an adapter whose result is ``last`` (a template carrying the whole announcement) ends the
+delivery at once, the remaining parts not sent.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ MAX_MOVES = 3
 # the latency histogram observes one send in this many: observing costs more than an instant
 # send itself, and a sample describes the distribution just as well
 LATENCY_SAMPLE = 8
+#: a next part whose recipient is not ready for longer than this (seconds) goes back to the
+#: queue; shorter waits (Telegram's second per chat) are cheaper held in the worker
+PARK_AFTER = 2.0
 
 
 @dataclass(frozen=True)
@@ -348,6 +355,9 @@ class AccountSender:
                 return self._held(d, part, ids, f"account blocked: {self.blocked_reason}")
             paced = not limiter.free
             if paced:
+                ready_in = limiter.address_ready_in(address) if part > d.parts_done else 0.0
+                if ready_in > PARK_AFTER:
+                    return self._parked(d, part, ids, notes, ready_in)
                 await limiter.acquire(address)
             started = time.perf_counter()
             try:
@@ -404,12 +414,29 @@ class AccountSender:
             if result.note:
                 notes.append(result.note)
             part += 1
+            if result.last:
+                part = len(messages)  # the rest is not sent: nothing to wait for
         self.sent += 1
         return Outcome(
             d.id,
             DeliveryStatus.sent,
             d.attempts + 1,
             part,
+            provider_ids=",".join(ids) or None,
+            error="; ".join(notes) or None,
+        )
+
+    def _parked(
+        self, d: ClaimedDelivery, part: int, ids: list[str], notes: list[str], wait: float
+    ) -> Outcome:
+        """Parts went out and the next must wait ``wait`` seconds for its recipient: back to
+        the queue until then (no attempt counted), the worker free for other deliveries."""
+        return Outcome(
+            d.id,
+            DeliveryStatus.queued,
+            d.attempts,
+            part,
+            next_at=time.time() + wait,
             provider_ids=",".join(ids) or None,
             error="; ".join(notes) or None,
         )

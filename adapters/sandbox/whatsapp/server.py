@@ -65,8 +65,9 @@ class CloudSandbox:
             app_secret or secrets.token_hex(16),
             limits=limits or CloudLimits(),
         )
-        self.state.templates[("pengumuman_resmi", "id")] = 2
-        self.state.templates[("pengumuman_resmi", "en")] = 2
+        # title, body, verification link ({{1}}, {{2}}, "Cek keaslian: {{3}}")
+        self.state.templates[("pengumuman_resmi", "id")] = 3
+        self.state.templates[("pengumuman_resmi", "en")] = 3
         self.webhooks_sent = 0
         self.webhooks_failed = 0
         self._runner: web.AppRunner | None = None
