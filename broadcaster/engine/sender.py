@@ -353,6 +353,10 @@ class AccountSender:
         while part < len(messages):
             if self.blocked_until and self._blocked():
                 return self._held(d, part, ids, f"account blocked: {self.blocked_reason}")
+            try:
+                await self.adapter.prepare(messages[part], address)
+            except Exception as exc:  # a look-up failed: nothing was sent, try again later
+                return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
             paced = not limiter.free
             if paced:
                 ready_in = limiter.address_ready_in(address) if part > d.parts_done else 0.0
