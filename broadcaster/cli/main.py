@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from content.model import Level
 
@@ -85,7 +86,7 @@ def audit_verify(config: Path | None = ConfigOption, as_json: bool = JsonOption)
         emit_one(result, as_json)
         console.print(
             f"[bold red]audit chain broken at entry {result['first_bad_entry']}:[/] "
-            f"{result['problem']}"
+            f"{escape(str(result['problem']))}"
         )
         raise typer.Exit(1)
     emit_one(result, as_json)
