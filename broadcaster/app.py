@@ -15,11 +15,14 @@ from .store.contract import Store
 
 
 class App:
-    """``async with App(settings) as app``: store open; adapters constructed (not started)."""
+    """``async with App(settings) as app``: store open; adapters constructed (not started).
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    ``role`` names what the process does in its database connections (PostgreSQL
+    ``application_name``): ``cli`` for a command, the ``--role`` list for ``broadcaster run``."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, role: str = "cli") -> None:
         self.settings = settings
-        self.store = store or open_store(settings.store.url, settings.store)
+        self.store = store or open_store(settings.store.url, settings.store, role=role)
         self.adapter_classes: dict[str, type[Adapter]] = {}
         self.adapters: dict[str, Adapter] = {}
         for name, account in settings.accounts.items():

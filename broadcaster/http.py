@@ -3,6 +3,8 @@ dashboard, mounted on the same FastAPI instance."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from starlette.routing import Router
@@ -11,6 +13,8 @@ from .engine import Engine
 from .store.records import DispatchStatus
 from .web.mount import mount_web
 
+log = logging.getLogger(__name__)
+
 
 def create_http_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="broadcaster", version="0.1.0", docs_url=None, redoc_url=None)
@@ -18,7 +22,9 @@ def create_http_app(engine: Engine) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        """200 while the store answers and the engine runs; 503 otherwise."""
+        """200 while the store answers and every engine task runs; 503 otherwise (a task that
+        failed and waits to be restarted is named in ``tasks_down``)."""
+        down = dict(engine.supervisor.down)
         try:
             version = await engine.store.schema_version()
             running = await engine.store.list_dispatches(
@@ -26,8 +32,10 @@ def create_http_app(engine: Engine) -> FastAPI:
             )
             dead_letters = await engine.store.dead_letter_counts()
         except Exception as exc:
-            return JSONResponse({"status": "error", "detail": str(exc)}, status_code=503)
-        status = "stopping" if engine.stopping.is_set() else "ok"
+            return JSONResponse(
+                {"status": "error", "detail": str(exc), "tasks_down": down}, status_code=503
+            )
+        status = "stopping" if engine.stopping.is_set() else "tasks down" if down else "ok"
         return JSONResponse(
             {
                 "status": status,
@@ -35,6 +43,7 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "accounts": sorted(engine.senders),
                 "running_dispatches": len(running),
                 "blocked_accounts": dict(engine.metrics.blocked_accounts),
+                "tasks_down": down,
                 # inbound updates skipped so later ones flow (shown, not an outage)
                 "inbound_dead_letters": dead_letters,
             },
@@ -43,8 +52,11 @@ def create_http_app(engine: Engine) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        await engine.refresh_gauges()
-        engine.metrics.dead_letters_counted(await engine.store.dead_letter_counts())
+        try:
+            await engine.refresh_gauges()
+            engine.metrics.dead_letters_counted(await engine.store.dead_letter_counts())
+        except Exception as exc:  # the store is unreachable: still show what this process knows
+            log.warning("metrics: gauges read from the store not refreshed: %s", exc)
         return Response(engine.metrics.render(), media_type="text/plain; version=0.0.4")
 
     for name, adapter in engine.adapters.items():

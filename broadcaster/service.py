@@ -54,7 +54,7 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     roles = settings.service
     async with (
         owning_store(settings.store.url, roles.has_role("sender") or roles.has_role("scheduler")),
-        App(settings) as app,
+        App(settings, role="+".join(settings.service.roles)) as app,
         contextlib.AsyncExitStack() as stack,
     ):
         engine = Engine(app.store, settings, app.adapters)

@@ -32,7 +32,7 @@ import math
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from content.model import Priority
@@ -72,6 +72,8 @@ LATENCY_SAMPLE = 8
 #: a next part whose recipient is not ready for longer than this (seconds) goes back to the
 #: queue; shorter waits (Telegram's second per chat) are cheaper held in the worker
 PARK_AFTER = 2.0
+# at most this often (seconds) an idle sender looks for stray claims of its account
+SWEEP_EVERY = 2.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class SenderOptions:
     idle_poll: float = 0.5
     flush_interval: float = 0.1  # seconds between writes of finished sends' outcomes
     verify_base: str | None = None
+    # several processes share the store: when idle, put back claims of this account that
+    # nothing in this process is working on (see _idle)
+    sweep_stray_claims: bool = False
 
 
 async def _wait_any(*events: asyncio.Event, within: float | None = None) -> None:
@@ -154,6 +159,10 @@ class AccountSender:
         self.blocked_until = 0.0
         self.blocked_reason: str | None = None
         self._receipts = adapter.delivery_receipts
+        self._failure: Exception | None = None
+        self._swept = 0.0  # when stray claims were last looked for (see _idle)
+        # outcomes whose write failed: written by recover() before a restarted run claims
+        self._unwritten: list[tuple[list[Outcome], list[PollRef]]] = []
 
     @property
     def account(self) -> str:
@@ -169,8 +178,11 @@ class AccountSender:
         to the queue untouched.
         """
         self._stopping = stopping
-        workers = [asyncio.create_task(self._worker()) for _ in range(self.worker_count)]
-        flusher = asyncio.create_task(self._flush_periodically())
+        self._failure = None
+        workers = [
+            asyncio.create_task(self._guarded(self._worker())) for _ in range(self.worker_count)
+        ]
+        flusher = asyncio.create_task(self._guarded(self._flush_periodically()))
         try:
             while not stopping.is_set():
                 if self._blocked():
@@ -207,8 +219,42 @@ class AccountSender:
                 for d in unstarted
             ]
             flusher.cancel()
-            await self.flush()
-            await self._settle_writes(0)
+            await asyncio.gather(flusher, return_exceptions=True)
+            self._hand_off()
+            pending, self._writes = self._writes, []
+            for result in await asyncio.gather(*pending, return_exceptions=True):
+                if isinstance(result, Exception) and self._failure is None:
+                    self._failure = result
+        if self._failure is not None:
+            # a worker or a write failed (the store stayed unreachable): the run fails as a
+            # whole, so the engine restarts it (see recover)
+            failure, self._failure = self._failure, None
+            raise failure
+
+    async def _guarded(self, work: Awaitable[None]) -> None:
+        """Run a worker or the flusher; its failure stops the whole run (which then raises)."""
+        try:
+            await work
+        except Exception as exc:
+            if self._failure is None:
+                self._failure = exc
+            self._stopping.set()
+            self._has_work.set()
+            self._need_more.set()
+
+    async def recover(self) -> None:
+        """Before a failed run is restarted: write the outcomes it could not write (so what
+        was sent is not sent again), then put what it had claimed back in the queue."""
+        while self._unwritten:
+            outcomes, polls = self._unwritten[0]
+            await self._store_outcomes(outcomes, polls)
+            self._unwritten.pop(0)
+        self._outcomes, self._polls, self._buffer, self._busy = [], [], deque(), 0
+        requeued = await self.store.requeue_in_flight(self.account)
+        if requeued:
+            log.warning(
+                "account %s: requeued %s deliveries of its failed run", self.account, requeued
+            )
 
     async def _worker(self) -> None:
         buffer = self._buffer
@@ -267,6 +313,22 @@ class AccountSender:
         )
 
     async def _idle(self, min_rank: int) -> None:
+        now = time.monotonic()
+        if (
+            self.options.sweep_stray_claims
+            and now - self._swept > SWEEP_EVERY
+            and not self._outcomes
+            and all(w.done() for w in self._writes)
+        ):
+            # nothing claimed, in flight or unwritten here, and this process holds the
+            # account: a row still 'sending' is a stray — a claim whose COMMIT went through
+            # while its connection was lost, so the store ran the claim again and this one
+            # never reached the sender. Without this the dispatch would never finish.
+            self._swept = now
+            strays = await self.store.requeue_in_flight(self.account)
+            if strays:
+                log.warning("account %s: requeued %s stray claims", self.account, strays)
+                return
         due = await self.store.next_due(self.account, min_rank)
         timeout = self.options.idle_poll
         if due is not None:
@@ -281,18 +343,29 @@ class AccountSender:
 
     async def flush(self) -> None:
         """Hand the buffered outcomes to a background write (at most two writes pending)."""
+        if self._hand_off():
+            await self._settle_writes(2)
+
+    def _hand_off(self) -> bool:
         if not self._outcomes:
-            return
+            return False
         outcomes, self._outcomes = self._outcomes, []
         polls, self._polls = self._polls, []
         self._writes.append(asyncio.create_task(self._write(outcomes, polls)))
-        await self._settle_writes(2)
+        return True
 
     async def _settle_writes(self, keep: int) -> None:
         while len(self._writes) > keep:
             await self._writes.pop(0)
 
     async def _write(self, outcomes: list[Outcome], polls: list[PollRef]) -> None:
+        try:
+            await self._store_outcomes(outcomes, polls)
+        except Exception:
+            self._unwritten.append((outcomes, polls))  # for recover()
+            raise
+
+    async def _store_outcomes(self, outcomes: list[Outcome], polls: list[PollRef]) -> None:
         # polls first: a vote may arrive the moment the poll is out
         await self.store.add_polls(polls)
         await self.store.record_outcomes(outcomes)
