@@ -11,6 +11,7 @@ Contract:
   (config may override them per account).
 * ``normalize_address`` validates an address for this channel (used when a group is added).
 * ``render`` turns neutral content into channel messages, each within the channel's limits.
+* ``prepare`` (optional) does the look-ups a send needs before the rate limiter grants it.
 * ``send`` sends ONE message to one address and returns its provider id, or raises one of the
   :class:`~broadcaster.errors.DeliveryError` subclasses — each adapter maps its provider's errors
   onto them in exactly one place.
@@ -75,6 +76,9 @@ class SendResult:
     message_id: str
     poll_id: str | None = None
     note: str | None = None  # e.g. "resent as plain text": recorded with the delivery
+    #: this message completed the delivery: the remaining parts are not sent (e.g. a template
+    #: that carried the whole announcement); the core skips them at once
+    last: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,11 @@ class Adapter(ABC):
     @abstractmethod
     async def send(self, message: ChannelMessage, address: str) -> SendResult:
         """Send one message; raise a DeliveryError subclass on failure."""
+
+    async def prepare(self, message: ChannelMessage, address: str) -> None:  # noqa: B027
+        """Called before the rate limiter grants the send of ``message``: do here what needs
+        no provider call (a store look-up), so that its time does not count in the provider's
+        rate windows (a send counts from its grant until its answer). Optional."""
 
     async def start(self) -> None:  # noqa: B027 - optional hook, default does nothing
         """Open connections (and start a sandbox emulator when configured)."""

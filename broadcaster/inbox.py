@@ -106,7 +106,12 @@ class Inbox:
                 if outcome is not VoteOutcome.unknown_poll:
                     return outcome is VoteOutcome.applied
                 # nothing was written: the poll may be on its way (see _known_poll)
-        if not await self.store.record_inbound(event.account, f"{event.kind}:{event.event_id}"):
+        # a receipt applies idempotently (a status never moves a message back: sent, delivered,
+        # read, failed), so a redelivered one needs no event row: a broadcast's receipts, two
+        # or three per message, then cost one write each instead of two
+        if event.kind != "status" and not await self.store.record_inbound(
+            event.account, f"{event.kind}:{event.event_id}"
+        ):
             return False
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is None:

@@ -46,8 +46,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Line {line}: images are not supported; only their alt text is sent.",
     },
     "problem.markup_html": {
-        "id": "Baris {line}: kode HTML tidak didukung; yang dikirim hanya teksnya.",
-        "en": "Line {line}: HTML is not supported; only its text is sent.",
+        "id": "Baris {line}: kode HTML {tag} tidak didukung; yang dikirim hanya teksnya.",
+        "en": "Line {line}: HTML {tag} is not supported; only its text is sent.",
+    },
+    "problem.also_lines": {
+        "id": "Juga di baris {lines}",
+        "en": "Also on lines {lines}",
+    },
+    "problem.also_more": {
+        "id": " dan {count} baris lain",
+        "en": " and {count} more",
     },
     "problem.markup_table": {
         "id": "Baris {line}: tabel tidak didukung; isinya dikirim sebagai baris teks biasa.",

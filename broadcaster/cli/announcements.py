@@ -156,7 +156,7 @@ def edit(
 
 @announcements.command("list")
 def list_(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -307,7 +307,7 @@ def _dispatch_row(d: Dispatch) -> dict[str, Any]:
 
 @dispatches.command("list")
 def dispatches_list(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:

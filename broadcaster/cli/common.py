@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from content.loader import LoaderError
 from schedules.spec import ScheduleError
@@ -45,8 +47,15 @@ def settings_from(path: Path | None) -> Settings:
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print ``error: message`` as one line on stderr and exit 1 (the message is printed as
+    is: text in square brackets such as ``[accounts.wa]`` is not taken for Rich markup)."""
+    err_console.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False)
     raise typer.Exit(1)
+
+
+def one_line(message: str) -> str:
+    """``message`` with its line breaks folded into spaces (an error is one line)."""
+    return " ".join(message.split())
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -73,19 +82,37 @@ def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
 
 
 def emit(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str = ""
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    as_json: bool,
+    title: str = "",
+    keep: Sequence[str] = (),
 ) -> None:
+    """Rows as a table (or a JSON list). Columns in ``keep`` (ids, addresses, region codes:
+    what an operator copies) are never shortened, folded or wrapped, however narrow the
+    terminal: the other columns give way."""
     if as_json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, default=str, indent=2) + "\n")
         return
     table = Table(title=title or None, show_lines=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    for i, column in enumerate(columns):
+        if column in keep:
+            widest = max((len(line[i]) for line in cells), default=0)
+            table.add_column(
+                column, no_wrap=True, overflow="ignore", min_width=max(widest, len(column))
+            )
+        else:
+            table.add_column(column)
+    for line in cells:
+        table.add_row(*(Text(cell) for cell in line))  # printed as is, never as markup
     console.print(table)
     if not rows:
         console.print("(none)")
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def emit_one(row: dict[str, Any], as_json: bool) -> None:
@@ -95,7 +122,7 @@ def emit_one(row: dict[str, Any], as_json: bool) -> None:
     width = max((len(k) for k in row), default=0)
     for key, value in row.items():
         console.print(
-            f"[bold]{key.ljust(width)}[/]  {'' if value is None else value}", highlight=False
+            f"[bold]{escape(key.ljust(width))}[/]  {escape(_cell(value))}", highlight=False
         )
 
 

@@ -54,7 +54,7 @@ def regions_import(
 def regions_list(
     under: str | None = typer.Option(None, help="only regions under this code"),
     level: Level | None = typer.Option(None, help="only this level"),
-    limit: int = typer.Option(50, help="at most this many rows"),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -126,11 +126,17 @@ def groups_list(
     channel: list[str] = typer.Option([], help="only these channels (repeatable)"),
     status: list[GroupStatus] = typer.Option([], help="only these statuses (repeatable)"),
     level: list[Level] = typer.Option([], help="only groups attached at these levels"),
-    limit: int = typer.Option(100, help="at most this many rows"),
+    limit: int = typer.Option(
+        100, min=1, help="at most this many rows (the output says how many were left out)"
+    ),
+    every: bool = typer.Option(False, "--all", help="every matching group, no limit"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """List groups, filtered by region subtree, kind, channel, status and level."""
+    """List groups, filtered by region subtree, kind, channel, status and level.
+
+    Shows at most --limit rows (default 100); the table's title and a closing line, or the
+    JSON object's "left_out", say how many matching groups were not shown. --all shows all."""
     where = GroupFilter(
         region=region,
         levels=tuple(level),
@@ -138,19 +144,43 @@ def groups_list(
         channels=tuple(channel),
         statuses=tuple(status),
     )
+    cap = None if every else limit
 
     async def go(app: App) -> tuple[list[dict[str, Any]], int]:
         rows: list[dict[str, Any]] = []
-        async for group in app.store.iter_groups(where, batch=min(limit, 1000)):
+        batch = 1000 if cap is None else min(cap, 1000)
+        async for group in app.store.iter_groups(where, batch=batch):
             rows.append(_group_row(group))
-            if len(rows) >= limit:
+            if cap is not None and len(rows) >= cap:
                 break
         total = (await app.store.count_groups(where))["total"]
         return rows, total
 
     rows, total = with_app(config, go)
+    left_out = max(0, total - len(rows))
+    if as_json:
+        emit_one(
+            {
+                "total": total,
+                "shown": len(rows),
+                "left_out": left_out,
+                "limit": cap,
+                "groups": rows,
+            },
+            as_json=True,
+        )
+        return
     columns = ["id", "channel", "account", "address", "region", "kind", "status", "title"]
-    emit(rows, columns, as_json, title=f"{len(rows)} of {total} groups")
+    emit(rows, columns, False, title=f"{len(rows)} of {total} groups", keep=_KEEP)
+    if left_out:
+        console.print(
+            f"{left_out} more groups not shown: raise --limit (now {cap}) or use --all",
+            highlight=False,
+        )
+
+
+#: what an operator copies from a table: never shortened (``@g.us`` ids are long)
+_KEEP = ("id", "group_id", "account", "address", "region")
 
 
 @groups.command("discover")
@@ -190,7 +220,8 @@ def groups_discover(
     rows = with_app(config, go)
     columns = ["address", "title", "participants", "status", "region", "kind", "group_id"]
     unmapped = sum(1 for r in rows if r["status"] == "unmapped")
-    emit(rows, columns, as_json, title=f"{len(rows)} groups on {account}, {unmapped} unmapped")
+    title = f"{len(rows)} groups on {account}, {unmapped} unmapped"
+    emit(rows, columns, as_json, title=title, keep=_KEEP)
 
 
 def _status_command(name: str, status: GroupStatus, doc: str) -> None:

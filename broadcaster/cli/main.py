@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from content.model import Level
 
@@ -29,6 +32,8 @@ from .common import (
 )
 from .db import db, roles_option
 from .directory import groups, regions, users
+from .entry import run_cli
+from .logs import configure_logging
 from .reasons import dispatches_failures
 from .web import web
 
@@ -99,7 +104,7 @@ def audit_verify(
         where = result["first_bad_entry"]
         console.print(
             f"[bold red]audit chain broken{f' at entry {where}' if where else ''}:[/] "
-            f"{result['problem']}"
+            f"{escape(str(result['problem']))}"
         )
         raise typer.Exit(1)
     emit_one(result, as_json)
@@ -107,7 +112,7 @@ def audit_verify(
 
 @audit.command("list")
 def audit_list(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     object_type: str | None = typer.Option(None, "--type", help="announcement, group, dispatch, …"),
     object_id: str | None = typer.Option(None, "--id"),
     acting: str = AsOption,
@@ -171,7 +176,7 @@ def results_command(
 
 @app.command("inbox")
 def inbox_command(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     acting: str = AsOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -201,7 +206,12 @@ def run_service(
         False, "--demo", help="seed demo regions, users, groups and one announcement on first start"
     ),
     config: Path | None = ConfigOption,
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="log at DEBUG level (SQL statements only with --debug-sql)"
+    ),
+    debug_sql: bool = typer.Option(
+        False, "--debug-sql", help="also log every SQL statement the store runs (very verbose)"
+    ),
     role: list[str] = typer.Option(
         [], "--role", help="sender, scheduler, web or all (repeatable; default [service] roles)"
     ),
@@ -209,14 +219,7 @@ def run_service(
     """Run the service: store, scheduler, senders and the HTTP app, until Ctrl-C."""
     from ..service import serve, use_fast_event_loop
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:
-        # one line per HTTP request drowns the service's own log
-        for noisy in ("httpx", "apscheduler", "aiogram.event"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(verbose, debug_sql)
     settings = settings_from(config)
     if role:
         settings.service.roles = roles_option(role)
@@ -233,8 +236,12 @@ def run_service(
     run(go)
 
 
-def main() -> None:
-    app()
+def main(argv: Sequence[str] | None = None) -> None:
+    """The ``broadcaster`` command: exits with the command's status. Bad input of any kind (an
+    unknown option, a value of the wrong type, an unreadable file, a refused action) prints one
+    ``error:`` line and exits 1; ``BROADCASTER_TRACEBACK=1`` shows the traceback of an
+    unexpected error instead."""
+    sys.exit(run_cli(typer.main.get_command(app), argv))
 
 
 if __name__ == "__main__":

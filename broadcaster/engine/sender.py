@@ -22,7 +22,11 @@ delivery back untouched, and sends still running ``STOP_GRACE`` seconds after th
 cancelled (their deliveries go back to the queue, as after a crash).
 
 A delivery of several messages (long text split, then a poll) remembers how many parts went
-out (``parts_done``), so a retry resumes after the last part sent instead of repeating it.
+out (``parts_done``), so a retry resumes after the last part sent instead of repeating it. A
+next part that must wait over ``PARK_AFTER`` seconds for its recipient (WhatsApp's pair rate: one
+message per 6 s to one number) goes back to the queue until then instead of holding a worker;
+an adapter whose result is ``last`` (a template carrying the whole announcement) ends the
+delivery at once, the remaining parts not sent.
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ MAX_MOVES = 3
 # the latency histogram observes one send in this many: observing costs more than an instant
 # send itself, and a sample describes the distribution just as well
 LATENCY_SAMPLE = 8
+#: a next part whose recipient is not ready for longer than this (seconds) goes back to the
+#: queue; shorter waits (Telegram's second per chat) are cheaper held in the worker
+PARK_AFTER = 2.0
 # at most this often (seconds) an idle sender looks for stray claims of its account
 SWEEP_EVERY = 2.0
 # seconds sends still running after a stop may take before they are cancelled
@@ -468,6 +475,14 @@ class AccountSender:
             if hold.until and hold.active():
                 return hold.outcome(d, part, ids)
             try:
+                await self.adapter.prepare(messages[part], address)
+            except Exception as exc:  # a look-up failed: nothing was sent, try again later
+                return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
+            if part > d.parts_done and not self.limiter.free:
+                ready_in = self.limiter.address_ready_in(address)
+                if ready_in > PARK_AFTER:
+                    return self._parked(d, part, ids, notes, ready_in)
+            try:
                 result = await self._send_one(messages[part], address)
             except AddressMoved as exc:
                 moves += 1
@@ -493,6 +508,8 @@ class AccountSender:
             if result.note:
                 notes.append(result.note)
             part += 1
+            if result.last:
+                part = len(messages)  # the rest is not sent: nothing to wait for
         self.sent += 1
         return Outcome(
             id=d.id,
@@ -565,6 +582,21 @@ class AccountSender:
         # an adapter bug must not lose the delivery
         log.error("adapter %s raised unexpectedly", self.account, exc_info=exc)
         return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
+
+    def _parked(
+        self, d: ClaimedDelivery, part: int, ids: list[str], notes: list[str], wait: float
+    ) -> Outcome:
+        """Parts went out and the next must wait ``wait`` seconds for its recipient: back to
+        the queue until then (no attempt counted), the worker free for other deliveries."""
+        return Outcome(
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=d.attempts,
+            parts_done=part,
+            next_at=time.time() + wait,
+            provider_ids=tuple(ids),
+            error="; ".join(notes) or None,
+        )
 
     def _rate_limited(
         self, d: ClaimedDelivery, part: int, ids: list[str], exc: RateLimited
