@@ -3,119 +3,42 @@
 from __future__ import annotations
 
 import logging
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from content.model import Level
 
-from ..app import App
-from ..audit import verify_chain
-from ..auth import Perm, require
-from .announcements import announcements, dispatches
-from .common import (
-    AsOption,
-    ConfigOption,
-    JsonOption,
-    console,
-    emit,
-    emit_one,
-    run,
-    settings_from,
-    with_app,
-)
-from .db import db, roles_option
-from .directory import groups, regions, users
-from .web import web
+from .common import AsOption, ConfigOption, JsonOption, emit, run, settings_from, with_app
+from .lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from ..app import App
+
+
+class Commands(LazyGroup):
+    """The command groups, each imported only when used (see :mod:`broadcaster.cli.lazy`);
+    ``broadcaster.cli`` entry points (e.g. ``broadcaster sandbox``) follow them."""
+
+    groups = {  # noqa: RUF012 - class-level table read by LazyGroup
+        "regions": "broadcaster.cli.directory:regions",
+        "groups": "broadcaster.cli.directory:groups",
+        "users": "broadcaster.cli.directory:users",
+        "announcements": "broadcaster.cli.announcements:announcements",
+        "dispatches": "broadcaster.cli.announcements:dispatches",
+        "web": "broadcaster.cli.web:web",  # dashboard passwords and API tokens
+        "audit": "broadcaster.cli.audit:audit",
+        "db": "broadcaster.cli.db:db",
+    }
+
 
 app = typer.Typer(
+    cls=Commands,
     help="broadcaster: verified announcements to every neighbourhood group.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(regions, name="regions")
-app.add_typer(groups, name="groups")
-app.add_typer(users, name="users")
-app.add_typer(announcements, name="announcements")
-app.add_typer(dispatches, name="dispatches")
-app.add_typer(web, name="web")  # dashboard passwords and API tokens
-audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
-app.add_typer(audit, name="audit")
-app.add_typer(db, name="db")
-
-
-def _plugins() -> None:
-    """Command groups registered under the entry-point group ``broadcaster.cli`` (the core
-    never imports them directly). A plugin that fails to load is skipped with a warning."""
-    for ep in entry_points(group="broadcaster.cli"):
-        try:
-            sub = ep.load()
-        except Exception as exc:  # a broken plugin must not take the whole CLI down
-            logging.getLogger(__name__).warning("CLI plugin %s not loaded: %s", ep.name, exc)
-            continue
-        if isinstance(sub, typer.Typer):
-            app.add_typer(sub, name=ep.name)
-
-
-_plugins()
-
-
-@audit.command("verify")
-def audit_verify(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
-    """Check the whole chain; exit 1 naming the first bad entry."""
-
-    async def go(a: App) -> dict[str, Any]:
-        head = await a.store.audit_head()
-        result = await verify_chain(a.store.iter_audit(), head)
-        return {
-            "ok": result.ok,
-            "checked": result.checked,
-            "first_bad_entry": result.first_bad_seq,
-            "problem": result.problem,
-        }
-
-    result = with_app(config, go)
-    if not result["ok"]:
-        emit_one(result, as_json)
-        console.print(
-            f"[bold red]audit chain broken at entry {result['first_bad_entry']}:[/] "
-            f"{result['problem']}"
-        )
-        raise typer.Exit(1)
-    emit_one(result, as_json)
-
-
-@audit.command("list")
-def audit_list(
-    limit: int = typer.Option(50),
-    object_type: str | None = typer.Option(None, "--type", help="announcement, group, dispatch, …"),
-    object_id: str | None = typer.Option(None, "--id"),
-    acting: str = AsOption,
-    config: Path | None = ConfigOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """The newest audit entries: who did what, to which object, when."""
-
-    async def go(a: App) -> list[dict[str, Any]]:
-        require(await a.directory.actor(acting), Perm.read)
-        from datetime import UTC, datetime
-
-        return [
-            {
-                "seq": e.seq,
-                "at": f"{datetime.fromtimestamp(e.at, UTC):%Y-%m-%d %H:%M:%S}",
-                "actor": e.actor,
-                "action": e.action,
-                "object": f"{e.object_type}:{e.object_id}",
-                "detail": e.detail,
-                "hash": e.hash[:12],
-            }
-            for e in await a.store.list_audit(limit, object_type, object_id)
-        ]
-
-    emit(with_app(config, go), ["seq", "at", "actor", "action", "object", "detail"], as_json)
 
 
 @app.command("results")
@@ -156,6 +79,7 @@ def inbox_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Residents' replies to announcements (moderation inbox), newest first."""
+    from ..auth import Perm, require
 
     async def go(a: App) -> list[dict[str, Any]]:
         require(await a.directory.actor(acting), Perm.read)
@@ -187,6 +111,7 @@ def run_service(
 ) -> None:
     """Run the service: store, scheduler, senders and the HTTP app, until Ctrl-C."""
     from ..service import serve, use_fast_event_loop
+    from .db import roles_option
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
