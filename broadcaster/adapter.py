@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from content.model import Announcement
     from content.validation import PollLimits
 
-    from .store.contract_channels import ChannelStore
+    from .store.contract import ChannelStore
 
 
 @dataclass(frozen=True)
