@@ -6,12 +6,22 @@ from __future__ import annotations
 from .audit import AuditSql
 from .channels import ChannelSql
 from .content import ContentSql
+from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
 from .inbox import InboxSql
 from .web import WebSql
 
 
-class SqlStore(DirectorySql, ContentSql, DispatchSql, InboxSql, WebSql, ChannelSql, AuditSql):
+class SqlStore(
+    DirectorySql,
+    ContentSql,
+    DispatchSql,
+    InboxSql,
+    WebSql,
+    ChannelSql,
+    DeadLetterSql,
+    AuditSql,
+):
     """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
     the engine's connection handling after it)."""
