@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from broadcaster.files import private_file
+
 _STOP = object()
 
 
@@ -28,7 +30,7 @@ class JsonlWriter:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # outboxes hold addresses and messages: owner-only
         self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._run, name=f"jsonl:{self.path}", daemon=True)
         self._thread.start()

@@ -59,10 +59,16 @@ async def prepare(folder: Path, groups: int) -> int:
     settings = settings_for(folder)
     async with App(settings) as app:
         await app.store.add_user(
-            "admin", Role.admin, None, AuditRecord("bench", "user.add", "user", "admin")
+            "admin",
+            Role.admin,
+            None,
+            AuditRecord(actor="bench", action="user.add", object_type="user", object_id="admin"),
         )
         await app.store.add_user(
-            "verifier", Role.verifier, None, AuditRecord("bench", "user.add", "user", "v")
+            "verifier",
+            Role.verifier,
+            None,
+            AuditRecord(actor="bench", action="user.add", object_type="user", object_id="v"),
         )
     now = time.time()
     with sqlite3.connect(folder / "bench.db") as db:
@@ -112,8 +118,18 @@ async def seed_groups(settings: Settings, addresses: list[str], channel: str, ac
     """Users admin and v (verifier), a region tree, and one active RT group per address."""
     folder = settings.service.data_dir
     async with App(settings) as app:
-        await app.store.add_user("admin", Role.admin, None, AuditRecord("b", "u", "user", "a"))
-        await app.store.add_user("v", Role.verifier, None, AuditRecord("b", "u", "user", "v"))
+        await app.store.add_user(
+            "admin",
+            Role.admin,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="a"),
+        )
+        await app.store.add_user(
+            "v",
+            Role.verifier,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="v"),
+        )
     rows = region_rows(len(addresses))
     rts = [code for code, level, _, _ in rows if level == "rt"][: len(addresses)]
     now = time.time()

@@ -94,7 +94,12 @@ async def seed(folder: Path, config: Path, groups: int, announcements: int) -> i
                 "admin",
                 content,
                 content_hash(content),
-                AuditRecord("admin", "announcement.create", "announcement", ""),
+                AuditRecord(
+                    actor="admin",
+                    action="announcement.create",
+                    object_type="announcement",
+                    object_id="",
+                ),
             )
     # states and a finished dispatch written directly: setup is not what is measured
     now = time.time()

@@ -64,7 +64,11 @@ def serve(port: int, pipe: Connection) -> None:
 
 def settings(folder: Path, port: int, pool: int) -> Settings:
     return Settings(
-        service={"data_dir": str(folder), "verify_line": True},
+        service={
+            "data_dir": str(folder),
+            "verify_line": True,
+            "public_url": "https://broadcaster.bantenprov.go.id",
+        },
         store={"url": f"sqlite:///{folder / 'bench.db'}"},
         http={"enabled": False},
         engine={"idle_poll": 0.2},
@@ -73,7 +77,6 @@ def settings(folder: Path, port: int, pool: int) -> Settings:
             "bench": {
                 "adapter": "email",
                 "from_address": "Dinas Kominfo Banten <info@kominfo.bantenprov.go.id>",
-                "public_url": "https://broadcaster.bantenprov.go.id",
                 "smtp_host": "127.0.0.1",
                 "smtp_port": port,
                 "security": "none",

@@ -7,7 +7,9 @@ The groups are spread over ``--accounts`` scripted accounts that answer at once 
 sent by one process at a time, so the accounts are the unit of scale-out). For each process count
 a fresh schema is set up, the processes start and share the account leases out, then one
 announcement to every group is scheduled; the time is the dispatch's own (created → done, both
-stamped by the service), so the benchmark's polling adds nothing to it.
+stamped by the service), so the benchmark's polling adds nothing to it; ``planning_seconds`` is
+the part until the last batch was planned (the ``dispatch.planned`` audit entry), and
+``load_average`` the machine's 1-minute load when the round ended.
 """
 
 from __future__ import annotations
@@ -69,8 +71,18 @@ async def setup(folder: Path, url: str, groups: int, accounts: int) -> int:
     await admin.close()
     settings = load_settings(folder / "config.toml")
     async with App(settings) as app:
-        await app.store.add_user("admin", Role.admin, None, AuditRecord("b", "u", "user", "a"))
-        await app.store.add_user("v", Role.verifier, None, AuditRecord("b", "u", "user", "v"))
+        await app.store.add_user(
+            "admin",
+            Role.admin,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="a"),
+        )
+        await app.store.add_user(
+            "v",
+            Role.verifier,
+            None,
+            AuditRecord(actor="b", action="u", object_type="user", object_id="v"),
+        )
     rows = region_rows(groups)
     rts = [code for code, level, _, _ in rows if level == "rt"][:groups]
     now = time.time()
@@ -185,6 +197,9 @@ async def one_round(
                 raise TimeoutError("dispatch not done in time")
             await asyncio.sleep(0.2)
         elapsed = float(rows[0]["finished_at"]) - float(rows[0]["created_at"])
+        # what bounds the dispatch: planning ends at the 'dispatch.planned' audit entry
+        planned = await fetch(url, "SELECT MIN(at) FROM audit WHERE action = 'dispatch.planned'")
+        planning = float(planned[0][0]) - float(rows[0]["created_at"])
         counts = {
             str(r[0]): int(r[1])
             for r in await fetch(url, "SELECT status, COUNT(*) FROM deliveries GROUP BY 1")
@@ -195,11 +210,13 @@ async def one_round(
         for child in children:
             child.wait(60)
     sent = counts.get("sent", 0)
-    log(f"{procs} process(es): {counts} in {elapsed:.2f} s")
+    log(f"{procs} process(es): {counts} in {elapsed:.2f} s (planning {planning:.2f} s)")
     return {
         "processes": procs,
         "sent": sent,
         "seconds": round(elapsed, 2),
+        "planning_seconds": round(planning, 2),
+        "load_average": os.getloadavg()[0],
         "deliveries_per_second": round(sent / elapsed, 1),
     }
 

@@ -83,7 +83,7 @@ async def setup(folder: Path, engine: str, url: str) -> None:
     else:
         (folder / "bench.db").unlink(missing_ok=True)
     settings = load_settings(folder / "config.toml")
-    audit = AuditRecord("bench", "setup", "bench", "votes")
+    audit = AuditRecord(actor="bench", action="setup", object_type="bench", object_id="votes")
     async with App(settings) as app:
         store = app.store
         chain = [
@@ -94,9 +94,19 @@ async def setup(folder: Path, engine: str, url: str) -> None:
             ("3671010001.RW001", Level.rw, "3671010001"),
             (RT, Level.rt, "3671010001.RW001"),
         ]
-        await store.import_regions([Region(c, lv, c, p) for c, lv, p in chain], audit)
+        await store.import_regions(
+            [Region(code=c, level=lv, name=c, parent=p) for c, lv, p in chain], audit
+        )
         group = await store.add_group(
-            NewGroup("telegram", "tg", "-1001", RT, "rt", status=GroupStatus.active), audit
+            NewGroup(
+                channel="telegram",
+                account="tg",
+                address="-1001",
+                region=RT,
+                kind="rt",
+                status=GroupStatus.active,
+            ),
+            audit,
         )
         content = Announcement(
             variants={"id": Variant(title="Uji suara", body="Pilih satu.")},
@@ -107,7 +117,17 @@ async def setup(folder: Path, engine: str, url: str) -> None:
             record.id, None, "bench@1", Priority.normal, record.content_hash, {}, "bench", audit
         )
         assert dispatch is not None
-        await store.add_polls([PollRef("tg", POLL_ID, record.id, dispatch.id, group.id)])
+        await store.add_polls(
+            [
+                PollRef(
+                    account="tg",
+                    poll_id=POLL_ID,
+                    announcement_id=record.id,
+                    dispatch_id=dispatch.id,
+                    group_id=group.id,
+                )
+            ]
+        )
 
 
 def free_port() -> int:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from .adapter_names import ENTRY_POINT_GROUP, registered_adapters, unknown_adapter
 from .errors import AdapterNotFound, ConfigError
+from .publicurl import DEFAULT_PUBLIC_URL, link_base
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -122,6 +123,14 @@ class AdapterContext:
     data_dir: Path
     # the core's per-channel state (messaging windows); None in tests without a store
     channel_state: ChannelStore | None = None
+    #: ``service.public_url``: the base of every link an adapter hands out (see
+    #: :func:`link_base`, which applies the https rule)
+    public_url: str = DEFAULT_PUBLIC_URL
+
+    def link_base(self, sandbox: bool) -> str:
+        """``public_url`` for this account's links; ConfigError when the https rule forbids
+        it (see :mod:`broadcaster.publicurl`)."""
+        return link_base(self.public_url, sandbox, f"accounts.{self.account}")
 
 
 class Adapter(ABC):

@@ -91,7 +91,14 @@ class Workflow:
             user.name,
             content,
             digest,
-            AuditRecord(user.name, "announcement.create", "announcement", "", {}, digest),
+            AuditRecord(
+                actor=user.name,
+                action="announcement.create",
+                object_type="announcement",
+                object_id="",
+                detail={},
+                content_hash=digest,
+            ),
         )
 
     async def edit(
@@ -110,12 +117,12 @@ class Workflow:
             record.id,
             record.version,
             AuditRecord(
-                user.name,
-                "announcement.edit",
-                "announcement",
-                str(record.id),
-                {"from": record.status.value, "previous_hash": record.content_hash},
-                digest,
+                actor=user.name,
+                action="announcement.edit",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={"from": record.status.value, "previous_hash": record.content_hash},
+                content_hash=digest,
             ),
             status=status,
             content=content,
@@ -135,12 +142,12 @@ class Workflow:
             record.id,
             record.version,
             AuditRecord(
-                user.name,
-                "announcement.submit",
-                "announcement",
-                str(record.id),
-                {},
-                record.content_hash,
+                actor=user.name,
+                action="announcement.submit",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={},
+                content_hash=record.content_hash,
             ),
             status=status,
         )
@@ -163,12 +170,12 @@ class Workflow:
                 user.name,
                 record.content_hash,
                 AuditRecord(
-                    user.name,
-                    "announcement.approval",
-                    "announcement",
-                    str(record.id),
-                    {"needed": self.approvals_required, "version": record.version},
-                    record.content_hash,
+                    actor=user.name,
+                    action="announcement.approval",
+                    object_type="announcement",
+                    object_id=str(record.id),
+                    detail={"needed": self.approvals_required, "version": record.version},
+                    content_hash=record.content_hash,
                 ),
             )
         except Conflict:
@@ -191,12 +198,12 @@ class Workflow:
             record.id,
             record.version,
             AuditRecord(
-                user.name,
-                "announcement.approve",
-                "announcement",
-                str(record.id),
-                {"approvers": sorted(approvers)},
-                record.content_hash,
+                actor=user.name,
+                action="announcement.approve",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={"approvers": sorted(approvers)},
+                content_hash=record.content_hash,
             ),
             status=Status.approved,
             approved_hash=record.content_hash,
@@ -215,12 +222,12 @@ class Workflow:
             record.id,
             record.version,
             AuditRecord(
-                user.name,
-                "announcement.reject",
-                "announcement",
-                str(record.id),
-                {"reason": reason},
-                record.content_hash,
+                actor=user.name,
+                action="announcement.reject",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={"reason": reason},
+                content_hash=record.content_hash,
             ),
             status=status,
             reject_reason=reason,
@@ -257,17 +264,17 @@ class Workflow:
             spec.timezone,
             user.name,
             AuditRecord(
-                user.name,
-                "schedule.create",
-                "schedule",
-                "",
-                {
+                actor=user.name,
+                action="schedule.create",
+                object_type="schedule",
+                object_id="",
+                detail={
                     "announcement": record.id,
                     "kind": spec.kind.value,
                     "cron": spec.cron,
                     "run_at": run_at,
                 },
-                record.content_hash,
+                content_hash=record.content_hash,
             ),
         )
         if record.status is Status.approved:
@@ -275,12 +282,12 @@ class Workflow:
                 record.id,
                 record.version,
                 AuditRecord(
-                    user.name,
-                    "announcement.schedule",
-                    "announcement",
-                    str(record.id),
-                    {"schedule": schedule.id},
-                    record.content_hash,
+                    actor=user.name,
+                    action="announcement.schedule",
+                    object_type="announcement",
+                    object_id=str(record.id),
+                    detail={"schedule": schedule.id},
+                    content_hash=record.content_hash,
                 ),
                 status=_transition(record, Action.schedule),
             )
@@ -305,12 +312,12 @@ class Workflow:
             record.id,
             record.version,
             AuditRecord(
-                user.name,
-                "announcement.cancel",
-                "announcement",
-                str(record.id),
-                {"reason": why},
-                record.content_hash,
+                actor=user.name,
+                action="announcement.cancel",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={"reason": why},
+                content_hash=record.content_hash,
             ),
             status=status,
         )
@@ -319,7 +326,12 @@ class Workflow:
         ):
             await self.store.update_schedule(
                 schedule.id,
-                AuditRecord(user.name, "schedule.cancel", "schedule", str(schedule.id)),
+                AuditRecord(
+                    actor=user.name,
+                    action="schedule.cancel",
+                    object_type="schedule",
+                    object_id=str(schedule.id),
+                ),
                 status=ScheduleStatus.cancelled,
                 note=why,
             )
@@ -330,12 +342,12 @@ class Workflow:
                     dispatch.id,
                     DispatchStatus.cancelled,
                     AuditRecord(
-                        user.name,
-                        "dispatch.cancel",
-                        "dispatch",
-                        str(dispatch.id),
-                        {"reason": why},
-                        dispatch.content_hash,
+                        actor=user.name,
+                        action="dispatch.cancel",
+                        object_type="dispatch",
+                        object_id=str(dispatch.id),
+                        detail={"reason": why},
+                        content_hash=dispatch.content_hash,
                     ),
                     note=why,
                 )
@@ -434,12 +446,12 @@ async def start_dispatch(
     if problem is not None:
         await store.audit(
             AuditRecord(
-                actor,
-                "dispatch.refused",
-                "announcement",
-                str(record.id),
-                {"reason": problem},
-                record.content_hash,
+                actor=actor,
+                action="dispatch.refused",
+                object_type="announcement",
+                object_id=str(record.id),
+                detail={"reason": problem},
+                content_hash=record.content_hash,
             )
         )
         raise IntegrityError(f"announcement {record.id}: {problem}; not sending")
@@ -462,12 +474,12 @@ async def start_dispatch(
         record.content.target.model_dump(mode="json"),
         actor,
         AuditRecord(
-            actor,
-            "dispatch.create",
-            "dispatch",
-            "",
-            {"announcement": record.id, "fire_key": key},
-            approved_hash,
+            actor=actor,
+            action="dispatch.create",
+            object_type="dispatch",
+            object_id="",
+            detail={"announcement": record.id, "fire_key": key},
+            content_hash=approved_hash,
         ),
     )
     if dispatch is None:
@@ -486,7 +498,11 @@ async def start_dispatch(
                 dispatch.id,
                 DispatchStatus.cancelled,
                 AuditRecord(
-                    actor, "dispatch.cancel", "dispatch", str(dispatch.id), {"reason": why}
+                    actor=actor,
+                    action="dispatch.cancel",
+                    object_type="dispatch",
+                    object_id=str(dispatch.id),
+                    detail={"reason": why},
                 ),
                 note=why,
             )
@@ -497,7 +513,12 @@ async def start_dispatch(
             await store.save_announcement(
                 fresh.id,
                 fresh.version,
-                AuditRecord(actor, "announcement.dispatching", "announcement", str(fresh.id)),
+                AuditRecord(
+                    actor=actor,
+                    action="announcement.dispatching",
+                    object_type="announcement",
+                    object_id=str(fresh.id),
+                ),
                 status=Status.dispatching,
             )
         except Conflict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from types import TracebackType
@@ -11,6 +12,7 @@ from .adapter_names import check_adapter_names
 from .config import Settings
 from .directory import Directory
 from .errors import ConfigError
+from .files import private_dir
 from .store import open_store
 from .store.contract import Store
 
@@ -26,11 +28,14 @@ class App:
     ConfigError at once), but adapter code is imported and adapters are built only when
     ``adapters``, ``adapter_classes`` or ``workflow`` is first read, or when the directory needs
     an account's class: commands that only touch the store never import a channel's libraries.
+
+    ``role`` names what the process does in its database connections (PostgreSQL
+    ``application_name``): ``cli`` for a command, the ``--role`` list for ``broadcaster run``.
     """
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None, role: str = "cli") -> None:
         self.settings = settings
-        self.store = store or open_store(settings.store.url, settings.store)
+        self.store = store or open_store(settings.store.url, settings.store, role=role)
         self._accounts = [name for name, account in settings.accounts.items() if account.enabled]
         for name in self._accounts:
             try:
@@ -53,7 +58,13 @@ class App:
         data_dir = self.settings.service.data_dir
         return {
             name: cls(
-                AdapterContext(name, self.settings.accounts[name].settings(), data_dir, self.store)
+                AdapterContext(
+                    name,
+                    self.settings.accounts[name].settings(),
+                    data_dir,
+                    self.store,
+                    public_url=self.settings.service.public_url,
+                )
             )
             for name, cls in self.adapter_classes.items()
         }
@@ -68,6 +79,7 @@ class App:
         return Workflow(self.store, self.settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
+        await asyncio.to_thread(private_dir, self.settings.service.data_dir)
         await self.store.open()
         return self
 

@@ -63,16 +63,16 @@ def chain_entry(record: AuditRecord, seq: int, prev_hash: str, at: float) -> Aud
         prev_hash=prev_hash,
     )
     return AuditEntry(
-        seq,
-        at,
-        record.actor,
-        record.action,
-        record.object_type,
-        record.object_id,
-        detail,
-        record.content_hash,
-        prev_hash,
-        digest,
+        seq=seq,
+        at=at,
+        actor=record.actor,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        detail=detail,
+        content_hash=record.content_hash,
+        prev_hash=prev_hash,
+        hash=digest,
     )
 
 

@@ -22,7 +22,9 @@ from pydantic_settings import (
 from schedules.quiet import QuietHours
 from schedules.zones import load_zone
 
+from .bodylimit import DEFAULT_MAX_BODY
 from .errors import ConfigError
+from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
 
 
@@ -37,7 +39,8 @@ class ServiceConfig(_Section):
     data_dir: Path = Path("var")
     timezone: str = "Asia/Jakarta"
     approvals_required: int = Field(1, ge=1, le=10)
-    public_url: str = "http://127.0.0.1:8080"
+    # the base of every link (verification, email votes/unsubscribes): see .publicurl
+    public_url: str = DEFAULT_PUBLIC_URL
     verify_line: bool = True
     language: str = "id"
     auto_approve_subscriptions: bool = False
@@ -45,6 +48,11 @@ class ServiceConfig(_Section):
     # what this process does: sender (planner + account senders), scheduler (one active in a
     # cluster), web (webhooks, dashboard, /healthz), or all; `broadcaster run --role` overrides
     roles: list[str] = Field(default_factory=lambda: ["all"])
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        return normalise_public_url(value)
 
     @field_validator("roles")
     @classmethod
@@ -93,6 +101,21 @@ class HttpConfig(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # the most bytes of a request body (webhook, form, API) read; beyond: 413
+    max_body: int = Field(DEFAULT_MAX_BODY, ge=1024)
+    # addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (IPs or CIDR networks; "*" for any); empty: the headers are ignored (docs/security.md)
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
+
+
+class AuditConfig(_Section):
+    # publish the signed audit head (docs/security.md) every this many minutes; 0: never
+    checkpoint_every_minutes: float = Field(0, ge=0)
+    # POST the checkpoint's JSON to this URL (an auditor's system), and/or send its text as a
+    # notice through this account to this address (e.g. an email account to the inspectorate)
+    checkpoint_post_url: str = ""
+    checkpoint_account: str = ""
+    checkpoint_address: str = ""
 
 
 class EngineConfig(_Section):
@@ -143,6 +166,7 @@ class Settings(BaseSettings):
     engine: EngineConfig = EngineConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
+    audit: AuditConfig = AuditConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

@@ -61,7 +61,8 @@ class Coordinator(ABC):
 
     @abstractmethod
     async def members(self) -> int:
-        """How many processes are alive (hold an unexpired ``member:`` lease)."""
+        """How many sender processes are alive (hold an unexpired ``sender:`` membership lease);
+        expired membership rows are removed on the way."""
 
 
 class LocalCoordinator(Coordinator):
@@ -100,6 +101,14 @@ def coordinator_for(store: object) -> Coordinator:
 
 
 SCHEDULER_LEASE = "scheduler"
+
+
+#: a live sender process holds ``sender:<holder>`` (older versions wrote ``member:<holder>``)
+MEMBER_PREFIX = "sender:"
+
+
+def member_lease(holder: str) -> str:
+    return f"{MEMBER_PREFIX}{holder}"
 
 
 def account_lease(account: str) -> str:

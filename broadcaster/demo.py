@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from schedules.spec import ScheduleSpec
 from .app import App
 from .engine import Engine
 from .errors import BroadcasterError
+from .files import write_private
 from .importer import UnitPlan, unit_regions
 from .store.records import AuditRecord, GroupFilter, GroupStatus, Region, Role
 from .web.accounts import set_password
@@ -32,14 +32,14 @@ log = logging.getLogger(__name__)
 
 # A few public Kemendagri codes so that the demo shows real places (not the full data set).
 SEED: tuple[Region, ...] = (
-    Region("36", Level.province, "BANTEN", None),
-    Region("3671", Level.regency, "KOTA TANGERANG", "36"),
-    Region("3673", Level.regency, "KOTA SERANG", "36"),
-    Region("3671010", Level.district, "CILEDUG", "3671"),
-    Region("3673010", Level.district, "CURUG", "3673"),
-    Region("3671010001", Level.village, "TAJUR", "3671010"),
-    Region("3671010002", Level.village, "PARUNG SERAB", "3671010"),
-    Region("3673010001", Level.village, "KAMANISAN", "3673010"),
+    Region(code="36", level=Level.province, name="BANTEN", parent=None),
+    Region(code="3671", level=Level.regency, name="KOTA TANGERANG", parent="36"),
+    Region(code="3673", level=Level.regency, name="KOTA SERANG", parent="36"),
+    Region(code="3671010", level=Level.district, name="CILEDUG", parent="3671"),
+    Region(code="3673010", level=Level.district, name="CURUG", parent="3673"),
+    Region(code="3671010001", level=Level.village, name="TAJUR", parent="3671010"),
+    Region(code="3671010002", level=Level.village, name="PARUNG SERAB", parent="3671010"),
+    Region(code="3673010001", level=Level.village, name="KAMANISAN", parent="3673010"),
 )
 
 BODY = """Yth. Bapak/Ibu Ketua RT/RW dan seluruh warga,
@@ -55,11 +55,7 @@ Dalam keadaan darurat, hubungi **112**."""
 
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to a new file only its owner can read (replacing an old one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    write_private(path, text.encode("utf-8"), replace=True)
 
 
 async def seed_and_announce(app: App, engine: Engine) -> None:
@@ -78,7 +74,13 @@ async def seed_and_announce(app: App, engine: Engine) -> None:
                 )
             ),
         ],
-        AuditRecord("admin", "regions.import", "regions", "demo", {"demo": True}),
+        AuditRecord(
+            actor="admin",
+            action="regions.import",
+            object_type="regions",
+            object_id="demo",
+            detail={"demo": True},
+        ),
     )
     await d.add_user("admin", "petugas", Role.officer, "36")
     await d.add_user("admin", "verifikator", Role.verifier, "36")

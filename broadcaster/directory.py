@@ -23,6 +23,19 @@ BOOTSTRAP = "bootstrap"
 RESERVED_NAMES = frozenset({SYSTEM, BOOTSTRAP})
 
 
+def user_changes(
+    before: User, role: Role, scope: str | None, active: bool
+) -> dict[str, dict[str, object]]:
+    """What a user update changes, field by field as ``{"from": old, "to": new}``: an unchanged
+    field is left out (a ``"scope": null`` would read as "scope cleared")."""
+    pairs: dict[str, tuple[object, object]] = {
+        "role": (before.role.value, role.value),
+        "scope": (before.scope, scope),
+        "active": (before.active, active),
+    }
+    return {key: {"from": old, "to": new} for key, (old, new) in pairs.items() if old != new}
+
+
 def _require_scope_over(actor: User, scope: str | None, what: str) -> None:
     """``actor`` manages users: the region ``scope`` (None = installation-wide) must be theirs."""
     if scope is None:
@@ -85,7 +98,13 @@ class Directory:
             name,
             role,
             scope,
-            AuditRecord(actor, "user.add", "user", name, {"role": role.value, "scope": scope}),
+            AuditRecord(
+                actor=actor,
+                action="user.add",
+                object_type="user",
+                object_id=name,
+                detail={"role": role.value, "scope": scope},
+            ),
         )
 
     async def update_user(
@@ -128,10 +147,16 @@ class Directory:
                     f"{name!r} is the last active installation-wide admin; add another admin "
                     "before deactivating, demoting or scoping this one"
                 )
-        detail = {"role": role.value if role else None, "scope": scope, "active": active}
+        detail = user_changes(target, new_role, new_scope, new_active)
         return await self.store.update_user(
             name,
-            AuditRecord(user.name, "user.update", "user", name, detail),
+            AuditRecord(
+                actor=user.name,
+                action="user.update",
+                object_type="user",
+                object_id=name,
+                detail=detail,
+            ),
             role=role,
             scope=scope,
             active=active,
@@ -185,17 +210,22 @@ class Directory:
                 subscribed_by=user.name,
             ),
             AuditRecord(
-                user.name,
-                "group.add",
-                "group",
-                "",
-                {"account": account, "region": region, "kind": kind, "status": status.value},
+                actor=user.name,
+                action="group.add",
+                object_type="group",
+                object_id="",
+                detail={"account": account, "region": region, "kind": kind, "status": status.value},
             ),
         )
         if status is GroupStatus.active:
             group = await self.store.update_group(
                 group.id,
-                AuditRecord(user.name, "group.approve", "group", str(group.id)),
+                AuditRecord(
+                    actor=user.name,
+                    action="group.approve",
+                    object_type="group",
+                    object_id=str(group.id),
+                ),
                 approved_by=user.name,
             )
         return group
@@ -224,7 +254,13 @@ class Directory:
         }[status]
         updated = await self.store.update_group(
             group_id,
-            AuditRecord(user.name, action, "group", str(group_id), {"from": current.value}),
+            AuditRecord(
+                actor=user.name,
+                action=action,
+                object_type="group",
+                object_id=str(group_id),
+                detail={"from": current.value},
+            ),
             status=status,
             approved_by=user.name if approving else None,
         )
@@ -243,11 +279,11 @@ class Directory:
         return await self.store.update_group(
             group_id,
             AuditRecord(
-                user.name,
-                "group.move",
-                "group",
-                str(group_id),
-                {"from": group.region, "to": region},
+                actor=user.name,
+                action="group.move",
+                object_type="group",
+                object_id=str(group_id),
+                detail={"from": group.region, "to": region},
             ),
             region=region,
         )

@@ -10,9 +10,12 @@
     ├── NotFound               a named object does not exist
     ├── Conflict               uniqueness or state conflict (duplicate group, wrong status)
     │   └── Expired            the announcement expired; it is not sent
-    ├── PermissionDenied       role or region scope does not allow the action
+    ├── NotAuthenticated       no valid login session or API token (web: 401 / login page)
+    ├── PermissionDenied       role, region scope, read-only token or CSRF check forbids it
     ├── IntegrityError         content hash differs from the approved hash; audit chain broken
     ├── AdapterNotFound        unknown adapter name in config (lists the known ones)
+    ├── InboundError           a channel's inbound side (an IMAP mailbox, a poll) failed;
+    │                          the adapter retries it next round
     └── DeliveryError          raised by channel adapters, mapped in exactly one place each:
         ├── TransientError     retry later with backoff (timeouts, 5xx, dropped connections)
         │   └── RecipientThrottled  this recipient only: retry after ``retry_after`` seconds
@@ -73,8 +76,13 @@ class Expired(Conflict):
     """The announcement's expiry has passed; it is not sent."""
 
 
+class NotAuthenticated(BroadcasterError):
+    """No valid credentials (API: 401; dashboard: redirect to the login page)."""
+
+
 class PermissionDenied(BroadcasterError):
-    """The acting user's role or region scope does not allow the action."""
+    """The acting user's role or region scope does not allow the action (or, on the web, a
+    read-only token or a missing CSRF token)."""
 
 
 class IntegrityError(BroadcasterError):
@@ -83,6 +91,11 @@ class IntegrityError(BroadcasterError):
 
 class AdapterNotFound(ConfigError):
     """No adapter is registered under the configured name."""
+
+
+class InboundError(BroadcasterError):
+    """A channel's inbound side failed (an IMAP server refused a command, a poll failed);
+    the adapter logs it and tries again next round."""
 
 
 class DeliveryError(BroadcasterError):

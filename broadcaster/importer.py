@@ -98,7 +98,7 @@ def read_regions(directory: Path, province: str | None = None) -> list[tuple[str
                 raise RegionImportError(name, line, f"region {code} has an empty name")
             if province is not None and not code.startswith(province):
                 continue
-            out.append((name, line, Region(code, level, name_cell, parent)))
+            out.append((name, line, Region(code=code, level=level, name=name_cell, parent=parent)))
     return out
 
 
@@ -124,16 +124,31 @@ def unit_regions(villages: Sequence[str], plan: UnitPlan) -> list[tuple[str, int
                 ]
             except (ValueError, InputError) as exc:
                 raise RegionImportError(name, line, f"bad RW/RT numbers: {exc}") from exc
-            out += [(name, line, Region(c, lv, nm, p)) for c, lv, nm, p in units]
+            out += [
+                (name, line, Region(code=c, level=lv, name=nm, parent=p)) for c, lv, nm, p in units
+            ]
         return out
     if plan.rw < 0 or plan.rt < 0 or plan.rw > 999 or plan.rt > 999:
         raise InputError("--rw and --rt must be between 0 and 999")
     for village in villages:
         for rw_no in range(1, plan.rw + 1):
             rw = rw_code(village, rw_no)
-            out.append(("--rw", 0, Region(rw, Level.rw, f"RW {rw_no:03d}", village)))
+            out.append(
+                ("--rw", 0, Region(code=rw, level=Level.rw, name=f"RW {rw_no:03d}", parent=village))
+            )
             for rt_no in range(1, plan.rt + 1):
-                out.append(("--rt", 0, Region(rt_code(rw, rt_no), Level.rt, f"RT {rt_no:03d}", rw)))
+                out.append(
+                    (
+                        "--rt",
+                        0,
+                        Region(
+                            code=rt_code(rw, rt_no),
+                            level=Level.rt,
+                            name=f"RT {rt_no:03d}",
+                            parent=rw,
+                        ),
+                    )
+                )
     return out
 
 
@@ -186,10 +201,10 @@ async def import_regions(
     return await store.import_regions(
         ordered,
         AuditRecord(
-            actor,
-            "regions.import",
-            "regions",
-            str(directory) if directory else str(units.file if units else ""),
-            {"rows": len(ordered), "province": province},
+            actor=actor,
+            action="regions.import",
+            object_type="regions",
+            object_id=str(directory) if directory else str(units.file if units else ""),
+            detail={"rows": len(ordered), "province": province},
         ),
     )

@@ -44,6 +44,7 @@ from content.model import GROUP_KINDS
 
 from .adapter import Adapter, InboundEvent
 from .errors import Conflict
+from .files import tighten, write_private
 from .inbox_batch import VoteBatcher
 from .regions import level_of
 from .store.contract import InboundVote, Store, VoteOutcome
@@ -66,12 +67,10 @@ def load_salt(data_dir: Path) -> bytes:
         return env.encode("utf-8")
     path = data_dir / ".salt"
     if path.exists():
+        tighten(path)
         return path.read_bytes()
-    data_dir.mkdir(parents=True, exist_ok=True)
     salt = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(salt)
+    write_private(path, salt)
     return salt
 
 
@@ -127,7 +126,13 @@ class Inbox:
             return None
         voter = self.hash_user(event.account, event.data.get("user"))
         key = f"{event.kind}:{event.event_id}"
-        return InboundVote(event.account, key, str(event.data["poll_id"]), voter, options)
+        return InboundVote(
+            account=event.account,
+            event_id=key,
+            poll_id=str(event.data["poll_id"]),
+            voter=voter,
+            options=options,
+        )
 
     async def _say(self, event: InboundEvent, key: str, **params: object) -> None:
         """Queue a service message to the event's group; the notifier sends it."""
@@ -167,11 +172,11 @@ class Inbox:
             await self.store.update_group(
                 group.id,
                 AuditRecord(
-                    "system",
-                    "group.removed",
-                    "group",
-                    str(group.id),
-                    {"reason": str(event.data.get("reason", "bot removed"))},
+                    actor="system",
+                    action="group.removed",
+                    object_type="group",
+                    object_id=str(group.id),
+                    detail={"reason": str(event.data.get("reason", "bot removed"))},
                 ),
                 status=GroupStatus.removed,
             )
@@ -186,11 +191,11 @@ class Inbox:
             await self.store.update_group(
                 group.id,
                 AuditRecord(
-                    "system",
-                    "group.address_moved",
-                    "group",
-                    str(group.id),
-                    {"from": event.address, "to": new},
+                    actor="system",
+                    action="group.address_moved",
+                    object_type="group",
+                    object_id=str(group.id),
+                    detail={"from": event.address, "to": new},
                 ),
                 address=new,
             )
@@ -228,7 +233,13 @@ class Inbox:
             return
         await self.store.update_group(
             group.id,
-            AuditRecord(actor, f"group.{target.value}", "group", str(group.id), {"via": "bot"}),
+            AuditRecord(
+                actor=actor,
+                action=f"group.{target.value}",
+                object_type="group",
+                object_id=str(group.id),
+                detail={"via": "bot"},
+            ),
             status=target,
         )
         await self._say(event, "bot.paused" if command == "berhenti" else "bot.resumed")
@@ -256,7 +267,13 @@ class Inbox:
                 return
             group = await self.store.update_group(
                 group.id,
-                AuditRecord(actor, "group.resubscribe", "group", str(group.id), {"region": code}),
+                AuditRecord(
+                    actor=actor,
+                    action="group.resubscribe",
+                    object_type="group",
+                    object_id=str(group.id),
+                    detail={"region": code},
+                ),
                 status=status,
                 region=code,
                 kind=kind,
@@ -274,7 +291,13 @@ class Inbox:
                         status=status,
                         subscribed_by=actor,
                     ),
-                    AuditRecord(actor, "group.add", "group", "", {"region": code, "via": "bot"}),
+                    AuditRecord(
+                        actor=actor,
+                        action="group.add",
+                        object_type="group",
+                        object_id="",
+                        detail={"region": code, "via": "bot"},
+                    ),
                 )
             except Conflict:
                 return

@@ -47,6 +47,19 @@ class Metrics:
             registry=self.registry,
         )
         self.blocked_accounts: dict[str, str] = {}  # account → provider code, for /healthz
+        self.task_up = Gauge(
+            "broadcaster_engine_task_up",
+            "1 while an engine task (planner, sender:<account>, leases, …) runs; 0 while it is "
+            "down, waiting to be restarted after a failure",
+            ["task"],
+            registry=self.registry,
+        )
+        self.task_restarts = Counter(
+            "broadcaster_engine_task_failures",
+            "Engine task failures (each is followed by a restart)",
+            ["task"],
+            registry=self.registry,
+        )
         self.dead_letters = Gauge(
             "broadcaster_inbound_dead_letters",
             "Inbound updates skipped as dead letters (unreadable or never applicable), by account",

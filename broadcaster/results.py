@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from content.model import Level
 
+from .csvsafe import csv_text
 from .regions import LEVEL_ORDER, level_of, parent_code
 from .store.contract import Store
 from .store.records import GroupTally
@@ -77,12 +76,14 @@ async def results(
 
 
 def to_csv(options: list[str], rows: list[RegionResult]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["region", "name", "level", "groups", *options, "total"])
-    for row in rows:
-        writer.writerow([row.region, row.name, row.level.value, row.groups, *row.counts, row.total])
-    return buffer.getvalue()
+    """The table as CSV; poll options and names cannot become spreadsheet formulas."""
+    header = ["region", "name", "level", "groups", *options, "total"]
+    return csv_text(
+        [
+            header,
+            *([r.region, r.name, r.level.value, r.groups, *r.counts, r.total] for r in rows),
+        ]
+    )
 
 
 __all__ = ["LEVEL_ORDER", "RegionResult", "results", "roll_up", "to_csv"]

@@ -13,13 +13,16 @@ import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import uvicorn
 
 from .app import App
+from .checkpoint_publisher import publish_checkpoints
 from .config import Settings
 from .engine import Engine
 from .http import create_http_app
+from .inbox import load_salt
 from .store.owner import owning_store
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,17 @@ class _QuietServer(uvicorn.Server):
 
 
 Hook = Callable[[App, Engine], Awaitable[None]]
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: ``X-Forwarded-For``/``-Proto`` are believed only
+    from ``http.forwarded_allow_ips``. uvicorn's own default trusts 127.0.0.1 (or
+    $FORWARDED_ALLOW_IPS), which let any local client forge its address past the login
+    throttle; with the list empty the headers are ignored altogether."""
+    allowed = settings.http.forwarded_allow_ips
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(allowed)}
 
 
 def use_fast_event_loop() -> None:
@@ -54,7 +68,7 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     roles = settings.service
     async with (
         owning_store(settings.store.url, roles.has_role("sender") or roles.has_role("scheduler")),
-        App(settings) as app,
+        App(settings, role="+".join(settings.service.roles)) as app,
         contextlib.AsyncExitStack() as stack,
     ):
         engine = Engine(app.store, settings, app.adapters)
@@ -76,6 +90,13 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         gc.freeze()
         server: uvicorn.Server | None = None
         server_task: asyncio.Task[None] | None = None
+        publisher: asyncio.Task[None] | None = None
+        if settings.audit.checkpoint_every_minutes > 0 and settings.service.has_role("scheduler"):
+            secret = load_salt(settings.service.data_dir)
+            publisher = asyncio.create_task(
+                publish_checkpoints(app.store, settings.audit, secret, engine.stopping),
+                name="audit-checkpoints",
+            )
         if http_app is not None:
             config = uvicorn.Config(
                 http_app,
@@ -83,6 +104,7 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
                 port=settings.http.port,
                 log_level="warning",
                 lifespan="off",
+                **proxy_options(settings),
             )
             server = _QuietServer(config)
             server_task = asyncio.create_task(server.serve(), name="http")
@@ -99,6 +121,9 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
             await engine.stopping.wait()
         finally:
             log.info("stopping: finishing in-flight sends")
+            engine.stopping.set()
+            if publisher is not None:
+                await publisher
             await engine.stop()
             if server is not None and server_task is not None:
                 server.should_exit = True

@@ -8,19 +8,19 @@ from broadcaster.store.records import AuditRecord, Region, Role
 from content.model import Level
 
 BANTEN: tuple[Region, ...] = (
-    Region("36", Level.province, "BANTEN", None),
-    Region("3602", Level.regency, "KABUPATEN LEBAK", "36"),
-    Region("3671", Level.regency, "KOTA TANGERANG", "36"),
-    Region("3673", Level.regency, "KOTA SERANG", "36"),
-    Region("3602010", Level.district, "MALINGPING", "3602"),
-    Region("3671010", Level.district, "CILEDUG", "3671"),
-    Region("3673010", Level.district, "CURUG", "3673"),
-    Region("3602010001", Level.village, "MALINGPING SELATAN", "3602010"),
-    Region("3671010001", Level.village, "TAJUR", "3671010"),
-    Region("3671010002", Level.village, "PARUNG SERAB", "3671010"),
-    Region("3673010001", Level.village, "KAMANISAN", "3673010"),
+    Region(code="36", level=Level.province, name="BANTEN", parent=None),
+    Region(code="3602", level=Level.regency, name="KABUPATEN LEBAK", parent="36"),
+    Region(code="3671", level=Level.regency, name="KOTA TANGERANG", parent="36"),
+    Region(code="3673", level=Level.regency, name="KOTA SERANG", parent="36"),
+    Region(code="3602010", level=Level.district, name="MALINGPING", parent="3602"),
+    Region(code="3671010", level=Level.district, name="CILEDUG", parent="3671"),
+    Region(code="3673010", level=Level.district, name="CURUG", parent="3673"),
+    Region(code="3602010001", level=Level.village, name="MALINGPING SELATAN", parent="3602010"),
+    Region(code="3671010001", level=Level.village, name="TAJUR", parent="3671010"),
+    Region(code="3671010002", level=Level.village, name="PARUNG SERAB", parent="3671010"),
+    Region(code="3673010001", level=Level.village, name="KAMANISAN", parent="3673010"),
 )
-JAKARTA = Region("31", Level.province, "DKI JAKARTA", None)
+JAKARTA = Region(code="31", level=Level.province, name="DKI JAKARTA", parent=None)
 VILLAGES = [r.code for r in BANTEN if r.level is Level.village]
 
 
@@ -28,7 +28,10 @@ async def seed_regions(store: Store, rw: int = 2, rt: int = 3) -> list[Region]:
     """Banten sample + RW/RT units; returns every region written."""
     units = [r for _, _, r in unit_regions(VILLAGES, UnitPlan(rw, rt))]
     regions = [*BANTEN, JAKARTA, *units]
-    await store.import_regions(regions, AuditRecord("test", "regions.import", "regions", "seed"))
+    await store.import_regions(
+        regions,
+        AuditRecord(actor="test", action="regions.import", object_type="regions", object_id="seed"),
+    )
     return regions
 
 
@@ -43,4 +46,9 @@ async def seed_users(store: Store) -> None:
         ("serang_verifier", Role.verifier, "3673"),
         ("rt_admin", Role.group_admin, "3671010001"),
     ):
-        await store.add_user(name, role, scope, AuditRecord("test", "user.add", "user", name))
+        await store.add_user(
+            name,
+            role,
+            scope,
+            AuditRecord(actor="test", action="user.add", object_type="user", object_id=name),
+        )

@@ -80,7 +80,7 @@ class EmailAdapter(Adapter):
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
-        self.settings = EmailSettings.parse(context.account, context.settings)
+        self.settings = EmailSettings.parse(context.account, context.settings, context.public_url)
         self._signer: Signer | None = None
         self._pool: SmtpPool | None = None
         self._sandbox: SmtpSandbox | None = None

@@ -18,6 +18,8 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from broadcaster.errors import InboundError
+
 from .settings import ImapSettings
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,6 @@ MAX_PER_ROUND = 200
 class Fetched:
     uid: bytes
     raw: bytes
-
-
-class ImapError(Exception):
-    """The IMAP server refused a command (login, select, fetch)."""
 
 
 class ImapReader:
@@ -103,7 +101,7 @@ class ImapReader:
             try:
                 await self.poll_once(handle)
                 failures = 0
-            except (OSError, imaplib.IMAP4.error, ImapError, ssl.SSLError) as exc:
+            except (OSError, imaplib.IMAP4.error, InboundError, ssl.SSLError) as exc:
                 failures += 1
                 log.warning(
                     "IMAP %s@%s:%s failed (%s); retrying",
@@ -118,7 +116,7 @@ class ImapReader:
 def _check(result: tuple[str, Sequence[object]], what: str) -> None:
     typ, data = result
     if typ != "OK":
-        raise ImapError(f"IMAP {what} failed: {typ} {data!r}")
+        raise InboundError(f"IMAP {what} failed: {typ} {data!r}")
 
 
 def _quote(mailbox: str) -> str:

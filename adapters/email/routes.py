@@ -52,7 +52,15 @@ def page(language: str, body: str, status: int = 200) -> HTMLResponse:
         f"16px;font-size:1em}}</style></head><body><h1>{title}</h1>\n{body}\n</body></html>\n"
     )
     # no caching and no referrer: the URL is a credential for one vote or one address
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        # no script at all; the one inline style block; the unsubscribe form posts here
+        "Content-Security-Policy": (
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        ),
+    }
     return HTMLResponse(html, status_code=status, headers=headers)
 
 

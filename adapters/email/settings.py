@@ -7,8 +7,8 @@ Sending (SMTP, aiosmtplib over a pool of persistent connections); defaults in br
   mailto unsubscribes); a ``+tag`` is added to its local part
 * ``bounce_address`` [reply_address]: envelope sender (``MAIL FROM``), where bounces go
 * ``list_id`` [``pengumuman.<from domain>``] and ``list_name``: the ``List-Id:`` header
-* ``public_url`` [``http://127.0.0.1:8080``]: base URL of this service's HTTP app; vote and
-  unsubscribe links are ``<public_url>/hooks/<account>/...`` (must be https unless sandbox)
+* vote and unsubscribe links are ``<service.public_url>/hooks/<account>/...``: the one public
+  URL setting of the service (https unless sandbox; see :mod:`broadcaster.publicurl`)
 * ``link_secret_env`` [``BROADCASTER_SECRET``]: environment variable holding the secret that
   signs links and Message-IDs (required outside sandbox mode)
 * ``vote_link_days`` [30]: vote links expire then, or when the poll closes
@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from adapters.config_values import config_bool, config_number
 from broadcaster.errors import ConfigError
+from broadcaster.publicurl import DEFAULT_PUBLIC_URL, link_base
 
 Security = Literal["starttls", "tls", "none"]
 SECURITY: tuple[Security, ...] = ("starttls", "tls", "none")
@@ -55,7 +56,6 @@ _KNOWN = {
     "bounce_address",
     "list_id",
     "list_name",
-    "public_url",
     "link_secret_env",
     "vote_link_days",
     "smtp_host",
@@ -132,9 +132,16 @@ class EmailSettings:
         return _secret(self.account, "password_env", self.password_env)
 
     @classmethod
-    def parse(cls, account: str, raw: Mapping[str, Any]) -> EmailSettings:
+    def parse(
+        cls, account: str, raw: Mapping[str, Any], service_url: str = DEFAULT_PUBLIC_URL
+    ) -> EmailSettings:
         """Validate ``raw``; ConfigError names the key (``accounts.NAME.KEY``) and the problem."""
         where = f"accounts.{account}"
+        if "public_url" in raw:
+            raise ConfigError(
+                f"{where}.public_url: links use the one service.public_url now; move the "
+                "address to [service] public_url"
+            )
         unknown = sorted(set(raw) - _KNOWN)
         if unknown:
             raise ConfigError(
@@ -151,14 +158,7 @@ class EmailSettings:
         list_id = str(raw.get("list_id", f"pengumuman.{domain}")).strip().strip("<>")
         if not list_id or any(ch.isspace() or ch in '<>"' for ch in list_id):
             raise ConfigError(f"{where}.list_id: {list_id!r}; use a domain-like name")
-        public_url = str(raw.get("public_url", "http://127.0.0.1:8080")).strip().rstrip("/")
-        if not public_url.startswith(("http://", "https://")):
-            raise ConfigError(f"{where}.public_url: {public_url!r} is not an http(s) URL")
-        if not sandbox and not public_url.startswith("https://"):
-            raise ConfigError(
-                f"{where}.public_url: {public_url!r}; one-click unsubscribe (RFC 8058) needs an "
-                "https URL that mail providers can reach"
-            )
+        public_url = link_base(service_url, sandbox, where)
         security = raw.get("security", "none" if sandbox else "starttls")
         if security not in SECURITY:
             raise ConfigError(f"{where}.security: {security!r}; use one of {list(SECURITY)}")

@@ -6,7 +6,9 @@ The core mounts an account's routes under ``/hooks/<account>``; this module give
 Contract, in order:
 
 1. The ``X-Telegram-Bot-Api-Secret-Token`` header must equal the account's secret (compared in
-   constant time). Missing or wrong: **401**, and nothing is read, parsed or changed.
+   constant time, as bytes: any header value, non-ASCII included, is a 401, never a 500).
+   Missing or wrong: **401**, and nothing is read, parsed or changed. The body is read up to
+   ``http.max_body`` (413 beyond; :mod:`broadcaster.bodylimit`).
 2. The body goes to the handler (:meth:`~adapters.telegram.inbound.TelegramInbound.receive`)
    as JSON, or as :class:`~adapters.telegram.updates.Unparsed` bytes when it is not JSON.
 3. Answer 200 once the update was applied (or meant nothing), or was skipped as a dead letter
@@ -49,7 +51,7 @@ def webhook_routes(account: str, secret: str, handle: UpdateHandler) -> list[Bas
 
     async def endpoint(request: Request) -> JSONResponse:
         given = request.headers.get(SECRET_HEADER)
-        if given is None or not hmac.compare_digest(given.encode("utf-8"), expected):
+        if given is None or not hmac.compare_digest(given.encode("latin-1"), expected):
             log.warning("telegram %s: webhook request without the right secret refused", account)
             return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
         body = await request.body()

@@ -1,8 +1,11 @@
 """The WAHA webhook: ``POST /waha`` under ``/hooks/<account>``.
 
 ``X-Webhook-Hmac`` must be the hex HMAC-SHA512 of the exact raw body under the account's key
-(``hmac_key_env``; generated in the sandbox): missing → 401, wrong → 403, and while no key is
-known (an account not started yet) every request → 503 — all before anything is parsed.
+(``hmac_key_env``; generated in the sandbox): while no key is known (an account not started
+yet) every request → 503; a missing header, or one that is not 128 hex digits (non-ASCII
+included) → 401 before a byte of the body is read; wrong → 403 — all before anything is
+parsed. The body itself is read up to ``http.max_body`` (413 beyond; see
+:mod:`broadcaster.bodylimit`).
 Events (deduplicated by the core on WAHA's ids):
 
 * ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant);
@@ -18,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +35,7 @@ from broadcaster.adapter import InboundEvent
 log = logging.getLogger(__name__)
 
 HMAC_HEADER = "X-Webhook-Hmac"
+SIGNATURE = re.compile(r"[0-9a-fA-F]{128}")  # hex SHA-512; ASCII only (no 500 on odd bytes)
 PATH = "/waha"
 ACKS = {1: "sent", 2: "delivered", 3: "read", 4: "read", -1: "failed"}
 
@@ -42,15 +47,17 @@ def webhook_routes(
     account: str, key: Callable[[], str | None], handle: Handler, on_session: SessionHandler
 ) -> list[BaseRoute]:
     async def receive(request: Request) -> Response:
-        raw = await request.body()
         secret = key()
         if secret is None:  # never accept what cannot be checked
             return JSONResponse({"error": "webhook key not loaded yet"}, status_code=503)
         given = request.headers.get(HMAC_HEADER)
         if not given:
             return JSONResponse({"error": "signature missing"}, status_code=401)
+        if not SIGNATURE.fullmatch(given.strip()):
+            return JSONResponse({"error": "signature malformed"}, status_code=401)
+        raw = await request.body()  # only now, and at most http.max_body bytes
         expected = hmac.new(secret.encode(), raw, hashlib.sha512).hexdigest()
-        if not hmac.compare_digest(expected, given.strip().lower()):
+        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode()):
             log.warning("waha %s: webhook with a wrong signature refused", account)
             return JSONResponse({"error": "signature mismatch"}, status_code=403)
         try:

@@ -6,10 +6,12 @@ Contract, in order:
   account's verify token (constant-time) → 200 with ``hub.challenge`` as plain text; else 403.
   No signature is involved (Meta sends none on GET).
 * ``POST``: ``X-Hub-Signature-256: sha256=<hex>`` must be HMAC-SHA256(app secret, the exact raw
-  body). Missing → **401**, wrong → **403**, in both cases before the body is parsed, so a bad
-  signature changes nothing. Then the JSON is parsed into events (:func:`parse_events`) and
-  each goes to the core's sink, which deduplicates them (Meta redelivers for days). 200 once
-  applied; 500 when the core failed, so Meta delivers it again.
+  body). Missing or malformed (not ``sha256=`` and 64 hex digits; non-ASCII included) → **401**
+  before a byte of the body is read; wrong → **403** before the body is parsed, so a bad
+  signature changes nothing. The body is read up to ``http.max_body`` (413 beyond). Then the
+  JSON is parsed into events (:func:`parse_events`) and each goes to the core's sink, which
+  deduplicates them (Meta redelivers for days). 200 once applied; 500 when the core failed,
+  so Meta delivers it again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -38,9 +41,19 @@ PATH = "/whatsapp"
 EventHandler = Callable[[list[InboundEvent]], Awaitable[None]]
 
 
+SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")  # ASCII only: odd bytes are a 401, not a 500
+
+
+def signature_well_formed(header: str) -> bool:
+    return SIGNATURE.fullmatch(header.strip()) is not None
+
+
 def signature_ok(secret: str, body: bytes, header: str) -> bool:
+    if not signature_well_formed(header):
+        return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+    given = header.strip().removeprefix("sha256=").lower()
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def webhook_routes(
@@ -68,10 +81,12 @@ def webhook_routes(
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
             return JSONResponse({"error": "signature missing"}, status_code=401)
+        if not signature_well_formed(header):
+            return JSONResponse({"error": "signature malformed"}, status_code=401)
         secret = app_secret()
         if secret is None:
             return JSONResponse({"error": "not ready"}, status_code=503)
-        raw = await request.body()
+        raw = await request.body()  # only now, and at most http.max_body bytes
         if not signature_ok(secret, raw, header):
             log.warning("whatsapp %s: webhook with a wrong signature refused", account)
             return JSONResponse({"error": "signature mismatch"}, status_code=403)

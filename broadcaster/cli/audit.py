@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import typer
 
 from ..audit import verify_chain
 from ..auth import Perm, require
+from .checkpoint import CheckpointOption, checked_against, checkpoint_command
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, with_app
 
 if TYPE_CHECKING:
@@ -18,25 +18,40 @@ if TYPE_CHECKING:
 audit = typer.Typer(help="Read and verify the hash-chained audit log.", no_args_is_help=True)
 
 
+audit.command("checkpoint")(checkpoint_command)
+
+
 @audit.command("verify")
-def audit_verify(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
-    """Check the whole chain; exit 1 naming the first bad entry."""
+def audit_verify(
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+    checkpoint: Path | None = CheckpointOption,
+) -> None:
+    """Check the whole chain (and, with --checkpoint, that the log still holds the entry a
+    checkpoint kept outside names); exit 1 naming the first bad entry."""
 
     async def go(a: App) -> dict[str, Any]:
         head = await a.store.audit_head()
         result = await verify_chain(a.store.iter_audit(), head)
-        return {
+        out: dict[str, Any] = {
             "ok": result.ok,
             "checked": result.checked,
             "first_bad_entry": result.first_bad_seq,
             "problem": result.problem,
         }
+        if checkpoint is not None:
+            problem = await checked_against(a, checkpoint)
+            if result.ok and problem is not None:
+                out.update(ok=False, problem=problem)
+            out["checkpoint"] = "ok" if problem is None else "failed"
+        return out
 
     result = with_app(config, go)
     if not result["ok"]:
         emit_one(result, as_json)
+        where = result["first_bad_entry"]
         console.print(
-            f"[bold red]audit chain broken at entry {result['first_bad_entry']}:[/] "
+            f"[bold red]audit chain broken{f' at entry {where}' if where else ''}:[/] "
             f"{result['problem']}"
         )
         raise typer.Exit(1)
@@ -55,7 +70,12 @@ def audit_list(
     """The newest audit entries: who did what, to which object, when."""
 
     async def go(a: App) -> list[dict[str, Any]]:
-        require(await a.directory.actor(acting), Perm.read)
+        reader = await a.directory.actor(acting)
+        require(reader, Perm.read)
+        from datetime import UTC, datetime
+
+        from ..audit_scope import visible_audit
+
         return [
             {
                 "seq": e.seq,
@@ -66,7 +86,7 @@ def audit_list(
                 "detail": e.detail,
                 "hash": e.hash[:12],
             }
-            for e in await a.store.list_audit(limit, object_type, object_id)
+            for e in await visible_audit(a.store, reader, limit, object_type, object_id)
         ]
 
     emit(with_app(config, go), ["seq", "at", "actor", "action", "object", "detail"], as_json)

@@ -131,7 +131,13 @@ def groups_list(
     as_json: bool = JsonOption,
 ) -> None:
     """List groups, filtered by region subtree, kind, channel, status and level."""
-    where = GroupFilter(region, tuple(level), tuple(kind), tuple(channel), tuple(status))
+    where = GroupFilter(
+        region=region,
+        levels=tuple(level),
+        kinds=tuple(kind),
+        channels=tuple(channel),
+        statuses=tuple(status),
+    )
 
     async def go(app: App) -> tuple[list[dict[str, Any]], int]:
         rows: list[dict[str, Any]] = []

@@ -25,14 +25,15 @@ from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
-from ..ratelimit import RateLimiter
-from ..scheduling import ScheduleBridge
 from ..store.contract import Store
 from ..store.records import GroupFilter
 from .leasing import LeaseKeeper
 from .monitor import Monitor
 from .planner import Planner
+from .ratelimit import RateLimiter
+from .scheduling import ScheduleBridge
 from .sender import AccountSender, SenderOptions
+from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Engine:
         engine = settings.engine
         self.planner = Planner(store, engine.plan_batch, self._planned, engine.idle_poll)
         quiet = settings.quiet_hours()
+        self.coordinator = coordinator_for(store)
         options = SenderOptions(
             claim_batch=engine.claim_batch,
             max_in_flight=engine.max_in_flight,
@@ -64,6 +66,7 @@ class Engine:
             idle_poll=engine.idle_poll,
             flush_interval=engine.flush_interval,
             verify_base=settings.service.public_url if settings.service.verify_line else None,
+            sweep_stray_claims=not self.coordinator.exclusive,
         )
         self.senders: dict[str, AccountSender] = {}
         for name, adapter in self.adapters.items():
@@ -80,7 +83,6 @@ class Engine:
         self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
         self.bridge = self._new_bridge() if self.is_scheduler else None
         self.scheduling = False  # True while this process holds the scheduler lease
-        self.coordinator = coordinator_for(store)
         self.leases = LeaseKeeper(
             self.coordinator,
             [account_lease(name) for name in self.senders] if self.is_sender else [],
@@ -99,6 +101,8 @@ class Engine:
             auto_approve=settings.service.auto_approve_subscriptions,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        # every long-running task is restarted when it fails, and shows as down meanwhile
+        self.supervisor = Supervisor(self.metrics, self.stopping)
 
     def _new_bridge(self) -> ScheduleBridge:
         settings = self.settings
@@ -136,13 +140,14 @@ class Engine:
             if requeued:
                 log.warning("requeued %s deliveries that were in flight at the last stop", requeued)
         self._tasks = []
+        keep = self.supervisor.start
         if self.is_sender:
-            self._tasks.append(asyncio.create_task(self.planner.run(self.stopping), name="planner"))
-            self._tasks.append(asyncio.create_task(self._relay(), name="relay"))
+            self._tasks.append(keep("planner", lambda: self.planner.run(self.stopping)))
+            self._tasks.append(keep("relay", self._relay))
         if self.is_sender or self.is_scheduler:
-            self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
+            self._tasks.append(keep("housekeeping", self._housekeeping))
         await self.leases.round()
-        self._tasks.append(asyncio.create_task(self.leases.run(self.stopping), name="leases"))
+        self._tasks.append(keep("leases", lambda: self.leases.run(self.stopping)))
 
     async def _gained(self, lease: str) -> None:
         if lease == SCHEDULER_LEASE:
@@ -160,14 +165,24 @@ class Engine:
             requeued = await self.store.requeue_in_flight(name)
             if requeued:
                 log.warning("account %s: requeued %s deliveries of its last holder", name, requeued)
-        stop = asyncio.Event()
-        self._sender_stops[name] = stop
-        self._sender_tasks[name] = asyncio.create_task(
-            self.senders[name].run(stop), name=f"sender:{name}"
+        self._sender_stops[name] = asyncio.Event()
+        self._sender_tasks[name] = self.supervisor.start(
+            f"sender:{name}",
+            lambda: self.senders[name].run(self._sender_stops[name]),
+            lambda: self._recover_sender(name),
         )
         self._inbound_tasks[name] = asyncio.create_task(
             self._run_inbound(name, self.adapters[name]), name=f"inbound:{name}"
         )
+
+    async def _recover_sender(self, name: str) -> None:
+        """Before a failed sender runs again: its unwritten outcomes are written and what it
+        had claimed is requeued — while this process still holds the account (else the next
+        holder requeues, and the stop already set ends the restarted run at once)."""
+        if self.stopping.is_set() or account_lease(name) not in self.leases.held:
+            return
+        await self.senders[name].recover()
+        self._sender_stops[name] = asyncio.Event()  # the failed run set the old one
 
     async def _lost(self, lease: str, graceful: bool) -> None:
         if lease == SCHEDULER_LEASE:
@@ -180,6 +195,7 @@ class Engine:
         # stop claiming at once; in-flight sends finish and are written (waited for when the
         # lease is handed back on purpose, so the next holder finds nothing in flight)
         self._sender_stops[name].set()
+        self.supervisor.forget(f"sender:{name}")
         inbound = self._inbound_tasks.pop(name, None)
         if inbound is not None:
             inbound.cancel()

@@ -1,10 +1,12 @@
 """Keeps the leases this process wants (see :mod:`broadcaster.coordination`).
 
-Every ``ttl / 3`` seconds the process renews its *member* lease (so the others know it is
-alive) and takes or renews each lease it wants. Account leases are shared fairly: a process takes
-at most ``ceil(accounts / live members)`` of them and hands back its surplus when more processes
-join (after its in-flight sends finish, so nothing is sent twice). The scheduler lease has one
-holder and no share.
+Every ``ttl / 3`` seconds the process takes or renews each lease it wants. A *sender* process
+(one that wants account leases) also renews its membership lease, ``sender:<holder>``, so the
+other senders know it is alive. Account leases are shared fairly among the senders only: a
+sender takes at most ``ceil(accounts / live sender processes)`` of them (all of them when it is
+alone; scheduler-only and web-only processes never count) and hands back its surplus when more
+senders join (after its in-flight sends finish, so nothing is sent twice). The scheduler lease
+has one holder and no share.
 
 Gaining a lease starts its work (an account's sender, the scheduler). Losing one — another
 process holds it now, or renewals failed for most of a ``ttl`` so another may take it any
@@ -20,7 +22,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from ..coordination import Coordinator
+from ..coordination import Coordinator, member_lease
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,8 @@ class LeaseKeeper:
         self.on_lose = on_lose
         self.held: set[str] = set()
         self._renewed: dict[str, float] = {}
-        self.member = f"member:{coordinator.holder}"
+        self._fair = len(self.shared)  # the last share computed
+        self.member = member_lease(coordinator.holder)
 
     async def _try(self, name: str) -> bool | None:
         try:
@@ -65,14 +68,16 @@ class LeaseKeeper:
         """Take, renew or hand back every wanted lease once."""
         if not (self.shared or self.single):
             return
-        await self._try(self.member)
+        if self.shared:  # only senders are members: the others take no account share
+            await self._try(self.member)
         fair = len(self.shared)
         if self.shared and not self.coordinator.exclusive:
             try:
                 members = max(1, await self.coordinator.members())
-                fair = math.ceil(len(self.shared) / members)
-            except Exception as exc:
-                log.warning("cannot count live processes: %s", exc)
+                fair = self._fair = math.ceil(len(self.shared) / members)
+            except Exception as exc:  # keep the last share: taking everything would starve
+                fair = self._fair  # the other senders of work they may be doing now
+                log.warning("cannot count live sender processes: %s", exc)
         # hand back the surplus first (newest members get work), then keep or take the rest
         mine = [n for n in self.shared if n in self.held]
         for name in mine[fair:]:
@@ -90,7 +95,13 @@ class LeaseKeeper:
                 if name not in self.held:
                     self.held.add(name)
                     log.info("lease %s taken by %s", name, self.coordinator.holder)
-                    await self.on_gain(name)
+                    try:
+                        await self.on_gain(name)
+                    except Exception as exc:  # its work did not start: give it back, retry
+                        log.warning("lease %s: work not started (%s); released", name, exc)
+                        self.held.discard(name)
+                        with contextlib.suppress(Exception):
+                            await self.coordinator.release(name)
             elif name in self.held and (
                 ok is False or now - self._renewed.get(name, 0.0) > 0.8 * self.ttl
             ):
@@ -105,7 +116,7 @@ class LeaseKeeper:
 
     async def release_all(self) -> None:
         """Give every held lease up (a clean stop: others take over at once)."""
-        for name in [*sorted(self.held), self.member]:
+        for name in [*sorted(self.held), *([self.member] if self.shared else [])]:
             try:
                 await self.coordinator.release(name)
             except Exception as exc:

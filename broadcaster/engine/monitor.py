@@ -27,12 +27,12 @@ async def finish_dispatch(store: Store, dispatch: Dispatch) -> bool:
         dispatch.id,
         DispatchStatus.done,
         AuditRecord(
-            SYSTEM,
-            "dispatch.done",
-            "dispatch",
-            str(dispatch.id),
-            {"counts": progress.by_status, "planned": progress.planned},
-            dispatch.content_hash,
+            actor=SYSTEM,
+            action="dispatch.done",
+            object_type="dispatch",
+            object_id=str(dispatch.id),
+            detail={"counts": progress.by_status, "planned": progress.planned},
+            content_hash=dispatch.content_hash,
         ),
         only_from=DispatchStatus.sending,
     )
@@ -57,7 +57,12 @@ async def settle_announcement(store: Store, announcement_id: int) -> None:
             await store.save_announcement(
                 record.id,
                 record.version,
-                AuditRecord(SYSTEM, f"announcement.{new.value}", "announcement", str(record.id)),
+                AuditRecord(
+                    actor=SYSTEM,
+                    action=f"announcement.{new.value}",
+                    object_type="announcement",
+                    object_id=str(record.id),
+                ),
                 status=new,
             )
             return

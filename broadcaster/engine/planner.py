@@ -37,7 +37,13 @@ class Planner:
             done = await self.store.set_dispatch_status(
                 dispatch.id,
                 DispatchStatus.sending,
-                AuditRecord(SYSTEM, "dispatch.planned", "dispatch", str(dispatch.id), {}),
+                AuditRecord(
+                    actor=SYSTEM,
+                    action="dispatch.planned",
+                    object_type="dispatch",
+                    object_id=str(dispatch.id),
+                    detail={},
+                ),
                 only_from=DispatchStatus.planning,  # never revive a dispatch cancelled meanwhile
             )
             if done.status is DispatchStatus.sending:

@@ -28,7 +28,7 @@ import math
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from content.model import Priority
@@ -47,7 +47,6 @@ from ..errors import (
     TransientError,
 )
 from ..metrics import Metrics
-from ..ratelimit import RateLimiter
 from ..store.contract import Store
 from ..store.records import (
     AuditRecord,
@@ -58,6 +57,7 @@ from ..store.records import (
     PollRef,
 )
 from .contentcache import ContentCache
+from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ MAX_MOVES = 3
 # the latency histogram observes one send in this many: observing costs more than an instant
 # send itself, and a sample describes the distribution just as well
 LATENCY_SAMPLE = 8
+# at most this often (seconds) an idle sender looks for stray claims of its account
+SWEEP_EVERY = 2.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class SenderOptions:
     idle_poll: float = 0.5
     flush_interval: float = 0.1  # seconds between writes of finished sends' outcomes
     verify_base: str | None = None
+    # several processes share the store: when idle, put back claims of this account that
+    # nothing in this process is working on (see _idle)
+    sweep_stray_claims: bool = False
 
 
 async def _wait_any(*events: asyncio.Event, within: float | None = None) -> None:
@@ -147,6 +152,10 @@ class AccountSender:
         self.blocked_until = 0.0
         self.blocked_reason: str | None = None
         self._receipts = adapter.delivery_receipts
+        self._failure: Exception | None = None
+        self._swept = 0.0  # when stray claims were last looked for (see _idle)
+        # outcomes whose write failed: written by recover() before a restarted run claims
+        self._unwritten: list[tuple[list[Outcome], list[PollRef]]] = []
 
     @property
     def account(self) -> str:
@@ -162,8 +171,11 @@ class AccountSender:
         to the queue untouched.
         """
         self._stopping = stopping
-        workers = [asyncio.create_task(self._worker()) for _ in range(self.worker_count)]
-        flusher = asyncio.create_task(self._flush_periodically())
+        self._failure = None
+        workers = [
+            asyncio.create_task(self._guarded(self._worker())) for _ in range(self.worker_count)
+        ]
+        flusher = asyncio.create_task(self._guarded(self._flush_periodically()))
         try:
             while not stopping.is_set():
                 if self._blocked():
@@ -190,18 +202,52 @@ class AccountSender:
             unstarted, self._buffer = list(self._buffer), deque()
             self._outcomes += [
                 Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    d.parts_done,
-                    time.time(),
-                    d.provider_ids,
+                    id=d.id,
+                    status=DeliveryStatus.queued,
+                    attempts=d.attempts,
+                    parts_done=d.parts_done,
+                    next_at=time.time(),
+                    provider_ids=d.provider_ids,
                 )
                 for d in unstarted
             ]
             flusher.cancel()
-            await self.flush()
-            await self._settle_writes(0)
+            await asyncio.gather(flusher, return_exceptions=True)
+            self._hand_off()
+            pending, self._writes = self._writes, []
+            for result in await asyncio.gather(*pending, return_exceptions=True):
+                if isinstance(result, Exception) and self._failure is None:
+                    self._failure = result
+        if self._failure is not None:
+            # a worker or a write failed (the store stayed unreachable): the run fails as a
+            # whole, so the engine restarts it (see recover)
+            failure, self._failure = self._failure, None
+            raise failure
+
+    async def _guarded(self, work: Awaitable[None]) -> None:
+        """Run a worker or the flusher; its failure stops the whole run (which then raises)."""
+        try:
+            await work
+        except Exception as exc:
+            if self._failure is None:
+                self._failure = exc
+            self._stopping.set()
+            self._has_work.set()
+            self._need_more.set()
+
+    async def recover(self) -> None:
+        """Before a failed run is restarted: write the outcomes it could not write (so what
+        was sent is not sent again), then put what it had claimed back in the queue."""
+        while self._unwritten:
+            outcomes, polls = self._unwritten[0]
+            await self._store_outcomes(outcomes, polls)
+            self._unwritten.pop(0)
+        self._outcomes, self._polls, self._buffer, self._busy = [], [], deque(), 0
+        requeued = await self.store.requeue_in_flight(self.account)
+        if requeued:
+            log.warning(
+                "account %s: requeued %s deliveries of its failed run", self.account, requeued
+            )
 
     async def _worker(self) -> None:
         buffer = self._buffer
@@ -260,6 +306,22 @@ class AccountSender:
         )
 
     async def _idle(self, min_rank: int) -> None:
+        now = time.monotonic()
+        if (
+            self.options.sweep_stray_claims
+            and now - self._swept > SWEEP_EVERY
+            and not self._outcomes
+            and all(w.done() for w in self._writes)
+        ):
+            # nothing claimed, in flight or unwritten here, and this process holds the
+            # account: a row still 'sending' is a stray — a claim whose COMMIT went through
+            # while its connection was lost, so the store ran the claim again and this one
+            # never reached the sender. Without this the dispatch would never finish.
+            self._swept = now
+            strays = await self.store.requeue_in_flight(self.account)
+            if strays:
+                log.warning("account %s: requeued %s stray claims", self.account, strays)
+                return
         due = await self.store.next_due(self.account, min_rank)
         timeout = self.options.idle_poll
         if due is not None:
@@ -274,18 +336,29 @@ class AccountSender:
 
     async def flush(self) -> None:
         """Hand the buffered outcomes to a background write (at most two writes pending)."""
+        if self._hand_off():
+            await self._settle_writes(2)
+
+    def _hand_off(self) -> bool:
         if not self._outcomes:
-            return
+            return False
         outcomes, self._outcomes = self._outcomes, []
         polls, self._polls = self._polls, []
         self._writes.append(asyncio.create_task(self._write(outcomes, polls)))
-        await self._settle_writes(2)
+        return True
 
     async def _settle_writes(self, keep: int) -> None:
         while len(self._writes) > keep:
             await self._writes.pop(0)
 
     async def _write(self, outcomes: list[Outcome], polls: list[PollRef]) -> None:
+        try:
+            await self._store_outcomes(outcomes, polls)
+        except Exception:
+            self._unwritten.append((outcomes, polls))  # for recover()
+            raise
+
+    async def _store_outcomes(self, outcomes: list[Outcome], polls: list[PollRef]) -> None:
         # polls first: a vote may arrive the moment the poll is out
         await self.store.add_polls(polls)
         await self.store.record_outcomes(outcomes)
@@ -293,13 +366,7 @@ class AccountSender:
             # provider message id → delivery, so receipts (delivered, read, failed) find it
             await self.store.record_sent_messages(
                 self.account,
-                [
-                    (mid, o.id)
-                    for o in outcomes
-                    if o.provider_ids
-                    for mid in o.provider_ids.split(",")
-                    if mid
-                ],
+                [(mid, o.id) for o in outcomes for mid in o.provider_ids if mid],
             )
         for status, count in Counter(o.status.value for o in outcomes).items():
             self.metrics.delivery(self.adapter.channel, self.account, status, count)
@@ -307,10 +374,10 @@ class AccountSender:
     async def _deliver(self, d: ClaimedDelivery) -> Outcome:
         if d.group_status is not GroupStatus.active:
             return Outcome(
-                d.id,
-                DeliveryStatus.cancelled,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.cancelled,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error=f"group is {d.group_status.value}",
             )
@@ -318,27 +385,27 @@ class AccountSender:
         if not entry.hash_ok or entry.record.content_hash != d.dispatch_hash:
             await self._cancel_dispatch(d.dispatch_id, "content differs from the approved hash")
             return Outcome(
-                d.id,
-                DeliveryStatus.failed,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.failed,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error="refused: content differs from the approved hash",
             )
         if entry.expired:
             await self._cancel_dispatch(d.dispatch_id, "announcement expired")
             return Outcome(
-                d.id,
-                DeliveryStatus.cancelled,
-                d.attempts,
-                d.parts_done,
+                id=d.id,
+                status=DeliveryStatus.cancelled,
+                attempts=d.attempts,
+                parts_done=d.parts_done,
                 provider_ids=d.provider_ids,
                 error="announcement expired",
             )
         messages = self.cache.messages(entry, d.language)
         address = d.address
         part = d.parts_done
-        ids: list[str] = d.provider_ids.split(",") if d.provider_ids else []
+        ids = list(d.provider_ids)
         notes: list[str] = []
         moves = 0
         account = self.account
@@ -370,12 +437,12 @@ class AccountSender:
                 self.limiter.pause(exc.retry_after)
                 self.metrics.rate_limited(self.adapter.channel, self.account)
                 return Outcome(
-                    d.id,
-                    DeliveryStatus.queued,
-                    d.attempts,
-                    part,
+                    id=d.id,
+                    status=DeliveryStatus.queued,
+                    attempts=d.attempts,
+                    parts_done=part,
                     next_at=time.time() + exc.retry_after,
-                    provider_ids=",".join(ids) or None,
+                    provider_ids=tuple(ids),
                     error=f"rate limited: retry after {exc.retry_after:g}s",
                 )
             except AccountBlocked as exc:
@@ -399,18 +466,24 @@ class AccountSender:
             ids.append(result.message_id)
             if result.poll_id is not None:
                 self._polls.append(
-                    PollRef(account, result.poll_id, d.announcement_id, d.dispatch_id, d.group_id)
+                    PollRef(
+                        account=account,
+                        poll_id=result.poll_id,
+                        announcement_id=d.announcement_id,
+                        dispatch_id=d.dispatch_id,
+                        group_id=d.group_id,
+                    )
                 )
             if result.note:
                 notes.append(result.note)
             part += 1
         self.sent += 1
         return Outcome(
-            d.id,
-            DeliveryStatus.sent,
-            d.attempts + 1,
-            part,
-            provider_ids=",".join(ids) or None,
+            id=d.id,
+            status=DeliveryStatus.sent,
+            attempts=d.attempts + 1,
+            parts_done=part,
+            provider_ids=tuple(ids),
             error="; ".join(notes) or None,
         )
 
@@ -418,22 +491,22 @@ class AccountSender:
         """Back to the queue untouched (no attempt counted) until the account's block ends;
         looked at again within the hour when the block has no end (an operator must act)."""
         return Outcome(
-            d.id,
-            DeliveryStatus.queued,
-            d.attempts,
-            part,
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=d.attempts,
+            parts_done=part,
             next_at=min(self.blocked_until, time.time() + 3600),
-            provider_ids=",".join(ids) or None,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
     def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
         return Outcome(
-            d.id,
-            DeliveryStatus.failed,
-            d.attempts + 1,
-            part,
-            provider_ids=",".join(ids) or None,
+            id=d.id,
+            status=DeliveryStatus.failed,
+            attempts=d.attempts + 1,
+            parts_done=part,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
@@ -451,12 +524,12 @@ class AccountSender:
         if delay is None:
             delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
         return Outcome(
-            d.id,
-            DeliveryStatus.queued,
-            attempts,
-            part,
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=attempts,
+            parts_done=part,
             next_at=time.time() + delay,
-            provider_ids=",".join(ids) or None,
+            provider_ids=tuple(ids),
             error=reason,
         )
 
@@ -465,11 +538,11 @@ class AccountSender:
         await self.store.update_group(
             d.group_id,
             AuditRecord(
-                SYSTEM,
-                "group.address_moved",
-                "group",
-                str(d.group_id),
-                {"from": old, "to": new, "provider": str(exc)},
+                actor=SYSTEM,
+                action="group.address_moved",
+                object_type="group",
+                object_id=str(d.group_id),
+                detail={"from": old, "to": new, "provider": str(exc)},
             ),
             address=new,
         )
@@ -478,7 +551,13 @@ class AccountSender:
     async def _remove_group(self, d: ClaimedDelivery, exc: RecipientGone) -> None:
         await self.store.update_group(
             d.group_id,
-            AuditRecord(SYSTEM, "group.removed", "group", str(d.group_id), {"reason": str(exc)}),
+            AuditRecord(
+                actor=SYSTEM,
+                action="group.removed",
+                object_type="group",
+                object_id=str(d.group_id),
+                detail={"reason": str(exc)},
+            ),
             status=GroupStatus.removed,
         )
 
@@ -489,10 +568,10 @@ class AccountSender:
         count = await self.store.cancel_deliveries(dispatch_id, reason)
         await self.store.audit(
             AuditRecord(
-                SYSTEM,
-                "dispatch.deliveries_cancelled",
-                "dispatch",
-                str(dispatch_id),
-                {"reason": reason, "count": count},
+                actor=SYSTEM,
+                action="dispatch.deliveries_cancelled",
+                object_type="dispatch",
+                object_id=str(dispatch_id),
+                detail={"reason": reason, "count": count},
             )
         )

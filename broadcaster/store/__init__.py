@@ -1,4 +1,6 @@
-"""Persistence: the Store contract and its implementations."""
+"""Persistence: the Store contract (:mod:`.contract`, one interface per role), its records
+(:mod:`.records`), the SQL written once for both engines (:mod:`.sql`) and the two engines
+(:mod:`.sqlite`, :mod:`.postgres`), chosen by URL in :func:`open_store`."""
 
 from __future__ import annotations
 
@@ -13,17 +15,20 @@ if TYPE_CHECKING:
 __all__ = ["Store", "open_store"]
 
 
-def open_store(url: str, config: StoreConfig | None = None) -> Store:
+def open_store(url: str, config: StoreConfig | None = None, role: str = "cli") -> Store:
     """A store for ``url``: ``sqlite:///path/to/file.db`` (or a bare path), or
-    ``postgresql://user@host:port/db`` (pool size, timeouts and schema from ``config``)."""
+    ``postgresql://user@host:port/db`` (pool size, timeouts and schema from ``config``; every
+    connection's ``application_name`` is ``broadcaster:<role>:<host>:<pid>``)."""
     from ..errors import ConfigError
 
     if url.startswith(("postgresql://", "postgres://")):
         from .postgres import PgOptions, PostgresStore
+        from .postgres.base import application_name
 
-        options = PgOptions()
+        options = PgOptions(application_name=application_name(role))
         if config is not None:
             options = PgOptions(
+                application_name=options.application_name,
                 schema=config.schema_name,
                 pool_min=config.pool_min,
                 pool_max=config.pool_max,

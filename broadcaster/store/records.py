@@ -59,7 +59,7 @@ class ScheduleStatus(StrEnum):
     cancelled = "cancelled"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Region:
     code: str
     level: Level
@@ -67,14 +67,14 @@ class Region:
     parent: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportStats:
     added: int
     updated: int
     unchanged: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewGroup:
     channel: str
     account: str
@@ -87,7 +87,7 @@ class NewGroup:
     subscribed_by: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Group:
     id: int
     channel: str
@@ -105,7 +105,7 @@ class Group:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupFilter:
     """Which groups: all of them under ``region`` (None = everywhere), narrowed by the rest.
 
@@ -120,7 +120,7 @@ class GroupFilter:
     accounts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class User:
     id: int
     name: str
@@ -130,7 +130,7 @@ class User:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnnouncementRecord:
     id: int
     short_code: str
@@ -145,7 +145,7 @@ class AnnouncementRecord:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Approval:
     announcement_id: int
     approver: str
@@ -153,7 +153,7 @@ class Approval:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScheduleRecord:
     id: int
     announcement_id: int
@@ -168,7 +168,7 @@ class ScheduleRecord:
     note: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dispatch:
     id: int
     announcement_id: int
@@ -201,11 +201,13 @@ class ClaimedDelivery(NamedTuple):
     attempts: int
     parts_done: int
     group_status: GroupStatus
-    provider_ids: str | None = None  # ids of parts sent by earlier attempts
+    provider_ids: tuple[str, ...] = ()  # ids of parts sent by earlier attempts
     dispatch_hash: str = ""  # the content hash the dispatch was created with
 
 
-@dataclass(slots=True)  # not frozen: one is built per delivery, and frozen init is slower
+@dataclass(
+    slots=True, kw_only=True
+)  # not frozen: one is built per delivery, and frozen init is slower
 class Outcome:
     """What happened to one claimed delivery; written back in batches.
 
@@ -218,11 +220,11 @@ class Outcome:
     attempts: int
     parts_done: int
     next_at: float | None = None
-    provider_ids: str | None = None
+    provider_ids: tuple[str, ...] = ()
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Progress:
     dispatch_id: int
     planned: int
@@ -234,7 +236,7 @@ class Progress:
         return self.by_status.get("queued", 0) + self.by_status.get("sending", 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditRecord:
     """An audit entry to append (the store adds time, sequence and the hash chain)."""
 
@@ -246,7 +248,7 @@ class AuditRecord:
     content_hash: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuditEntry:
     seq: int
     at: float
@@ -260,7 +262,7 @@ class AuditEntry:
     hash: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PollRef:
     """A poll we sent: which announcement, dispatch and group a provider poll id belongs to."""
 
@@ -271,7 +273,7 @@ class PollRef:
     group_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupTally:
     """Answers of one group to one announcement's poll: counts per option index."""
 
@@ -281,7 +283,7 @@ class GroupTally:
     counts: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reply:
     id: int
     account: str
@@ -292,7 +294,7 @@ class Reply:
     status: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Notice:
     id: int
     account: str

@@ -34,7 +34,11 @@ async def set_password(store: Store, acting: str, name: str, password: str) -> N
     actor, target = await _may_manage(store, acting, name)
     digest = await hash_password(password)
     await store.set_password_hash(
-        target.name, digest, AuditRecord(actor.name, "user.password", "user", target.name)
+        target.name,
+        digest,
+        AuditRecord(
+            actor=actor.name, action="user.password", object_type="user", object_id=target.name
+        ),
     )
 
 
@@ -50,11 +54,11 @@ async def create_token(
         digest,
         read_only,
         AuditRecord(
-            actor.name,
-            "token.add",
-            "api_token",
-            "",
-            {"user": target.name, "label": label, "read_only": read_only},
+            actor=actor.name,
+            action="token.add",
+            object_type="api_token",
+            object_id="",
+            detail={"user": target.name, "label": label, "read_only": read_only},
         ),
     )
     return token, record
@@ -65,7 +69,10 @@ async def revoke_token(store: Store, acting: str, token_id: int) -> ApiToken:
     if token_id in tokens:
         await _may_manage(store, acting, tokens[token_id].user)
     return await store.revoke_api_token(
-        token_id, AuditRecord(acting, "token.revoke", "api_token", str(token_id))
+        token_id,
+        AuditRecord(
+            actor=acting, action="token.revoke", object_type="api_token", object_id=str(token_id)
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from ..auth import Perm, allowed
-from ..errors import NotFound
+from ..errors import NotAuthenticated, NotFound, PermissionDenied
 from ..store.contract import ApiToken
 from ..store.records import User
 from .context import SESSION_COOKIE, WebContext, web_context
@@ -23,14 +23,6 @@ from .security import sha256_hex
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
-
-
-class NotAuthenticated(Exception):
-    """No valid credentials (API: 401; dashboard: redirect to the login page)."""
-
-
-class Forbidden(Exception):
-    """Authenticated, but the role (or a read-only token, or a bad CSRF token) forbids it."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +90,11 @@ class Need:
             raise NotAuthenticated("log in, or send an API token as 'Authorization: Bearer …'")
         if request.method not in SAFE_METHODS:
             if principal.token is not None and principal.token.read_only:
-                raise Forbidden("this API token is read-only")
+                raise PermissionDenied("this API token is read-only")
             if principal.session_id is not None:
                 await check_csrf(request, ctx, principal.session_id)
         if not allowed(principal.user, self.perm):
-            raise Forbidden(
+            raise PermissionDenied(
                 f"{principal.name!r} is {principal.user.role.value}; "
                 f"{self.perm.value} is not allowed for that role"
             )
@@ -118,7 +110,7 @@ async def check_csrf(request: Request, ctx: WebContext, session_id: str) -> None
         value = form.get(CSRF_FIELD)
         token = value if isinstance(value, str) else None
     if not ctx.signer.csrf_ok(session_id, token):
-        raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+        raise PermissionDenied("missing or wrong CSRF token; reload the page and try again")
 
 
 class Public:

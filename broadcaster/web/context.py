@@ -51,7 +51,14 @@ class WebContext:
             workflow=Workflow(store, settings.service.approvals_required, poll_limits),
             directory=Directory(store, {name: type(a) for name, a in adapters.items()}),
             signer=Signer(load_salt(settings.service.data_dir)),
-            throttle=LoginThrottle(store, web.login_attempts, web.login_window_seconds),
+            throttle=LoginThrottle(
+                store,
+                web.login_attempts,
+                web.login_window_seconds,
+                account_attempts=web.login_account_attempts,
+                address_attempts=web.login_address_attempts,
+                max_delay=web.login_max_delay,
+            ),
         )
 
     def verify_url(self, short_code: str) -> str:

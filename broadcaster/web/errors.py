@@ -10,16 +10,16 @@ from ..errors import (
     ContentInvalid,
     InputError,
     IntegrityError,
+    NotAuthenticated,
     NotFound,
     PermissionDenied,
 )
-from .auth import Forbidden, NotAuthenticated
 
 
 def status_of(exc: BaseException) -> int:
     if isinstance(exc, NotAuthenticated):
         return 401
-    if isinstance(exc, Forbidden | PermissionDenied):
+    if isinstance(exc, PermissionDenied):
         return 403
     if isinstance(exc, NotFound):
         return 404
@@ -38,6 +38,4 @@ def problems_of(exc: BaseException) -> list[str]:
 HANDLED: tuple[type[Exception], ...] = (
     BroadcasterError,
     ScheduleError,
-    NotAuthenticated,
-    Forbidden,
 )

@@ -64,10 +64,10 @@ async def moderate(
         )
     require(user, MODERATE, [reply.region] if reply.region else [])
     audit = AuditRecord(
-        user.name,
-        "reply.moderate",
-        "reply",
-        str(reply_id),
-        {"status": status, "previous": reply.status, "note": note},
+        actor=user.name,
+        action="reply.moderate",
+        object_type="reply",
+        object_id=str(reply_id),
+        detail={"status": status, "previous": reply.status, "note": note},
     )
     return await ctx.store.moderate_reply(reply_id, status, note, audit)

@@ -6,9 +6,13 @@
 - Session cookie: the session id signed with itsdangerous (the secret from ``BROADCASTER_SECRET``,
   see :func:`broadcaster.inbox.load_salt`), so a forged cookie is rejected before any lookup.
 - CSRF: an HMAC of the session id, sent in every form (hidden field) and by JavaScript in the
-  ``X-CSRF-Token`` header; checked on every unsafe request made with a session cookie.
-- Throttling: failed logins per (username, client address) in a sliding window, counted in the
-  database so that every web process shares them.
+  ``X-CSRF-Token`` header; checked on every unsafe request made with a session cookie. The login
+  form, before any session exists, carries an HMAC of a random pre-session id kept in a signed
+  cookie (``bc_login``), checked before the password is.
+- Throttling: failed logins per (username, client address), per account across addresses and
+  per address across accounts (growing delay, capped), counted in the database so that every
+  web process shares them. The client address is the TCP peer's unless the peer is one of
+  ``http.forwarded_allow_ips`` (see :func:`broadcaster.service.proxy_options`).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class Signer:
     def __init__(self, secret: bytes) -> None:
         self._secret = hashlib.sha256(b"broadcaster-web:" + secret).digest()
         self._cookie = URLSafeSerializer(self._secret, salt="session")
+        self._login = URLSafeSerializer(self._secret, salt="login")
 
     def sign_session(self, sid: str) -> str:
         return str(self._cookie.dumps(sid))
@@ -91,6 +96,22 @@ class Signer:
             return None
         return value if isinstance(value, str) else None
 
+    def sign_login(self, pre_id: str) -> str:
+        """The pre-session cookie of the login form (login CSRF: see :meth:`login_csrf`)."""
+        return str(self._login.dumps(pre_id))
+
+    def unsign_login(self, cookie: str) -> str | None:
+        try:
+            value = self._login.loads(cookie)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None
+
+    def login_csrf(self, pre_id: str) -> str:
+        """The login form's CSRF token: bound to the browser's pre-session cookie, so a page
+        elsewhere cannot log a victim's browser into the attacker's account."""
+        return self.csrf_token("login:" + pre_id)
+
     def csrf_token(self, sid: str) -> str:
         return hmac.new(self._secret, b"csrf:" + sid.encode(), hashlib.sha256).hexdigest()
 
@@ -99,34 +120,82 @@ class Signer:
 
 
 class LoginThrottle:
-    """At most ``attempts`` failed logins per (username, address) within ``window`` seconds.
+    """Failed logins slow down three ways, each counted within ``window`` seconds:
 
-    Failures are kept in the database (by the SHA-256 of username and address, so the table
-    holds no addresses), so every web process of an installation — and a restarted one —
-    counts the same attempts. Wall-clock time, since the processes share it.
+    * per (username, address): ``attempts`` failures, then wait until the oldest leaves the
+      window (one address guessing one account);
+    * per account, across addresses: after ``account_attempts`` failures each further attempt
+      waits a delay that doubles (1 s, 2 s, 4 s, …) but never exceeds ``max_delay`` — many
+      addresses guessing one officer's password get one guess per ``max_delay`` at best, and
+      the officer is never locked out for longer than that;
+    * per address, across accounts: the same growing, capped delay after
+      ``address_attempts`` failures (one address trying many names).
+
+    Failures are kept in the database by SHA-256 keys (no names or addresses in the table), so
+    every web process of an installation — and a restarted one — counts the same attempts.
+    Wall-clock time, since the processes share it.
     """
 
-    def __init__(self, store: Store, attempts: int = 5, window: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        attempts: int = 5,
+        window: float = 300.0,
+        *,
+        account_attempts: int = 10,
+        address_attempts: int = 20,
+        max_delay: float = 60.0,
+    ) -> None:
         self.store = store
         self.attempts = attempts
         self.window = window
+        self.account_attempts = account_attempts
+        self.address_attempts = address_attempts
+        self.max_delay = max_delay
 
     @staticmethod
     def key(user: str, address: str) -> str:
         return sha256_hex(f"{user.strip().lower()}\x00{address}")
 
+    @staticmethod
+    def account_key(user: str) -> str:
+        return sha256_hex(f"\x01account\x00{user.strip().lower()}")
+
+    @staticmethod
+    def address_key(address: str) -> str:
+        return sha256_hex(f"\x01address\x00{address}")
+
+    def growing_delay(self, times: list[float], free: int, now: float) -> float:
+        """Seconds still to wait after the newest of ``times`` when more than ``free`` failed:
+        1 s for the first over the line, doubling, capped at ``max_delay``."""
+        over = len(times) - free
+        if over < 0 or not times:
+            return 0.0
+        delay = min(2.0 ** min(over, 30), self.max_delay)
+        return max(times[-1] + delay - now, 0.0)
+
     async def retry_after(self, user: str, address: str, now: float | None = None) -> float:
         """Seconds until another attempt is allowed (0: allowed now)."""
         now = time.time() if now is None else now
-        times = await self.store.login_failures_since(self.key(user, address), now - self.window)
-        if len(times) < self.attempts:
-            return 0.0
-        # the oldest failure that still counts must leave the window first
-        return max(times[-self.attempts] + self.window - now, 0.0)
+        since = now - self.window
+        pair = await self.store.login_failures_since(self.key(user, address), since)
+        wait = 0.0
+        if len(pair) >= self.attempts:
+            # the oldest failure that still counts must leave the window first
+            wait = max(pair[-self.attempts] + self.window - now, 0.0)
+        account = await self.store.login_failures_since(self.account_key(user), since)
+        wait = max(wait, self.growing_delay(account, self.account_attempts, now))
+        per_address = await self.store.login_failures_since(self.address_key(address), since)
+        return max(wait, self.growing_delay(per_address, self.address_attempts, now))
 
     async def failed(self, user: str, address: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        await self.store.add_login_failure(self.key(user, address), now, now - self.window)
+        forget = now - self.window
+        for key in (self.key(user, address), self.account_key(user), self.address_key(address)):
+            await self.store.add_login_failure(key, now, forget)
 
     async def succeeded(self, user: str, address: str) -> None:
+        """The right password: that pair and that account start afresh. The address keeps
+        its count (someone holding one valid account must not reset it between guesses)."""
         await self.store.clear_login_failures(self.key(user, address))
+        await self.store.clear_login_failures(self.account_key(user))

@@ -15,5 +15,10 @@ class WebConfig(BaseModel):
     #: failed logins allowed per (username, client address) within ``login_window_seconds``
     login_attempts: int = Field(5, ge=1)
     login_window_seconds: float = Field(300, gt=0)
+    #: failures of one account (from any address) and from one address (for any account)
+    #: before each further attempt waits a doubling delay, capped at ``login_max_delay``
+    login_account_attempts: int = Field(10, ge=1)
+    login_address_attempts: int = Field(20, ge=1)
+    login_max_delay: float = Field(60, gt=0)
     #: the public page /v/CODE names the approvers (else only their roles)
     show_approver_names: bool = False

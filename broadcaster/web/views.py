@@ -390,14 +390,18 @@ async def groups_page(
 TREE_TTL = 10.0  # seconds a node's counts are reused: targeting does not need them fresher
 
 
-async def region_tree(ctx: WebContext, under: str | None) -> RegionTree:
+async def region_tree(ctx: WebContext, under: str | None, scope: str | None = None) -> RegionTree:
     """A node of the region tree and its children, each with active groups per channel.
+    With ``scope``, only groups within it are counted: a node above the scope counts the
+    scope's groups, a node beside it none (region names are public; other regions' groups
+    are not).
 
     Counts are range scans of the groups' (region, status, channel) index, one per child; the
     whole answer is reused for ``TREE_TTL`` seconds (the picker asks for the same nodes over and
     over while an officer browses).
     """
-    cached = ctx.tree_cache.get(under or "")
+    key = f"{scope or ''}|{under or ''}"
+    cached = ctx.tree_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < TREE_TTL:
         return cached[1]
     store = ctx.store
@@ -407,23 +411,31 @@ async def region_tree(ctx: WebContext, under: str | None) -> RegionTree:
         if under not in found:
             raise NotFound(f"region {under} does not exist")
         region = found[under]
-        node = await _node(ctx, region.code, region.name, region.level)
+        node = await _node(ctx, region.code, region.name, region.level, scope)
         child_level = _child_level(region.level)
         children = [r async for r in store.iter_regions(under, child_level)] if child_level else []
     else:
         children = [r async for r in store.iter_regions(None, Level.province)]
     tree = RegionTree(
-        node=node, children=[await _node(ctx, r.code, r.name, r.level) for r in children]
+        node=node,
+        children=[await _node(ctx, r.code, r.name, r.level, scope) for r in children],
     )
     if len(ctx.tree_cache) > 10_000:
         ctx.tree_cache.clear()
-    ctx.tree_cache[under or ""] = (time.monotonic(), tree)
+    ctx.tree_cache[key] = (time.monotonic(), tree)
     return tree
 
 
-async def _node(ctx: WebContext, code: str, name: str, level: Level) -> RegionNode:
+async def _node(
+    ctx: WebContext, code: str, name: str, level: Level, scope: str | None = None
+) -> RegionNode:
+    counted = code
+    if scope is not None and not is_within(code, scope):
+        if not is_within(scope, code):
+            return RegionNode(code=code, name=name, level=level, groups=0, by_channel={})
+        counted = scope  # an ancestor of the scope: only the scope's groups
     counts = await ctx.store.count_groups(
-        GroupFilter(region=code, statuses=(GroupStatus.active,)), by="channel"
+        GroupFilter(region=counted, statuses=(GroupStatus.active,)), by="channel"
     )
     return RegionNode(
         code=code, name=name, level=level, groups=sum(counts.values()), by_channel=counts

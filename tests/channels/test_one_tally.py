@@ -53,7 +53,7 @@ def accounts(port: int) -> dict[str, Any]:
             "webhook_url": f"{hooks}/wa/whatsapp",
         },
         "gw": {"adapter": "waha", "sandbox": True, "webhook_url": f"{hooks}/gw/waha", **PACING},
-        "mail": {"adapter": "email", "sandbox": True, "public_url": f"http://127.0.0.1:{port}"},
+        "mail": {"adapter": "email", "sandbox": True},
     }
 
 
@@ -87,7 +87,8 @@ def rolled_up(expected: dict[str, tuple[int, int]], level: Level) -> dict[str, t
 
 async def test_every_channel_votes_into_one_tally(tmp_path: Path) -> None:
     port = free_port()
-    async with rig(tmp_path, accounts=accounts(port)) as r, serve(r.engine, port):
+    service = {"public_url": f"http://127.0.0.1:{port}"}  # the links the sandbox mail carries
+    async with rig(tmp_path, service=service, accounts=accounts(port)) as r, serve(r.engine, port):
         tg, wa, gw, mail = (r.app.adapters[n] for n in ("tg", "wa", "gw", "mail"))
         assert isinstance(tg, TelegramAdapter) and isinstance(wa, WhatsAppAdapter)
         assert isinstance(gw, WahaAdapter) and isinstance(mail, EmailAdapter)

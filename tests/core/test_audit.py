@@ -224,7 +224,15 @@ async def test_deleting_the_head_record_is_detected(busy: Store) -> None:
 
 
 async def test_appends_after_a_check_keep_verifying(busy: Store) -> None:
-    await busy.audit(AuditRecord("admin", "note", "system", "x", {"kata": "ñandú ✓"}))
+    await busy.audit(
+        AuditRecord(
+            actor="admin",
+            action="note",
+            object_type="system",
+            object_id="x",
+            detail={"kata": "ñandú ✓"},
+        )
+    )
     assert (await verify(busy)).ok
 
 

@@ -33,7 +33,9 @@ EXPECTED: dict[Perm, set[Role]] = {
 
 
 def user(role: Role, scope: str | None = None, active: bool = True, name: str = "u") -> User:
-    return User(1, name, role, scope, active, datetime.now(UTC))
+    return User(
+        id=1, name=name, role=role, scope=scope, active=active, created_at=datetime.now(UTC)
+    )
 
 
 def test_the_expected_matrix_covers_every_permission() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.web.conftest import login_csrf_of
 from tests.web.live import free_port
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config.toml"
@@ -101,8 +102,13 @@ def test_demo_reaches_every_sandbox_group_and_opens_the_dashboard(
     password = secret.read_text().strip()
     assert password not in (tmp_path / "run.log").read_text()  # never logged
     with httpx.Client(base_url=url, timeout=10) as client:
-        wrong = client.post("/login", data={"username": "petugas", "password": "salah"})
+        token = login_csrf_of(client.get("/login").text)  # the form's token and its cookie
+        wrong = client.post(
+            "/login", data={"username": "petugas", "password": "salah", "csrf_token": token}
+        )
         assert wrong.status_code != 303
-        ok = client.post("/login", data={"username": "petugas", "password": password})
+        ok = client.post(
+            "/login", data={"username": "petugas", "password": password, "csrf_token": token}
+        )
         assert ok.status_code == 303
         assert client.get("/announcements").status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from adapters.file import FileAdapter
@@ -129,6 +131,17 @@ async def test_update_user_keeps_the_rules(directory: Directory) -> None:
     await directory.add_user("admin", "admin2", Role.admin, None)
     off = await directory.update_user("admin2", "admin", active=False)
     assert not off.active
+
+
+async def test_user_update_audit_records_only_what_changed(directory: Directory) -> None:
+    """Issue 11.9: deactivating a user must not record ``"scope": null`` ("scope cleared")."""
+    await directory.update_user("admin", "officer", active=False)
+    detail = json.loads((await last_audit(directory.store)).detail)
+    assert detail == {"active": {"from": True, "to": False}}
+
+    await directory.update_user("admin", "officer", role=Role.officer, scope="3602")
+    detail = json.loads((await last_audit(directory.store)).detail)
+    assert detail == {"scope": {"from": "36", "to": "3602"}}
 
 
 # -- groups: add -----------------------------------------------------------------------------

@@ -84,7 +84,16 @@ async def _poll_setup(r: Rig) -> tuple[int, list[int]]:
     record = await r.approved(regions=["3671"], poll=True)
     dispatch = await r.dispatch_now(record)
     await r.app.store.add_polls(
-        [PollRef("scripted", f"poll-{gid}", record.id, dispatch.id, gid) for gid in ids]
+        [
+            PollRef(
+                account="scripted",
+                poll_id=f"poll-{gid}",
+                announcement_id=record.id,
+                dispatch_id=dispatch.id,
+                group_id=gid,
+            )
+            for gid in ids
+        ]
     )
     return record.id, ids
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcaster.adapter import Limits
-from broadcaster.ratelimit import CATCH_UP_INTERVALS, STALE_IN_FLIGHT, RateLimiter
+from broadcaster.engine.ratelimit import CATCH_UP_INTERVALS, STALE_IN_FLIGHT, RateLimiter
 
 
 class VirtualTime:

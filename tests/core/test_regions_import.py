@@ -83,7 +83,9 @@ async def test_import_banten_from_the_shared_files(store: Store, wilayah_dir: Pa
     assert (stats.added, stats.updated, stats.unchanged) == (total, 0, 0)
     assert await store.count_regions() == total == await store.count_regions("36")
     kota = await store.get_regions(["3671", "3673010001"])
-    assert kota["3671"] == Region("3671", Level.regency, "KOTA TANGERANG", "36")
+    assert kota["3671"] == Region(
+        code="3671", level=Level.regency, name="KOTA TANGERANG", parent="36"
+    )
     assert kota["3673010001"].parent == "3673010"
     [entry] = await store.list_audit(1)
     assert (entry.actor, entry.action) == ("admin", "regions.import")
@@ -103,7 +105,9 @@ async def test_import_everything_then_rename(store: Store, tmp_path: Path) -> No
     stats = await import_regions(store, folder, "admin")
     assert (stats.added, stats.updated, stats.unchanged) == (0, 1, SMALL_TOTAL - 1)
     tajur = (await store.get_regions(["3671010001"]))["3671010001"]
-    assert tajur == Region("3671010001", Level.village, "TAJUR BARU", "3671010")
+    assert tajur == Region(
+        code="3671010001", level=Level.village, name="TAJUR BARU", parent="3671010"
+    )
 
 
 async def test_the_province_filter_keeps_one_subtree(store: Store, tmp_path: Path) -> None:
@@ -169,7 +173,9 @@ async def test_bulk_rw_rt_for_every_imported_village(store: Store, tmp_path: Pat
         "3671010001.RW002.RT003",
     ]
     rt = (await store.get_regions(["3671010001.RW002.RT003"]))["3671010001.RW002.RT003"]
-    assert rt == Region("3671010001.RW002.RT003", Level.rt, "RT 003", "3671010001.RW002")
+    assert rt == Region(
+        code="3671010001.RW002.RT003", level=Level.rt, name="RT 003", parent="3671010001.RW002"
+    )
     again = await import_regions(store, small(tmp_path), "admin", units=UnitPlan(rw=2, rt=3))
     assert (again.added, again.updated) == (0, 0)
 
@@ -276,11 +282,13 @@ async def test_an_id_stored_under_another_parent_is_refused(store: Store, tmp_pa
     # a store written by something other than the importer may disagree with the files
     await store.import_regions(
         [
-            Region("36", Level.province, "BANTEN", None),
-            Region("31", Level.province, "DKI JAKARTA", None),
-            Region("3671", Level.regency, "KOTA TANGERANG", "31"),
+            Region(code="36", level=Level.province, name="BANTEN", parent=None),
+            Region(code="31", level=Level.province, name="DKI JAKARTA", parent=None),
+            Region(code="3671", level=Level.regency, name="KOTA TANGERANG", parent="31"),
         ],
-        AuditRecord("test", "regions.import", "regions", "legacy"),
+        AuditRecord(
+            actor="test", action="regions.import", object_type="regions", object_id="legacy"
+        ),
     )
     with pytest.raises(RegionImportError) as caught:
         await import_regions(store, small(tmp_path), "admin")
@@ -306,4 +314,8 @@ def test_read_regions_orders_parents_first(tmp_path: Path) -> None:
     rows = read_regions(small(tmp_path))
     levels = [region.level for _, _, region in rows]
     assert levels == sorted(levels, key=list(Level).index)
-    assert rows[0] == ("provinces.csv", 1, Region("36", Level.province, "BANTEN", None))
+    assert rows[0] == (
+        "provinces.csv",
+        1,
+        Region(code="36", level=Level.province, name="BANTEN", parent=None),
+    )

@@ -32,7 +32,7 @@ from tests.seed import seed_regions
 CHANNELS = ("telegram", "whatsapp", "email")
 ACCOUNTS = ("a1", "a2")
 STATUSES = tuple(GroupStatus)
-AUDIT = AuditRecord("hypothesis", "test", "test", "")
+AUDIT = AuditRecord(actor="hypothesis", action="test", object_type="test", object_id="")
 
 # -- strategies ----------------------------------------------------------------------------------
 # small number ranges on purpose: neighbouring codes (3601 / 3602, RW001 / RW002) are where a
@@ -45,21 +45,37 @@ def trees(draw: st.DrawFn) -> list[Region]:
     regions: list[Region] = []
     for p in draw(st.lists(st.integers(11, 13), min_size=1, max_size=2, unique=True)):
         province = f"{p:02d}"
-        regions.append(Region(province, Level.province, f"P{province}", None))
+        regions.append(
+            Region(code=province, level=Level.province, name=f"P{province}", parent=None)
+        )
         for r in draw(st.lists(st.integers(1, 12), max_size=3, unique=True)):
             regency = f"{province}{r:02d}"
-            regions.append(Region(regency, Level.regency, f"K{regency}", province))
+            regions.append(
+                Region(code=regency, level=Level.regency, name=f"K{regency}", parent=province)
+            )
             for d in draw(_two):
                 district = f"{regency}{d:03d}"
-                regions.append(Region(district, Level.district, f"D{district}", regency))
+                regions.append(
+                    Region(code=district, level=Level.district, name=f"D{district}", parent=regency)
+                )
                 for v in draw(_two):
                     village = f"{district}{v:03d}"
-                    regions.append(Region(village, Level.village, f"V{village}", district))
+                    regions.append(
+                        Region(
+                            code=village, level=Level.village, name=f"V{village}", parent=district
+                        )
+                    )
                     for w in draw(_two):
                         rw = rw_code(village, w)
-                        regions.append(Region(rw, Level.rw, f"RW{w}", village))
+                        regions.append(
+                            Region(code=rw, level=Level.rw, name=f"RW{w}", parent=village)
+                        )
                         for t in draw(_two):
-                            regions.append(Region(rt_code(rw, t), Level.rt, f"RT{t}", rw))
+                            regions.append(
+                                Region(
+                                    code=rt_code(rw, t), level=Level.rt, name=f"RT{t}", parent=rw
+                                )
+                            )
     return regions
 
 
@@ -254,11 +270,11 @@ async def test_a_subtree_is_one_range_search_of_the_region_index(tmp_path: Path)
         for i in range(300):
             await store.add_group(
                 NewGroup(
-                    CHANNELS[i % 3],
-                    "tg" if i % 2 else "wa",
-                    f"-{i}",
-                    "3671010001.RW001.RT001" if i % 4 else "3673010001",
-                    "rt",
+                    channel=CHANNELS[i % 3],
+                    account="tg" if i % 2 else "wa",
+                    address=f"-{i}",
+                    region="3671010001.RW001.RT001" if i % 4 else "3673010001",
+                    kind="rt",
                     status=GroupStatus.active,
                 ),
                 AUDIT,

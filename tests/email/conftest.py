@@ -66,11 +66,18 @@ def server_tls(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
     return context
 
 
+PUBLIC_URL = "https://broadcaster.bantenprov.go.id"
+
+
+def mail_context(account: str, raw: dict[str, Any], data_dir: Path) -> AdapterContext:
+    """An email account's context with the service's (https) public URL."""
+    return AdapterContext(account, raw, data_dir, public_url=PUBLIC_URL)
+
+
 def email_settings(port: int, **extra: Any) -> dict[str, Any]:
     return {
         "from_address": "Dinas Kominfo Banten <info@kominfo.bantenprov.go.id>",
         "reply_address": "balas@kominfo.bantenprov.go.id",
-        "public_url": "https://broadcaster.bantenprov.go.id",
         "smtp_host": "127.0.0.1",
         "smtp_port": port,
         "security": "none",
@@ -81,7 +88,7 @@ def email_settings(port: int, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def adapter(smtp: SmtpSandbox, tmp_path: Path) -> AsyncIterator[EmailAdapter]:
-    a = EmailAdapter(AdapterContext("mail", email_settings(smtp.port), tmp_path))
+    a = EmailAdapter(mail_context("mail", email_settings(smtp.port), tmp_path))
     await a.start()
     try:
         yield a

@@ -15,7 +15,7 @@ from adapters.email.settings import EmailSettings
 from broadcaster.adapter import InboundEvent, RenderContext
 from content.model import Announcement, Poll, Target, Variant
 
-from .conftest import email_settings
+from .conftest import PUBLIC_URL, email_settings
 
 REPLY_ADDRESS = "balas@kominfo.bantenprov.go.id"
 
@@ -27,7 +27,7 @@ def signer() -> Signer:
 
 def sent_to(signer: Signer, recipient: str) -> tuple[str, str, str]:
     """Send-side headers of a real composed message: Message-ID, Reply-To, unsubscribe token."""
-    settings = EmailSettings.parse("mail", email_settings(25))
+    settings = EmailSettings.parse("mail", email_settings(25), PUBLIC_URL)
     content = Announcement(
         variants={"id": Variant(title="Kerja bakti", body="Minggu pagi kerja bakti.")},
         poll=Poll(question="Hadir?", options=["Ya", "Tidak"]),

@@ -24,7 +24,7 @@ from broadcaster.errors import (
 )
 from content.model import Announcement, Poll, Priority, Target, Variant
 
-from .conftest import email_settings
+from .conftest import email_settings, mail_context
 
 CTX = RenderContext(7, "ABC123", "https://broadcaster.bantenprov.go.id/v/ABC123")
 
@@ -138,12 +138,16 @@ def test_normalize_address() -> None:
 
 def test_settings_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def make(**raw: object) -> EmailAdapter:
-        return EmailAdapter(AdapterContext("mail", raw, tmp_path))
+        return EmailAdapter(mail_context("mail", raw, tmp_path))
 
     with pytest.raises(ConfigError, match="from_address"):
         make(smtp_host="x")
-    with pytest.raises(ConfigError, match="https"):
-        make(**email_settings(25, public_url="http://example.id"))
+    with pytest.raises(ConfigError, match="https"):  # the one https rule (broadcaster.publicurl)
+        EmailAdapter(
+            AdapterContext("mail", email_settings(25), tmp_path, public_url="http://example.id")
+        )
+    with pytest.raises(ConfigError, match=r"service\.public_url"):  # one setting for every link
+        make(**email_settings(25, public_url="https://example.id"))
     with pytest.raises(ConfigError, match="password_env"):
         make(**email_settings(25, username="u"))
     with pytest.raises(ConfigError, match="unknown email setting"):
@@ -205,7 +209,7 @@ async def test_smtp_errors(
 async def test_server_down_is_transient(tmp_path: Path) -> None:
     from .dovecot import _free_port
 
-    a = EmailAdapter(AdapterContext("mail", email_settings(_free_port()), tmp_path))
+    a = EmailAdapter(mail_context("mail", email_settings(_free_port()), tmp_path))
     await a.start()  # an unreachable server is only a warning at start
     try:
         with pytest.raises(TransientError, match="SMTP"):
@@ -217,7 +221,7 @@ async def test_server_down_is_transient(tmp_path: Path) -> None:
 async def test_not_started_and_wrong_kind(tmp_path: Path, smtp: SmtpSandbox) -> None:
     from broadcaster.adapter import ChannelMessage
 
-    a = EmailAdapter(AdapterContext("mail", email_settings(smtp.port), tmp_path))
+    a = EmailAdapter(mail_context("mail", email_settings(smtp.port), tmp_path))
     with pytest.raises(TransientError, match="not started"):
         await send_one(a, "x@warga.id")
     await a.start()
@@ -239,7 +243,7 @@ async def test_starttls_and_auth(
         server.port, security="starttls", username="kominfo", password_env="SMTP_PASSWORD",
         ca_file=str(tls_files[0]),
     )  # fmt: skip
-    a = EmailAdapter(AdapterContext("mail", settings, tmp_path))
+    a = EmailAdapter(mail_context("mail", settings, tmp_path))
     try:
         await a.start()
         await send_one(a, "tls@warga.id")
@@ -247,7 +251,7 @@ async def test_starttls_and_auth(
         assert received.authenticated_as == "kominfo"
         # a wrong password is a configuration problem, reported at start
         monkeypatch.setenv("SMTP_PASSWORD", "wrong")
-        b = EmailAdapter(AdapterContext("mail2", settings, tmp_path))
+        b = EmailAdapter(mail_context("mail2", settings, tmp_path))
         with pytest.raises(ConfigError, match="refused the login"):
             await b.start()
     finally:
@@ -261,14 +265,14 @@ async def test_implicit_tls(
     server = SmtpSandbox(tls_context=server_tls, implicit_tls=True)
     server.start()
     settings = email_settings(server.port, security="tls", ca_file=str(tls_files[0]))
-    a = EmailAdapter(AdapterContext("mail", settings, tmp_path))
+    a = EmailAdapter(mail_context("mail", settings, tmp_path))
     try:
         await a.start()
         await send_one(a, "tls@warga.id")
         assert len(server.received) == 1
         # without our CA the certificate is refused: a transient failure, nothing sent
         untrusted = EmailAdapter(
-            AdapterContext("mail2", email_settings(server.port, security="tls"), tmp_path)
+            mail_context("mail2", email_settings(server.port, security="tls"), tmp_path)
         )
         await untrusted.start()
         with pytest.raises(TransientError):
@@ -281,7 +285,7 @@ async def test_implicit_tls(
 
 
 async def test_sandbox_account_keeps_mail_on_disk(tmp_path: Path) -> None:
-    a = EmailAdapter(AdapterContext("demo_mail", {"sandbox": True}, tmp_path))
+    a = EmailAdapter(mail_context("demo_mail", {"sandbox": True}, tmp_path))
     await a.start()
     try:
         address = await a.sandbox_group("RT 001 Kota Serang")
@@ -298,7 +302,7 @@ async def test_dropped_idle_connection_is_replaced(tmp_path: Path) -> None:
     server = SmtpSandbox()
     server.start()
     settings = email_settings(server.port, keepalive=0, pool_size=1)
-    a = EmailAdapter(AdapterContext("mail", settings, tmp_path))
+    a = EmailAdapter(mail_context("mail", settings, tmp_path))
     await a.start()
     try:
         await send_one(a, "a@warga.id")

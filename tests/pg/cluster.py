@@ -120,9 +120,12 @@ async def announce(folder: Path, spec: ScheduleSpec | None = None) -> int:
         return record.id
 
 
-def start(folder: Path, n: int, *roles: str) -> subprocess.Popen[bytes]:
-    """One process with its own data folder (its own send log), like a separate machine."""
-    env = {**os.environ, "BROADCASTER_SERVICE__DATA_DIR": str(folder / f"var{n}")}
+def start(
+    folder: Path, n: int, *roles: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """One process with its own data folder (its own send log), like a separate machine;
+    ``env`` adds settings for this process only (``BROADCASTER_HTTP__PORT``, …)."""
+    env = {**os.environ, "BROADCASTER_SERVICE__DATA_DIR": str(folder / f"var{n}"), **(env or {})}
     env["BROADCASTER_SECRET"] = "cluster-test-secret"
     args = [sys.executable, "-m", "broadcaster", "run", "--config", str(folder / "config.toml")]
     for role in roles:

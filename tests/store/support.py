@@ -39,7 +39,13 @@ LEBAK_RT1 = "3602010001.RW001.RT001"  # Kabupaten Lebak
 
 def rec(action: str = "test.action", object_type: str = "test", object_id: str = "") -> AuditRecord:
     """An audit record for a mutation under test."""
-    return AuditRecord("tester", action, object_type, object_id, {"why": "test"})
+    return AuditRecord(
+        actor="tester",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail={"why": "test"},
+    )
 
 
 async def collect(items: AsyncIterator[T]) -> list[T]:

@@ -57,8 +57,12 @@ def steps() -> list[tuple[str, Step]]:
             "import_regions (units)",
             lambda s, a: s.import_regions(
                 [
-                    Region("3671010001.RW001", Level.rw, "RW 001", "3671010001"),
-                    Region(TAJUR_RT1, Level.rt, "RT 001", "3671010001.RW001"),
+                    Region(
+                        code="3671010001.RW001", level=Level.rw, name="RW 001", parent="3671010001"
+                    ),
+                    Region(
+                        code=TAJUR_RT1, level=Level.rt, name="RT 001", parent="3671010001.RW001"
+                    ),
                 ],
                 a,
             ),
@@ -90,7 +94,12 @@ def steps() -> list[tuple[str, Step]]:
 async def test_every_audited_mutation_appends_exactly_one_entry(store: Store) -> None:
     for number, (name, step) in enumerate(steps(), start=1):
         record = AuditRecord(
-            f"actor{number}", name, "thing", f"obj{number}", {"n": number}, f"hash{number}"
+            actor=f"actor{number}",
+            action=name,
+            object_type="thing",
+            object_id=f"obj{number}",
+            detail={"n": number},
+            content_hash=f"hash{number}",
         )
         await step(store, record)
         assert await audit_len(store) == number, name
@@ -109,20 +118,33 @@ async def test_every_audited_mutation_appends_exactly_one_entry(store: Store) ->
 
 
 async def test_creations_without_an_object_id_get_the_new_id(store: Store) -> None:
-    await store.import_regions(BANTEN, AuditRecord("t", "regions.import", "regions", "x"))
+    await store.import_regions(
+        BANTEN,
+        AuditRecord(actor="t", action="regions.import", object_type="regions", object_id="x"),
+    )
     content = announcement()
     ann = await store.create_announcement(
-        "siti", content, "h", AuditRecord("siti", "announcement.create", "announcement", "")
+        "siti",
+        content,
+        "h",
+        AuditRecord(
+            actor="siti", action="announcement.create", object_type="announcement", object_id=""
+        ),
     )
     assert (await store.list_audit(1))[0].object_id == str(ann.id)
-    g = await store.add_group(group("3671", "-5"), AuditRecord("siti", "group.add", "group", ""))
+    g = await store.add_group(
+        group("3671", "-5"),
+        AuditRecord(actor="siti", action="group.add", object_type="group", object_id=""),
+    )
     assert (await store.list_audit(1))[0].object_id == str(g.id)
 
 
 async def test_the_chain_links_entries_and_the_head_follows(store: Store) -> None:
     assert await store.audit_head() is None
-    first = await store.audit(AuditRecord("a", "x", "t", "1"))
-    second = await store.audit(AuditRecord("b", "y", "t", "2", {"k": [1, 2]}))
+    first = await store.audit(AuditRecord(actor="a", action="x", object_type="t", object_id="1"))
+    second = await store.audit(
+        AuditRecord(actor="b", action="y", object_type="t", object_id="2", detail={"k": [1, 2]})
+    )
     assert (first.seq, first.prev_hash) == (1, GENESIS)
     assert (second.seq, second.prev_hash) == (2, first.hash)
     assert await store.audit_head() == (2, second.hash)
@@ -132,7 +154,14 @@ async def test_the_chain_links_entries_and_the_head_follows(store: Store) -> Non
 
 async def test_list_audit_newest_first_with_filters(store: Store) -> None:
     for i in range(5):
-        await store.audit(AuditRecord("a", "x", "group" if i % 2 else "user", str(i % 3)))
+        await store.audit(
+            AuditRecord(
+                actor="a",
+                action="x",
+                object_type="group" if i % 2 else "user",
+                object_id=str(i % 3),
+            )
+        )
     assert [e.seq for e in await store.list_audit()] == [5, 4, 3, 2, 1]
     assert [e.seq for e in await store.list_audit(2)] == [5, 4]
     assert [e.seq for e in await store.list_audit(object_type="group")] == [4, 2]
@@ -141,10 +170,18 @@ async def test_list_audit_newest_first_with_filters(store: Store) -> None:
 
 
 async def test_failed_mutations_leave_no_entry(store: Store) -> None:
-    await store.import_regions(BANTEN, AuditRecord("t", "regions.import", "regions", "x"))
-    await store.add_user("siti", Role.officer, "3671", AuditRecord("t", "u", "user", "siti"))
+    await store.import_regions(
+        BANTEN,
+        AuditRecord(actor="t", action="regions.import", object_type="regions", object_id="x"),
+    )
+    await store.add_user(
+        "siti",
+        Role.officer,
+        "3671",
+        AuditRecord(actor="t", action="u", object_type="user", object_id="siti"),
+    )
     head = await store.audit_head()
-    record = AuditRecord("t", "fails", "x", "y")
+    record = AuditRecord(actor="t", action="fails", object_type="x", object_id="y")
     for attempt in (
         store.add_user("siti", Role.officer, None, record),
         store.add_group(group("3671010001.RW001", "-1"), record),
@@ -161,7 +198,7 @@ async def test_failed_mutations_leave_no_entry(store: Store) -> None:
 async def test_sqlite_triggers_refuse_edits_and_deletes(store: Store) -> None:
     if not isinstance(store, SqliteStore):
         pytest.skip("SQLite triggers")
-    await store.audit(AuditRecord("a", "x", "t", "1"))
+    await store.audit(AuditRecord(actor="a", action="x", object_type="t", object_id="1"))
     for sql in (
         "UPDATE audit SET actor = 'mallory' WHERE seq = 1",
         "DELETE FROM audit WHERE seq = 1",

@@ -76,14 +76,20 @@ async def test_receipts_join_real_deliveries(seeded: Store) -> None:
     assert (
         await seeded.apply_receipt("wa", "wamid.c", "failed", 5.0, "131026 undeliverable") is None
     )
-    ids = {a.id: "wamid.a", b.id: "wamid.b1,wamid.b2", c.id: "wamid.c"}  # b: two parts
+    ids = {a.id: ("wamid.a",), b.id: ("wamid.b1", "wamid.b2"), c.id: ("wamid.c",)}  # b: two parts
     await seeded.record_outcomes(
         [
-            Outcome(d.id, DeliveryStatus.sent, 1, 2 if d is b else 1, provider_ids=ids[d.id])
+            Outcome(
+                id=d.id,
+                status=DeliveryStatus.sent,
+                attempts=1,
+                parts_done=2 if d is b else 1,
+                provider_ids=ids[d.id],
+            )
             for d in (a, b, c)
         ]
     )
-    rows = [(mid, d) for d, joined in ids.items() for mid in joined.split(",")]
+    rows = [(mid, d) for d, joined in ids.items() for mid in joined]
     await seeded.record_sent_messages("wa", rows)
     assert await whatsapp_progress(seeded, dispatch) == {"sent": 2, "failed": 1}
     await seeded.record_sent_messages("wa", rows)  # idempotent
@@ -115,7 +121,13 @@ async def test_latest_poll_per_group_follows_the_newest_dispatch(
     assert await seeded.latest_poll("wa", w1.id) is None
     first, deliveries = await claimed(seeded)
     polls = [
-        PollRef("wa", f"poll-{d.group_id}-1", d.announcement_id, d.dispatch_id, d.group_id)
+        PollRef(
+            account="wa",
+            poll_id=f"poll-{d.group_id}-1",
+            announcement_id=d.announcement_id,
+            dispatch_id=d.dispatch_id,
+            group_id=d.group_id,
+        )
         for d in deliveries
         if d.group_id in (w1.id, w2.id)
     ]
@@ -124,7 +136,13 @@ async def test_latest_poll_per_group_follows_the_newest_dispatch(
     second, again = await claimed(seeded)
     assert second > first
     [newer] = [
-        PollRef("wa", f"poll-{d.group_id}-2", d.announcement_id, d.dispatch_id, d.group_id)
+        PollRef(
+            account="wa",
+            poll_id=f"poll-{d.group_id}-2",
+            announcement_id=d.announcement_id,
+            dispatch_id=d.dispatch_id,
+            group_id=d.group_id,
+        )
         for d in again
         if d.group_id == w1.id
     ]

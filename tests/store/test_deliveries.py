@@ -116,7 +116,14 @@ async def test_retries_wait_for_next_at(seeded: Store, tg_groups: list[Group]) -
     later = now + 600
     await seeded.record_outcomes(
         [
-            Outcome(c.id, DeliveryStatus.queued, 1, 0, next_at=later + i, error="timeout")
+            Outcome(
+                id=c.id,
+                status=DeliveryStatus.queued,
+                attempts=1,
+                parts_done=0,
+                next_at=later + i,
+                error="timeout",
+            )
             for i, c in enumerate(claimed)
         ]
     )
@@ -145,9 +152,24 @@ async def test_record_outcomes(seeded: Store, tg_groups: list[Group]) -> None:
     entries = await audit_len(seeded)
     await seeded.record_outcomes(
         [
-            Outcome(a.id, DeliveryStatus.sent, 1, 1, provider_ids="m1"),
-            Outcome(b.id, DeliveryStatus.failed, 1, 0, error="400 chat not found"),
-            Outcome(c.id, DeliveryStatus.queued, 1, 1, next_at=time.time(), provider_ids="m7"),
+            Outcome(
+                id=a.id, status=DeliveryStatus.sent, attempts=1, parts_done=1, provider_ids=("m1",)
+            ),
+            Outcome(
+                id=b.id,
+                status=DeliveryStatus.failed,
+                attempts=1,
+                parts_done=0,
+                error="400 chat not found",
+            ),
+            Outcome(
+                id=c.id,
+                status=DeliveryStatus.queued,
+                attempts=1,
+                parts_done=1,
+                next_at=time.time(),
+                provider_ids=("m7",),
+            ),
         ]
     )
     await seeded.record_outcomes([])
@@ -156,7 +178,7 @@ async def test_record_outcomes(seeded: Store, tg_groups: list[Group]) -> None:
     assert progress.remaining == 5 and progress.planned == 7
     # a multi-part message resumes where it stopped, with the ids of parts already sent
     [again] = await seeded.claim_deliveries("tg", 10, soon())
-    assert (again.id, again.attempts, again.parts_done, again.provider_ids) == (c.id, 1, 1, "m7")
+    assert (again.id, again.attempts, again.parts_done, again.provider_ids) == (c.id, 1, 1, ("m7",))
     assert await audit_len(seeded) == entries  # the hot path is not audited per delivery
     assert e.id not in {a.id, b.id, c.id}
 
@@ -165,7 +187,9 @@ async def test_requeue_in_flight_after_a_crash(seeded: Store, tg_groups: list[Gr
     await planned(seeded)
     tg = await seeded.claim_deliveries("tg", 3, soon())
     wa = await seeded.claim_deliveries("wa", 10, soon())
-    await seeded.record_outcomes([Outcome(tg[0].id, DeliveryStatus.sent, 1, 1)])
+    await seeded.record_outcomes(
+        [Outcome(id=tg[0].id, status=DeliveryStatus.sent, attempts=1, parts_done=1)]
+    )
     assert await seeded.requeue_in_flight("tg") == 2
     assert await seeded.queue_depth() == {
         ("tg", "queued"): 3,
@@ -187,7 +211,9 @@ async def test_cancel_deliveries_cancels_only_queued_ones(
     other = await planned(seeded)
     claimed = await seeded.claim_deliveries("tg", 2, soon())
     assert {c.dispatch_id for c in claimed} == {d.id}
-    await seeded.record_outcomes([Outcome(claimed[0].id, DeliveryStatus.sent, 1, 1)])
+    await seeded.record_outcomes(
+        [Outcome(id=claimed[0].id, status=DeliveryStatus.sent, attempts=1, parts_done=1)]
+    )
     assert await seeded.cancel_deliveries(d.id, "expired") == 5
     assert await seeded.cancel_deliveries(d.id, "expired") == 0
     progress = await seeded.dispatch_progress(d.id)
@@ -200,7 +226,9 @@ async def test_cancel_deliveries_cancels_only_queued_ones(
 async def test_progress_by_channel(seeded: Store, tg_groups: list[Group]) -> None:
     d = await planned(seeded)
     [w1, _] = await seeded.claim_deliveries("wa", 10, soon())
-    await seeded.record_outcomes([Outcome(w1.id, DeliveryStatus.sent, 1, 1)])
+    await seeded.record_outcomes(
+        [Outcome(id=w1.id, status=DeliveryStatus.sent, attempts=1, parts_done=1)]
+    )
     progress = await seeded.dispatch_progress(d.id, by_channel=True)
     assert progress.by_channel == {
         "telegram": {"queued": 5},
@@ -227,7 +255,10 @@ async def test_accounts_with_work_and_outstanding(seeded: Store, tg_groups: list
         claimed = await seeded.claim_deliveries(account, 100, soon())
         if account != "wa":
             await seeded.record_outcomes(
-                [Outcome(c.id, DeliveryStatus.sent, 1, 1) for c in claimed]
+                [
+                    Outcome(id=c.id, status=DeliveryStatus.sent, attempts=1, parts_done=1)
+                    for c in claimed
+                ]
             )
     assert await seeded.accounts_with_work() == ["wa"]  # sending is still work
     assert await seeded.has_outstanding(d.id)

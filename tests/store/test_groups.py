@@ -79,7 +79,17 @@ def brute(groups: list[Group], where: GroupFilter) -> list[Group]:
 
 
 async def test_add_returns_the_stored_group(seeded: Store) -> None:
-    new = NewGroup("telegram", "tg", "-1001", TAJUR_RT1, "rt", "RT 1 Tajur", "en", PENDING, "budi")
+    new = NewGroup(
+        channel="telegram",
+        account="tg",
+        address="-1001",
+        region=TAJUR_RT1,
+        kind="rt",
+        title="RT 1 Tajur",
+        language="en",
+        status=PENDING,
+        subscribed_by="budi",
+    )
     g = await seeded.add_group(new, rec("group.add", "group"))
     assert (g.channel, g.account, g.address, g.region, g.kind) == (
         "telegram",

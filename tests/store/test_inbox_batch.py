@@ -33,13 +33,24 @@ async def polls(store: Store, n: int = 2) -> int:
     record = await new_announcement(store)
     dispatch = await new_dispatch(store, {"regions": ["36"]}, announcement_id=record.id)
     await store.add_polls(
-        [PollRef("tg", f"p{i}", record.id, dispatch.id, g.id) for i, g in enumerate(groups)]
+        [
+            PollRef(
+                account="tg",
+                poll_id=f"p{i}",
+                announcement_id=record.id,
+                dispatch_id=dispatch.id,
+                group_id=g.id,
+            )
+            for i, g in enumerate(groups)
+        ]
     )
     return record.id
 
 
 def vote(event: str, poll: str, voter: str, *options: int, account: str = "tg") -> InboundVote:
-    return InboundVote(account, f"vote:{event}", poll, voter, options)
+    return InboundVote(
+        account=account, event_id=f"vote:{event}", poll_id=poll, voter=voter, options=options
+    )
 
 
 async def counts(store: Store, announcement: int) -> list[tuple[int, ...]]:

@@ -22,7 +22,7 @@ async def test_import_counts_added_then_unchanged(store: Store) -> None:
 
 async def test_import_renames_adds_and_never_deletes(store: Store) -> None:
     await store.import_regions(BANTEN, rec())
-    renamed = Region("3673", Level.regency, "KOTA SERANG (BARU)", "36")
+    renamed = Region(code="3673", level=Level.regency, name="KOTA SERANG (BARU)", parent="36")
     stats = await store.import_regions([BANTEN[0], renamed, JAKARTA], rec())
     assert (stats.added, stats.updated, stats.unchanged) == (1, 1, 1)
     found = await store.get_regions(["3673", "31", "3602010001"])
@@ -52,7 +52,9 @@ async def test_get_regions_returns_only_stored_codes(store: Store) -> None:
     await store.import_regions(BANTEN, rec())
     found = await store.get_regions(["36", "3671", "99", "3671010001"])
     assert set(found) == {"36", "3671", "3671010001"}
-    assert found["3671010001"] == Region("3671010001", Level.village, "TAJUR", "3671010")
+    assert found["3671010001"] == Region(
+        code="3671010001", level=Level.village, name="TAJUR", parent="3671010"
+    )
     assert await store.get_regions([]) == {}
 
 

@@ -15,7 +15,7 @@ from content.workflow import Status
 
 
 def _audit(action: str = "test") -> AuditRecord:
-    return AuditRecord("admin", action, "user", "x")
+    return AuditRecord(actor="admin", action=action, object_type="user", object_id="x")
 
 
 async def test_password_hash_roundtrip_ends_sessions(seeded: Store) -> None:
@@ -76,14 +76,19 @@ async def test_previous_content_kept_on_change(seeded: Store) -> None:
 
     first = _content("Satu")
     record = await seeded.create_announcement(
-        "officer", first, content_hash(first), AuditRecord("officer", "c", "announcement", "")
+        "officer",
+        first,
+        content_hash(first),
+        AuditRecord(actor="officer", action="c", object_type="announcement", object_id=""),
     )
     assert await seeded.previous_content(record.id) is None
     second = _content("Dua")
     await seeded.save_announcement(
         record.id,
         record.version,
-        AuditRecord("officer", "e", "announcement", str(record.id)),
+        AuditRecord(
+            actor="officer", action="e", object_type="announcement", object_id=str(record.id)
+        ),
         status=Status.draft,
         content=second,
         content_hash=content_hash(second),
@@ -102,7 +107,10 @@ async def _announce(store: Store, author: str, regions: list[str], title: str) -
         variants={"id": Variant(title=title, body="Isi")}, target=Target(regions=regions)
     )
     record = await store.create_announcement(
-        author, content, content_hash(content), AuditRecord(author, "c", "announcement", "")
+        author,
+        content,
+        content_hash(content),
+        AuditRecord(actor=author, action="c", object_type="announcement", object_id=""),
     )
     return record.id
 
@@ -163,7 +171,12 @@ async def test_moderate_replies_with_scope_and_audit(seeded: Store) -> None:
     assert fresh.status == "new" and fresh.region == TAJUR_RT1 and fresh.moderated_by is None
 
     flagged = await seeded.moderate_reply(
-        r2.id, "hoax", "hoaks lama", AuditRecord("serang_verifier", "reply.moderate", "reply", "2")
+        r2.id,
+        "hoax",
+        "hoaks lama",
+        AuditRecord(
+            actor="serang_verifier", action="reply.moderate", object_type="reply", object_id="2"
+        ),
     )
     assert flagged.status == "hoax" and flagged.note == "hoaks lama"
     assert flagged.moderated_by == "serang_verifier" and flagged.moderated_at is not None

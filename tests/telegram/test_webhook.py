@@ -73,8 +73,12 @@ async def test_secret_token_guards_the_webhook(
                 await client.post(url, json=joined(1), headers={HEADER: "wrong"}),
                 await client.post(url, json=joined(1), headers={HEADER: SECRET + "x"}),
                 await client.post(url, content=b"not json", headers={HEADER: ""}),
+                # a non-ASCII header: a 401, never a 500 (issue 11.2)
+                await client.post(
+                    url, json=joined(1), headers={HEADER.encode(): "rahasia-é".encode()}
+                ),
             ]
-            assert [response.status_code for response in refused] == [401] * 4
+            assert [response.status_code for response in refused] == [401] * 5
             assert await store.pending_notices("tg") == []  # nothing changed
             assert await store.record_inbound("probe", "never-seen")  # the store still works
 

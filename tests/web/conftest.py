@@ -50,12 +50,24 @@ class Web:
         """A client with a session cookie, and its CSRF token (closed by the fixture)."""
         client = self.client()
         self.opened.append(client)
-        response = await client.post(
-            "/login", data={"username": name, "password": PASSWORD, "next": "/announcements"}
+        response = await post_login(
+            client, {"username": name, "password": PASSWORD, "next": "/announcements"}
         )
         assert response.status_code == 303, response.text
         page = await client.get("/announcements")
         return client, csrf_of(page.text)
+
+
+def login_csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert found, "the login form carries no CSRF token"
+    return found.group(1)
+
+
+async def post_login(client: httpx.AsyncClient, data: dict[str, str]) -> httpx.Response:
+    """POST /login as a browser does: the form (and its pre-session cookie) first."""
+    form = await client.get("/login")
+    return await client.post("/login", data={**data, "csrf_token": login_csrf_of(form.text)})
 
 
 def csrf_of(html: str) -> str:
@@ -81,7 +93,11 @@ async def web(tmp_path: Path) -> AsyncIterator[Web]:
         for name in USERS:
             # one argon2 hash for everyone (hashing is slow on purpose); set_password itself
             # is covered by test_auth_pages
-            await store.set_password_hash(name, digest, AuditRecord(name, "p", "user", name))
+            await store.set_password_hash(
+                name,
+                digest,
+                AuditRecord(actor=name, action="p", object_type="user", object_id=name),
+            )
         w = Web(r, create_http_app(r.engine))
         for name in USERS:
             token, _ = await create_token(store, name, name, "test")

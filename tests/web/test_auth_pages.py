@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from broadcaster.web.accounts import create_token, revoke_token, set_password
 from broadcaster.web.security import LoginThrottle
-from tests.web.conftest import PASSWORD, Web
+from tests.web.conftest import PASSWORD, Web, post_login
 
 
 async def test_login_sets_a_hardened_session_cookie(web: Web) -> None:
     async with web.client() as client:
-        r = await client.post("/login", data={"username": "officer", "password": PASSWORD})
+        r = await post_login(client, {"username": "officer", "password": PASSWORD})
         assert r.status_code == 303
         cookie = r.headers["set-cookie"]
         assert "bc_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -21,13 +21,13 @@ async def test_login_sets_a_hardened_session_cookie(web: Web) -> None:
 async def test_wrong_password_then_throttled(web: Web) -> None:
     async with web.client() as client:
         for _ in range(3):
-            r = await client.post("/login", data={"username": "officer", "password": "salah"})
+            r = await post_login(client, {"username": "officer", "password": "salah"})
             assert r.status_code == 401
         # the limit holds even for the right password now (3 attempts per 60 s in this config)
-        r = await client.post("/login", data={"username": "officer", "password": PASSWORD})
+        r = await post_login(client, {"username": "officer", "password": PASSWORD})
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         # another user from the same address is not affected
-        r = await client.post("/login", data={"username": "verifier", "password": PASSWORD})
+        r = await post_login(client, {"username": "verifier", "password": PASSWORD})
         assert r.status_code == 303
     failures = await web.rig.app.store.list_audit(10, "user", "officer")
     assert sum(e.action == "login.failed" for e in failures) == 3
@@ -84,9 +84,9 @@ async def test_api_tokens_read_only_and_revoked(web: Web) -> None:
 
 async def test_login_redirect_stays_on_site(web: Web) -> None:
     async with web.client() as client:
-        r = await client.post(
-            "/login",
-            data={"username": "admin", "password": PASSWORD, "next": "https://evil.example/"},
+        r = await post_login(
+            client,
+            {"username": "admin", "password": PASSWORD, "next": "https://evil.example/"},
         )
         assert r.headers["location"] == "/announcements"
         r = await client.get("/queue")
@@ -115,13 +115,13 @@ async def test_throttle_is_shared_by_web_processes(web: Web) -> None:
             web.client() as client_a,
         ):
             for _ in range(2):
-                r = await client_a.post("/login", data={"username": "admin", "password": "x"})
+                r = await post_login(client_a, {"username": "admin", "password": "x"})
                 assert r.status_code == 401
-            r = await client_b.post("/login", data={"username": "admin", "password": "x"})
+            r = await post_login(client_b, {"username": "admin", "password": "x"})
             assert r.status_code == 401
-            r = await client_a.post("/login", data={"username": "admin", "password": PASSWORD})
+            r = await post_login(client_a, {"username": "admin", "password": PASSWORD})
             assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-            r = await client_b.post("/login", data={"username": "ADMIN", "password": PASSWORD})
+            r = await post_login(client_b, {"username": "ADMIN", "password": PASSWORD})
             assert r.status_code == 429
     finally:
         await second.close()

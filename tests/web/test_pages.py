@@ -105,7 +105,16 @@ async def test_results_chart_and_csv(web: Web) -> None:
     # the scripted channel has no native polls: register two as a poll-capable adapter does
     group_ids = [g async for g in store.iter_groups(GroupFilter(region="3671"))][:2]
     await store.add_polls(
-        [PollRef("scripted", f"p{g.id}", record.id, dispatch.id, g.id) for g in group_ids]
+        [
+            PollRef(
+                account="scripted",
+                poll_id=f"p{g.id}",
+                announcement_id=record.id,
+                dispatch_id=dispatch.id,
+                group_id=g.id,
+            )
+            for g in group_ids
+        ]
     )
     first, second = (f"p{g.id}" for g in group_ids)
     # residents vote (through the inbox, as adapters deliver votes): 2 × "Ya", 1 × "Tidak"

@@ -22,7 +22,15 @@ from broadcaster.web.auth import Need, Public
 from tests.web.conftest import Web
 
 ROLES = ("admin", "officer", "verifier", "rt_admin")
-PUBLIC_PATHS = {"/", "/login", "/logout", "/lang/{code}", "/v/{code}"}
+PUBLIC_PATHS = {
+    "/",
+    "/login",
+    "/logout",
+    "/lang/{code}",
+    "/v/{code}",
+    "/docs",  # the API docs page and its start-up script (no data; the schema is public too)
+    "/docs-init.js",
+}
 
 
 def _sub_apps(app: FastAPI) -> dict[str, FastAPI]:

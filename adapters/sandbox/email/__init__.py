@@ -24,6 +24,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from broadcaster.files import private_dir, write_private
+
 __all__ = ["Fault", "Received", "SmtpSandbox"]
 
 # aiosmtpd logs every SMTP command at INFO: far too loud beside the service's own log
@@ -104,7 +106,7 @@ class _Handler:
         if self.folder is not None:
             # the sandbox's own thread and loop: a blocking write here never stalls the service
             path = self.folder / f"{next(self._seq):06d}.eml"
-            path.write_bytes(data)
+            write_private(path, data, replace=True)  # mail of residents: owner-only
         return "250 Message accepted for delivery"
 
 
@@ -158,7 +160,7 @@ class SmtpSandbox:
         if self._controller is not None:
             return
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private_dir(self.folder)
         kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port or _free_port()}
         if self._implicit:
             kwargs["ssl_context"] = self._tls_context

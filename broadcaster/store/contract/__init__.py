@@ -9,7 +9,9 @@ uses it, and :class:`Store`, their union, which every engine implements.
 - :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
   keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
-  history (the dashboard and the JSON API).
+  history (the dashboard and the JSON API);
+- :mod:`.audit_scope` — :class:`AuditScopeStore`: the reads behind audit listings that follow
+  the reader's scope (:mod:`broadcaster.audit_scope`).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -23,6 +25,7 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
+from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
@@ -34,6 +37,8 @@ __all__ = [
     "RECEIPT_ORDER",
     "REPLY_STATUSES",
     "ApiToken",
+    "AuditObject",
+    "AuditScopeStore",
     "ChannelStore",
     "ContentVersion",
     "DeadLetter",
@@ -42,6 +47,7 @@ __all__ = [
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
+    "ObjectRef",
     "Store",
     "VoteOutcome",
     "WebSession",
@@ -50,7 +56,16 @@ __all__ = [
 ]
 
 
-class Store(WorkflowStore, EngineStore, InboxStore, WebStore, ChannelStore, DeadLetterStore, ABC):
+class Store(
+    WorkflowStore,
+    EngineStore,
+    InboxStore,
+    WebStore,
+    ChannelStore,
+    DeadLetterStore,
+    AuditScopeStore,
+    ABC,
+):
     """Persistent state of one broadcaster installation: every role's interface."""
 
     # -- lifecycle -------------------------------------------------------------------------

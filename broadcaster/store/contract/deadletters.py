@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeadLetter:
     account: str
     ref: str  # the provider's reference of the update, e.g. Telegram "<bot id>:<update id>"

@@ -11,7 +11,7 @@ from enum import Enum
 from ..records import GroupTally, Notice, PollRef, Reply
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InboundVote:
     """One vote event for :meth:`Store.record_votes`: ``event_id`` is the deduplication key (as
     given to :meth:`Store.record_inbound`), ``voter`` the salted hash, ``options`` the chosen

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from . import Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApiToken:
     id: int
     user: str
@@ -38,14 +38,14 @@ class ApiToken:
         return self.revoked_at is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WebSession:
     user: str
     created_at: datetime
     expires_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ContentVersion:
     """A replaced version of an announcement's content."""
 
@@ -62,7 +62,7 @@ class ContentVersion:
 REPLY_STATUSES: tuple[str, ...] = ("new", "handled", "hidden", "hoax")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModeratedReply:
     """A resident's reply with the region of its group and the last moderation of it."""
 

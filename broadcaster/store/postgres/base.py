@@ -9,12 +9,14 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import random
 import re
+import socket
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
 import asyncpg
@@ -22,7 +24,8 @@ import asyncpg
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError, ConfigError, TransientError
 from ..records import AuditEntry, AuditRecord
-from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
+from ..sql.audit import insert_entry
+from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,17 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 
+
+def lost_connection(exc: BaseException) -> bool:
+    """True when ``exc`` means the connection went away (so the same work on a fresh one may
+    succeed): a :data:`RETRYABLE` error, or asyncpg's ``InterfaceError`` about a closed
+    connection — what a transaction's exit raises, replacing the original error, when the
+    server terminated the connection mid-statement (``pg_terminate_backend``)."""
+    if isinstance(exc, RETRYABLE):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
+
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -70,6 +84,17 @@ class PgOptions:
     command_timeout: float = 60.0
     # how long a lost connection is retried (with backoff) before an operation gives up
     retry_for: float = 60.0
+    # shown in pg_stat_activity, so an operator can find (or terminate) one process's
+    # connections: broadcaster:<role>:<host>:<pid> (see application_name())
+    application_name: str = ""
+
+
+def application_name(role: str) -> str:
+    """``broadcaster:<role>:<host>:<pid>`` within PostgreSQL's 63 bytes (the host is cut, never
+    the pid)."""
+    head, tail = f"broadcaster:{role}:", f":{os.getpid()}"
+    host = socket.gethostname().encode()[: max(0, 63 - len(head) - len(tail))]
+    return head + host.decode(errors="ignore") + tail
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -110,7 +135,9 @@ def retrying(method: Any) -> Any:
         while True:
             try:
                 return await method(self, *args, **kwargs)
-            except RETRYABLE as exc:
+            except Exception as exc:
+                if not lost_connection(exc):
+                    raise
                 if self._pool is None or time.monotonic() + delay > deadline:
                     raise TransientError(f"database unavailable: {exc}") from exc
                 log.warning("database connection lost (%s); retrying in %.2f s", exc, delay)
@@ -170,13 +197,18 @@ class PgBase(SqlBase):
     def schema(self) -> str:
         return self.options.schema
 
+    def _settings(self) -> dict[str, str]:
+        """Session settings of every connection: the schema, and who opened it."""
+        name = self.options.application_name or application_name("cli")
+        return {"search_path": self.schema, "application_name": name}
+
     async def connect(self, **settings: str) -> Conn:
         """A separate connection on this store's schema (LISTEN, leases, tests)."""
         conn = await asyncpg.connect(
             self.url,
             timeout=self.options.connect_timeout,
             command_timeout=self.options.command_timeout,
-            server_settings={"search_path": self.schema, **settings},
+            server_settings={**self._settings(), **settings},
         )
         return conn
 
@@ -194,7 +226,7 @@ class PgBase(SqlBase):
                     max_size=self.options.pool_max,
                     timeout=self.options.connect_timeout,
                     command_timeout=self.options.command_timeout,
-                    server_settings={"search_path": self.schema},
+                    server_settings=self._settings(),
                 )
                 break
             except RETRYABLE as exc:
@@ -212,7 +244,9 @@ class PgBase(SqlBase):
     async def _create_schema(self) -> None:
         if self.schema == "public":
             return
-        conn = await asyncpg.connect(self.url, timeout=self.options.connect_timeout)
+        conn = await asyncpg.connect(
+            self.url, timeout=self.options.connect_timeout, server_settings=self._settings()
+        )
         try:
             # IF NOT EXISTS still races: two processes creating it at once, one loses with a
             # unique violation — and the schema exists, which is all this wants
@@ -238,7 +272,7 @@ class PgBase(SqlBase):
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
             )
-            done = {int(r[0]) for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            done = {int(r[0]) for r in await conn.fetch(APPLIED_MIGRATIONS)}
             for version, sql in migrations():
                 if version in done:
                     continue
@@ -250,7 +284,7 @@ class PgBase(SqlBase):
         return applied_now
 
     async def pending_migrations(self) -> list[int]:
-        rows = await self._fetch("SELECT version FROM schema_migrations")
+        rows = await self._fetch(APPLIED_MIGRATIONS)
         done = {int(r[0]) for r in rows}
         return [v for v, _ in migrations() if v not in done]
 
@@ -269,7 +303,9 @@ class PgBase(SqlBase):
                 async with self.pool.acquire() as conn:
                     rows = await conn.fetch(q(sql), *params)
                 return [tuple(r) for r in rows]
-            except RETRYABLE as exc:
+            except Exception as exc:
+                if not lost_connection(exc):
+                    raise
                 if time.monotonic() + delay > deadline:
                     raise TransientError(f"database unavailable: {exc}") from exc
                 await asyncio.sleep(delay)
@@ -294,8 +330,7 @@ class PgBase(SqlBase):
         else:
             seq, prev = 1, GENESIS
         entry = chain_entry(record, seq, prev, time.time())
-        # the audit table's columns are AuditEntry's fields, in order
-        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
+        await insert_entry(db, entry)
         await db.execute(
             "UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{entry.seq}:{entry.hash}",)
         )

@@ -16,7 +16,7 @@ from ...regions import subtree_bounds
 from ..contract import InboundVote, VoteOutcome
 from ..records import ClaimedDelivery, DispatchStatus, Outcome, PollRef
 from ..sql.base import WORK_SEND
-from ..sql.dispatch import claimed, roots, target_filter
+from ..sql.dispatch import claimed, roots, stored_ids, target_filter
 from ..sql.inbox import settle_votes
 from .base import PgBase, q
 
@@ -179,7 +179,7 @@ class PgWrites(PgBase):
                 [o.attempts for o in outcomes],
                 [o.parts_done for o in outcomes],
                 [o.next_at for o in outcomes],
-                [o.provider_ids for o in outcomes],
+                [stored_ids(o.provider_ids) for o in outcomes],
                 [o.error for o in outcomes],
                 stamp,
             )

@@ -19,9 +19,12 @@ only what really differs: connections and transactions, migrations, retries, LIS
 ``SKIP LOCKED`` claims and the batched writes each engine does its own fastest way
 (``writes.py`` in each).
 
-**Where new SQL goes:** a new store method is written once, here — in the module of its concept,
-or in a new ``sql/<concept>.py`` mixin added to both engines' store classes — using ``?``
+**Where new SQL goes:** a new store method is declared in the contract interface of the role
+that calls it (:mod:`broadcaster.store.contract`) and written once, here — in the module of its
+concept, or in a new ``sql/<concept>.py`` mixin (a subclass of :class:`~.base.SqlBase`) added to
+:class:`~.store.SqlStore` in :mod:`.store`, which both engines' stores inherit — using ``?``
 placeholders and, where a spelling differs, a :class:`~.base.Dialect` field. Only a method
 whose *algorithm* differs per engine (a lock-free claim, a bulk path) goes in the engines'
 ``writes.py``, with the same signature in both. Row → record conversion goes in :mod:`.rows`.
+New tables: a migration file under each engine's ``migrations/``, with the same number.
 """

@@ -95,6 +95,10 @@ class SqlBase(ABC):
         :data:`WORK_SEND`), to the store's other processes."""
 
 
+#: the migration versions a database has applied
+APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations"
+
+
 def bundled_migrations(package: str) -> list[tuple[int, str]]:
     """The migrations shipped in ``package`` as (version, sql), in order. File names start
     with the version; each engine ships its own (the DDL differs), numbered alike."""
@@ -115,10 +119,10 @@ def with_object(audit: AuditRecord, object_id: int) -> AuditRecord:
     if audit.object_id:
         return audit
     return AuditRecord(
-        audit.actor,
-        audit.action,
-        audit.object_type,
-        str(object_id),
-        audit.detail,
-        audit.content_hash,
+        actor=audit.actor,
+        action=audit.action,
+        object_type=audit.object_type,
+        object_id=str(object_id),
+        detail=audit.detail,
+        content_hash=audit.content_hash,
     )

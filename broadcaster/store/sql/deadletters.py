@@ -32,4 +32,7 @@ class DeadLetterSql(SqlBase):
 
     async def list_dead_letters(self, limit: int = 50) -> list[DeadLetter]:
         rows = await self._fetch(NEWEST, (limit,))
-        return [DeadLetter(str(a), str(r), str(why), float(at)) for a, r, why, at in rows]
+        return [
+            DeadLetter(account=str(a), ref=str(r), reason=str(why), at=float(at))
+            for a, r, why, at in rows
+        ]

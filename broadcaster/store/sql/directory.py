@@ -94,7 +94,7 @@ def count_groups_sql(dialect: Dialect, where: GroupFilter, by: str | None) -> tu
 
 
 def _region(r: Sequence[Any]) -> Region:
-    return Region(r[0], Level(r[1]), r[2], r[3])
+    return Region(code=r[0], level=Level(r[1]), name=r[2], parent=r[3])
 
 
 def _sets(pairs: Sequence[tuple[str, Any]]) -> tuple[list[str], list[Any]]:
@@ -137,7 +137,11 @@ class DirectorySql(SqlBase):
                     "UPDATE regions SET name = ? WHERE code = ?",
                     [(r.name, r.code) for r in renamed],
                 )
-            stats = ImportStats(len(new), len(renamed), len(regions) - len(new) - len(renamed))
+            stats = ImportStats(
+                added=len(new),
+                updated=len(renamed),
+                unchanged=len(regions) - len(new) - len(renamed),
+            )
             detail = dict(audit.detail)
             detail.update(added=stats.added, updated=stats.updated, unchanged=stats.unchanged)
             await self._append_audit(db, dataclasses.replace(audit, detail=detail))

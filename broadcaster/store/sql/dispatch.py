@@ -27,11 +27,33 @@ CLAIM_COLS = (
 
 def claimed(rows: Sequence[Row]) -> list[ClaimedDelivery]:
     """Claimed deliveries from rows of :data:`CLAIM_COLS`."""
-    status = GROUP_STATUS
+    status = GROUP_STATUS  # (ids_of inlined: this runs once per delivery)
     return [
-        ClaimedDelivery(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], status[r[8]], r[9], r[10])
+        ClaimedDelivery(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            status[r[8]],
+            tuple(r[9].split(",")) if r[9] else (),
+            r[10],
+        )
         for r in rows
     ]
+
+
+def ids_of(stored: str | None) -> tuple[str, ...]:
+    """Provider message ids as stored (comma-joined text, NULL for none)."""
+    return tuple(stored.split(",")) if stored else ()
+
+
+def stored_ids(ids: Sequence[str]) -> str | None:
+    """Provider message ids as the deliveries table stores them (see :func:`ids_of`)."""
+    return ",".join(ids) or None
 
 
 def target_filter(target: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -196,7 +218,10 @@ class DispatchSql(SqlBase):
             ):
                 channels.setdefault(str(channel), {})[str(status)] = int(count)
         return Progress(
-            dispatch_id, int(planned[0][0]), {str(r[0]): int(r[1]) for r in rows}, channels
+            dispatch_id=dispatch_id,
+            planned=int(planned[0][0]),
+            by_status={str(r[0]): int(r[1]) for r in rows},
+            by_channel=channels,
         )
 
     # -- deliveries ------------------------------------------------------------------------

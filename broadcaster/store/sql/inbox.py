@@ -41,7 +41,7 @@ def fold_tallies(rows: Iterable[Sequence[Any]], options: int) -> list[GroupTally
             for index, count in enumerate(json.loads(counts_json)[:options]):
                 counts[index] += int(count)
     return [
-        GroupTally(group_id, region, channel, tuple(counts))
+        GroupTally(group_id=group_id, region=region, channel=channel, counts=tuple(counts))
         for group_id, (region, channel, counts) in tallies.items()
     ]
 
@@ -157,7 +157,7 @@ class InboxSql(SqlBase):
             "WHERE account = ? AND sent_at IS NULL ORDER BY id LIMIT ?",
             (account, limit),
         )
-        return [Notice(int(r[0]), r[1], r[2], r[3]) for r in rows]
+        return [Notice(id=int(r[0]), account=r[1], address=r[2], text=r[3]) for r in rows]
 
     async def finish_notice(self, notice_id: int, error: str | None = None) -> None:
         await self._fetch(

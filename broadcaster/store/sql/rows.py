@@ -86,7 +86,14 @@ def group_of(row: Row) -> Group:
 def user_of(row: Row) -> User:
     created = from_ts(row[5])
     assert created is not None
-    return User(int(row[0]), row[1], Role(row[2]), row[3], bool(row[4]), created)
+    return User(
+        id=int(row[0]),
+        name=row[1],
+        role=Role(row[2]),
+        scope=row[3],
+        active=bool(row[4]),
+        created_at=created,
+    )
 
 
 def announcement_of(row: Row) -> AnnouncementRecord:
@@ -128,7 +135,7 @@ def schedule_of(row: Row) -> ScheduleRecord:
 def approval_of(row: Row) -> Approval:
     at = from_ts(row[3])
     assert at is not None
-    return Approval(int(row[0]), row[1], row[2], at)
+    return Approval(announcement_id=int(row[0]), approver=row[1], content_hash=row[2], at=at)
 
 
 def dispatch_of(row: Row) -> Dispatch:
@@ -152,20 +159,40 @@ def dispatch_of(row: Row) -> Dispatch:
 
 
 def poll_of(row: Row) -> PollRef:
-    return PollRef(row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
+    return PollRef(
+        account=row[0],
+        poll_id=row[1],
+        announcement_id=int(row[2]),
+        dispatch_id=int(row[3]),
+        group_id=int(row[4]),
+    )
 
 
 def reply_of(row: Row) -> Reply:
     at = from_ts(row[5])
     assert at is not None
-    return Reply(int(row[0]), row[1], row[2], row[3], row[4], at, row[6])
+    return Reply(
+        id=int(row[0]),
+        account=row[1],
+        group_id=row[2],
+        author=row[3],
+        text=row[4],
+        at=at,
+        status=row[6],
+    )
 
 
 def token_of(row: Row) -> ApiToken:
     created = from_ts(row[4])
     assert created is not None
     return ApiToken(
-        int(row[0]), row[1], row[2], bool(row[3]), created, from_ts(row[5]), from_ts(row[6])
+        id=int(row[0]),
+        user=row[1],
+        label=row[2],
+        read_only=bool(row[3]),
+        created_at=created,
+        last_used_at=from_ts(row[5]),
+        revoked_at=from_ts(row[6]),
     )
 
 
@@ -189,14 +216,14 @@ def moderated_of(row: Row) -> ModeratedReply:
 
 def audit_entry(row: Sequence[Any]) -> AuditEntry:
     return AuditEntry(
-        int(row[0]),
-        float(row[1]),
-        str(row[2]),
-        str(row[3]),
-        str(row[4]),
-        str(row[5]),
-        str(row[6]),
-        None if row[7] is None else str(row[7]),
-        str(row[8]),
-        str(row[9]),
+        seq=int(row[0]),
+        at=float(row[1]),
+        actor=str(row[2]),
+        action=str(row[3]),
+        object_type=str(row[4]),
+        object_id=str(row[5]),
+        detail=str(row[6]),
+        content_hash=None if row[7] is None else str(row[7]),
+        prev_hash=str(row[8]),
+        hash=str(row[9]),
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .audit import AuditSql
+from .audit_scope import AuditScopeReads
 from .channels import ChannelSql
 from .content import ContentSql
 from .deadletters import DeadLetterSql
@@ -22,6 +23,7 @@ class SqlStore(
     ChannelSql,
     DeadLetterSql,
     AuditSql,
+    AuditScopeReads,
 ):
     """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
     the engine's connection handling after it)."""

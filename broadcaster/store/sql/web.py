@@ -114,7 +114,7 @@ class WebSql(SqlBase):
             return None
         created, expires = from_ts(rows[0][1]), from_ts(rows[0][2])
         assert created is not None and expires is not None
-        return WebSession(str(rows[0][0]), created, expires)
+        return WebSession(user=str(rows[0][0]), created_at=created, expires_at=expires)
 
     async def delete_session(self, id_hash: str) -> None:
         async with self._tx() as db:
@@ -277,7 +277,11 @@ class WebSql(SqlBase):
         at = from_ts(row[4])
         assert at is not None
         return ContentVersion(
-            int(row[0]), int(row[1]), Announcement.model_validate_json(row[2]), str(row[3]), at
+            announcement_id=int(row[0]),
+            version=int(row[1]),
+            content=Announcement.model_validate_json(row[2]),
+            content_hash=str(row[3]),
+            at=at,
         )
 
     async def progress_by_prefix(

@@ -9,16 +9,17 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import astuple
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import aiosqlite
 
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
+from ...files import private_file, tighten
 from ..records import AuditEntry, AuditRecord
-from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
+from ..sql.audit import insert_entry
+from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
 
 SQLITE = Dialect(
     # Every group query reads the region index: left to itself the planner prefers the
@@ -39,7 +40,8 @@ class SqliteTx:
         self.db = db
 
     async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
+        # rows are tuples already (the connection has no row factory)
+        return cast(list[Row], await self.db.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         cursor = await self.db.execute(sql, tuple(params))
@@ -85,7 +87,8 @@ class SqliteBase(SqlBase):
         if self._db is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only; SQLite gives the -wal and -shm files the database file's mode
+            await asyncio.to_thread(self._private_files)
         db = await aiosqlite.connect(str(self.path), isolation_level=None)
         # WAL + synchronous=NORMAL survives a process crash (kill -9) without losing a commit;
         # only an OS crash or power loss can drop the last transactions.
@@ -100,6 +103,12 @@ class SqliteBase(SqlBase):
         self._db = db
         await self._migrate()
 
+    def _private_files(self) -> None:
+        # owner-only; SQLite gives the -wal and -shm files the database file's mode
+        private_file(self.path)
+        for suffix in ("-wal", "-shm"):
+            tighten(self.path.with_name(self.path.name + suffix))
+
     async def close(self) -> None:
         if self._db is not None:
             db, self._db = self._db, None
@@ -111,7 +120,7 @@ class SqliteBase(SqlBase):
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
             )
-            rows = await db.fetch("SELECT version FROM schema_migrations")
+            rows = await db.fetch(APPLIED_MIGRATIONS)
             applied = {int(r[0]) for r in rows}
             for version, sql in _migrations():
                 if version in applied:
@@ -149,8 +158,7 @@ class SqliteBase(SqlBase):
         rows = await db.fetch("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         seq, prev = (int(rows[0][0]) + 1, str(rows[0][1])) if rows else (1, GENESIS)
         entry = chain_entry(record, seq, prev, time.time())
-        # the audit table's columns are AuditEntry's fields, in order
-        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
+        await insert_entry(db, entry)
         await db.execute(
             "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

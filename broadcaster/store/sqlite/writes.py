@@ -127,7 +127,7 @@ class SqliteWrites(SqliteBase):
                             str(o.status),
                             o.attempts,
                             o.parts_done,
-                            o.provider_ids,
+                            ",".join(o.provider_ids) or None,  # as stored_ids
                             o.error,
                             stamp,
                             o.id,
@@ -145,7 +145,7 @@ class SqliteWrites(SqliteBase):
                             o.attempts,
                             o.parts_done,
                             o.next_at,
-                            o.provider_ids,
+                            ",".join(o.provider_ids) or None,  # as stored_ids
                             o.error,
                             stamp,
                             o.id,

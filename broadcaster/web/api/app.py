@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
+from ..apidocs import mount_docs
 from ..context import WebContext
 from ..errors import HANDLED, problems_of, status_of
 from ..schemas import ErrorOut
@@ -49,11 +50,12 @@ def create_api(ctx: WebContext) -> FastAPI:
             "(create one with `broadcaster web token-add`); a dashboard session cookie also "
             "works, with the `X-CSRF-Token` header on changes."
         ),
-        docs_url="/docs",
+        docs_url=None,  # served by .apidocs from the package's assets, not a CDN
         redoc_url=None,
         responses=_ERRORS,
     )
     api.state.web = ctx
+    mount_docs(api)
     for module in (announcements, dispatches, groups, inbox, misc, tokens):
         api.include_router(module.router)
 

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...audit_scope import visible_audit
 from ...auth import Perm
+from ...regions import is_within
 from ...store.records import Role, User
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
@@ -19,6 +21,13 @@ router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
 Reader = Annotated[Principal, Depends(Need(Perm.read))]
 Admin = Annotated[Principal, Depends(Need(Perm.users_manage))]
+
+
+def manages(admin: User, user: User) -> bool:
+    """An installation-wide admin manages everyone; a scoped one the users within the scope."""
+    if admin.scope is None:
+        return True
+    return user.scope is not None and is_within(user.scope, admin.scope)
 
 
 def user_out(u: User) -> UserOut:
@@ -47,7 +56,9 @@ async def me(who: Reader) -> UserOut:
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 async def list_users(ctx: Ctx, who: Admin) -> list[UserOut]:
-    return [user_out(u) for u in await ctx.store.list_users()]
+    """The users the caller manages: all for an installation-wide admin, else those scoped
+    within the admin's region."""
+    return [user_out(u) for u in await ctx.store.list_users() if manages(who.user, u)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
@@ -71,7 +82,9 @@ async def audit(
     object_type: Annotated[str | None, Query(alias="type", max_length=40)] = None,
     object_id: Annotated[str | None, Query(alias="id", max_length=80)] = None,
 ) -> list[AuditOut]:
-    """The newest entries: who did what to which object."""
+    """The newest entries the caller may see: who did what to which object. Entries follow
+    the caller's scope (announcement targets, group regions); users, tokens and logins are for
+    admins only (a scoped admin: the users within their region)."""
     return [
         AuditOut(
             seq=e.seq,
@@ -84,7 +97,7 @@ async def audit(
             content_hash=e.content_hash,
             hash=e.hash,
         )
-        for e in await ctx.store.list_audit(limit, object_type, object_id)
+        for e in await visible_audit(ctx.store, who.user, limit, object_type, object_id)
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from ...auth import Perm
 from ...store.contract import ApiToken
@@ -39,8 +39,11 @@ async def list_tokens(ctx: Ctx, who: Anyone) -> list[TokenOut]:
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
-async def add_token(ctx: Ctx, who: Anyone, body: TokenIn) -> TokenCreated:
-    """A new token acting as ``user`` (default: the caller). The secret is in this answer only."""
+async def add_token(ctx: Ctx, who: Anyone, body: TokenIn, response: Response) -> TokenCreated:
+    """A new token acting as ``user`` (default: the caller). The secret is in this answer only
+    (sent with ``Cache-Control: no-store``: no cache or proxy keeps it)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     secret, record = await create_token(
         ctx.store, who.name, body.user or who.name, body.label.strip() or "-", body.read_only
     )

@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ..auth import NotAuthenticated, session_principal
+from ...errors import NotAuthenticated
+from ..auth import session_principal
 from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
 from . import announcements, inbox, operations, public, session, tokens

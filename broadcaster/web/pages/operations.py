@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from content.model import GROUP_KINDS, Level
 
+from ...audit_scope import visible_audit
 from ...auth import Perm, allowed
 from ...store.records import GroupStatus
 from ..api.announcements import results_csv_response, results_svg
@@ -167,7 +168,7 @@ async def audit_page(
     type: Annotated[str | None, Query(max_length=40)] = None,
     id: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Response:
-    entries = await ctx.store.list_audit(200, type or None, id or None)
+    entries = await visible_audit(ctx.store, who.user, 200, type or None, id or None)
     return render(
         request,
         "audit.html",

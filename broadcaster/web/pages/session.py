@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import secrets
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ...store.records import AuditRecord
-from ..auth import Principal, Public, check_csrf, session_principal
+from ..auth import CSRF_FIELD, Principal, Public, check_csrf, session_principal
 from ..context import LANG_COOKIE, SESSION_COOKIE, WebContext, web_context
 from ..i18n import LANGUAGES
 from ..security import new_session_id, sha256_hex, verify_password
 from .render import render
 
 router = APIRouter()
+LOGIN_COOKIE = "bc_login"  # pre-session cookie the login form's CSRF token is bound to
+LOGIN_COOKIE_SECONDS = 3600
 Ctx = Annotated[WebContext, Depends(web_context)]
 Anyone = Depends(Public())
 
@@ -32,12 +36,49 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/announcements", status_code=303)
 
 
+def login_form(
+    request: Request, ctx: WebContext, status_code: int = 200, **values: Any
+) -> Response:
+    """The login page with its CSRF token, (re)setting the pre-session cookie it is bound to."""
+    cookie = request.cookies.get(LOGIN_COOKIE)
+    pre_id = ctx.signer.unsign_login(cookie) if cookie else None
+    fresh = pre_id is None
+    if pre_id is None:
+        pre_id = secrets.token_urlsafe(24)
+    page = render(
+        request,
+        "login.html",
+        login_csrf=ctx.signer.login_csrf(pre_id),
+        status_code=status_code,
+        **values,
+    )
+    if fresh:
+        page.set_cookie(
+            LOGIN_COOKIE,
+            ctx.signer.sign_login(pre_id),
+            max_age=LOGIN_COOKIE_SECONDS,
+            httponly=True,
+            secure=ctx.settings.web.secure_cookies,
+            samesite="lax",
+            path="/login",
+        )
+    return page
+
+
+def login_csrf_ok(request: Request, ctx: WebContext, token: object) -> bool:
+    cookie = request.cookies.get(LOGIN_COOKIE)
+    pre_id = ctx.signer.unsign_login(cookie) if cookie else None
+    if pre_id is None or not isinstance(token, str):
+        return False
+    return ctx.signer.csrf_ok("login:" + pre_id, token)
+
+
 @router.get("/login", dependencies=[Anyone])
 async def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
     who = await session_principal(request, ctx)
     if who is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "login.html", next=safe_next(next), error=None)
+    return login_form(request, ctx, next=safe_next(next), error=None)
 
 
 @router.post("/login", dependencies=[Anyone])
@@ -46,18 +87,17 @@ async def login(request: Request, ctx: Ctx) -> Response:
     name = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")))
+    if not login_csrf_ok(request, ctx, form.get(CSRF_FIELD)):
+        # a form posted from elsewhere (login CSRF) or an expired one: nothing is checked
+        return login_form(request, ctx, status_code=403, next=target, error="csrf")
     address = request.client.host if request.client else "?"
     wait = await ctx.throttle.retry_after(name, address)
     if wait > 0:
-        page = render(
-            request,
-            "login.html",
-            next=target,
-            error="throttled",
-            wait=int(wait) + 1,
-            status_code=429,
+        seconds = math.ceil(wait)
+        page = login_form(
+            request, ctx, status_code=429, next=target, error="throttled", wait=seconds
         )
-        page.headers["Retry-After"] = str(int(wait) + 1)
+        page.headers["Retry-After"] = str(seconds)
         return page
     stored = await ctx.store.get_password_hash(name) if name else None
     ok = await verify_password(stored, password)
@@ -67,16 +107,31 @@ async def login(request: Request, ctx: Ctx) -> Response:
     if not ok or user is None or not user.active:
         await ctx.throttle.failed(name, address)
         await ctx.store.audit(
-            AuditRecord(name or "?", "login.failed", "user", name or "?", {"address": address})
+            AuditRecord(
+                actor=name or "?",
+                action="login.failed",
+                object_type="user",
+                object_id=name or "?",
+                detail={"address": address},
+            )
         )
-        return render(request, "login.html", next=target, error="invalid", status_code=401)
+        return login_form(request, ctx, status_code=401, next=target, error="invalid")
     await ctx.throttle.succeeded(name, address)
     sid, sid_hash = new_session_id()
     lifetime = ctx.settings.web.session_hours * 3600
     await ctx.store.create_session(sid_hash, user.name, time.time() + lifetime)
     await ctx.store.purge_sessions(time.time())
-    await ctx.store.audit(AuditRecord(user.name, "login", "user", user.name, {"address": address}))
+    await ctx.store.audit(
+        AuditRecord(
+            actor=user.name,
+            action="login",
+            object_type="user",
+            object_id=user.name,
+            detail={"address": address},
+        )
+    )
     response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     response.set_cookie(
         SESSION_COOKIE,
         ctx.signer.sign_session(sid),

@@ -17,11 +17,11 @@ from schedules.catchup import catch_up
 from schedules.runner import ScheduleRunner
 from schedules.spec import ScheduleKind, ScheduleSpec
 
-from .announcements import start_dispatch
-from .auth import SYSTEM
-from .errors import BroadcasterError, Conflict, Expired, IntegrityError
-from .store.contract import Store
-from .store.records import AuditRecord, ScheduleRecord, ScheduleStatus
+from ..announcements import start_dispatch
+from ..auth import SYSTEM
+from ..errors import BroadcasterError, Conflict, Expired, IntegrityError
+from ..store.contract import Store
+from ..store.records import AuditRecord, ScheduleRecord, ScheduleStatus
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,13 @@ class ScheduleBridge:
         status = ScheduleStatus.missed if record.kind == ScheduleKind.once.value else None
         await self.store.update_schedule(
             record.id,
-            AuditRecord(SYSTEM, "schedule.missed", "schedule", str(record.id), {"reason": reason}),
+            AuditRecord(
+                actor=SYSTEM,
+                action="schedule.missed",
+                object_type="schedule",
+                object_id=str(record.id),
+                detail={"reason": reason},
+            ),
             status=status,
             note=f"missed: {reason}",
         )
@@ -114,7 +120,11 @@ class ScheduleBridge:
             await self.store.update_schedule(
                 record.id,
                 AuditRecord(
-                    SYSTEM, "schedule.refused", "schedule", str(record.id), {"reason": str(exc)}
+                    actor=SYSTEM,
+                    action="schedule.refused",
+                    object_type="schedule",
+                    object_id=str(record.id),
+                    detail={"reason": str(exc)},
                 ),
                 # an expired announcement will never be sent: end its recurrence too
                 status=ScheduleStatus.done if one_off or isinstance(exc, Expired) else None,
@@ -128,11 +138,14 @@ class ScheduleBridge:
         await self.store.update_schedule(
             record.id,
             AuditRecord(
-                SYSTEM,
-                "schedule.fired",
-                "schedule",
-                str(record.id),
-                {"fire_time": fire_time.isoformat(), "dispatch": dispatch.id if dispatch else None},
+                actor=SYSTEM,
+                action="schedule.fired",
+                object_type="schedule",
+                object_id=str(record.id),
+                detail={
+                    "fire_time": fire_time.isoformat(),
+                    "dispatch": dispatch.id if dispatch else None,
+                },
             ),
             status=ScheduleStatus.done if one_off else None,
             last_fired_at=fire_time.timestamp(),

@@ -31,7 +31,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from .adapter import Limits
+from ..adapter import Limits
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
