@@ -29,18 +29,19 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from starlette.routing import BaseRoute
-
-from content.model import Announcement
-from content.validation import PollLimits
-
+from .adapter_names import ENTRY_POINT_GROUP, registered_adapters, unknown_adapter
 from .errors import AdapterNotFound, ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, link_base
-from .store.contract import ChannelStore
 
-ENTRY_POINT_GROUP = "broadcaster.adapters"
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from content.model import Announcement
+    from content.validation import PollLimits
+
+    from .store.contract import ChannelStore
 
 
 @dataclass(frozen=True)
@@ -235,12 +236,13 @@ def adapter_class(name: str) -> type[Adapter]:
         if not (isinstance(cls, type) and issubclass(cls, Adapter)):
             raise AdapterNotFound(f"entry point {name!r} does not point at an Adapter class")
         return cls
-    names = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
-    raise AdapterNotFound(f"unknown adapter {name!r}; known adapters: {', '.join(names)}")
+    raise unknown_adapter(name, registered_adapters())
 
 
 def strictest_poll_limits(limits: Sequence[Limits]) -> PollLimits:
     """The poll limits every channel in ``limits`` can honour natively or as text."""
+    from content.validation import PollLimits
+
     polls = [lim.poll for lim in limits if lim.poll is not None]
     if not polls:
         return PollLimits()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from content.i18n import t
 from content.languages import is_language_code
 from content.model import GROUP_KINDS
 
-from .adapter import Adapter
 from .auth import SYSTEM, Perm, require
 from .errors import Conflict, InputError, NotFound, PermissionDenied
 from .regions import require_level
 from .store.contract import Store
 from .store.records import AuditRecord, Group, GroupStatus, NewGroup, Role, User
+
+if TYPE_CHECKING:
+    from .adapter import Adapter
 
 BOOTSTRAP = "bootstrap"
 #: actor names the service itself writes into the audit log; no person may take them

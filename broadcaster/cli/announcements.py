@@ -20,7 +20,7 @@ from ..app import App
 from ..store.contract import RECEIPT_ORDER
 from ..store.records import AnnouncementRecord, Dispatch, DispatchStatus, ScheduleRecord
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, fail, with_app
-from .reasons import schedule_hold, status_reasons
+from .reasons import dispatches_failures, schedule_hold, status_reasons
 
 announcements = typer.Typer(help="Write, verify and schedule announcements.", no_args_is_help=True)
 dispatches = typer.Typer(
@@ -403,3 +403,7 @@ def dispatches_status(
                 await asyncio.sleep(0.5)
 
     emit_one(with_app(config, follow), as_json)
+
+
+# each failed or held delivery with its reason (its own module: holds and reasons)
+dispatches.command("failures")(dispatches_failures)

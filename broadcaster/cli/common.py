@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,12 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from content.loader import LoaderError
-from schedules.spec import ScheduleError
-
-from ..app import App
 from ..config import Settings, load_settings
 from ..errors import BroadcasterError
+
+if TYPE_CHECKING:
+    from ..app import App
 
 T = TypeVar("T")
 console = Console()
@@ -62,11 +61,24 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine; print a broadcaster error as one line and exit 1, never a traceback."""
     try:
         return asyncio.run(_wrap(coro_fn))
-    except (BroadcasterError, ScheduleError, LoaderError) as exc:
+    except BroadcasterError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except Exception as exc:
+        if not _is_input_error(exc):
+            raise
+        fail(str(exc))
     raise AssertionError("unreachable")
+
+
+def _is_input_error(exc: Exception) -> bool:
+    """An announcement file or a schedule that does not parse: the person's input, not a bug.
+    (Imported here, on the error path only: most commands never load either parser.)"""
+    from content.loader import LoaderError
+    from schedules.spec import ScheduleError
+
+    return isinstance(exc, ScheduleError | LoaderError)
 
 
 async def _wrap(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -74,6 +86,8 @@ async def _wrap(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 
 def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
+    from ..app import App
+
     async def go() -> T:
         async with App(settings_from(path)) as app:
             return await fn(app)

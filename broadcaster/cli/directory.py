@@ -13,7 +13,6 @@ from content.model import Level
 from ..app import App
 from ..auth import Perm, require
 from ..errors import NotFound
-from ..importer import UnitPlan, import_regions
 from ..store.records import Group, GroupFilter, GroupStatus, Role, User
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, with_app
 
@@ -38,6 +37,7 @@ def regions_import(
     as_json: bool = JsonOption,
 ) -> None:
     """Import regions in one transaction; bad input imports nothing and names file:line."""
+    from ..importer import UnitPlan, import_regions
 
     async def go(app: App) -> dict[str, Any]:
         user = await app.directory.actor(acting)
