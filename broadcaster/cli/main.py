@@ -28,6 +28,7 @@ from .common import (
 )
 from .db import db, roles_option
 from .directory import groups, regions, users
+from .selfservice import regions_search  # noqa: F401 - registers `regions search` etc.
 from .web import web
 
 app = typer.Typer(

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 from ..context import WebContext
 from ..errors import HANDLED, problems_of, status_of
 from ..schemas import ErrorOut
-from . import announcements, dispatches, groups, inbox, misc, tokens
+from . import announcements, dispatches, groups, inbox, misc, regions, tokens
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -54,7 +54,7 @@ def create_api(ctx: WebContext) -> FastAPI:
         responses=_ERRORS,
     )
     api.state.web = ctx
-    for module in (announcements, dispatches, groups, inbox, misc, tokens):
+    for module in (announcements, dispatches, groups, inbox, misc, regions, tokens):
         api.include_router(module.router)
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
