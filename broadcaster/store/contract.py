@@ -18,6 +18,7 @@ from content.model import Announcement, Level, Priority
 from content.workflow import Status
 
 from .contract_channels import ChannelStore
+from .contract_selfservice import SelfServiceStore
 from .contract_web import WebStore
 from .records import (
     AnnouncementRecord,
@@ -67,7 +68,7 @@ class VoteOutcome(Enum):
     unknown_poll = "unknown_poll"  # not our poll: nothing written, not even the event id
 
 
-class Store(WebStore, ChannelStore, ABC):
+class Store(WebStore, ChannelStore, SelfServiceStore, ABC):
     """Persistent state of one broadcaster installation."""
 
     #: how many :meth:`record_votes` transactions one process should keep in flight: SQLite

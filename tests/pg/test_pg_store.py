@@ -39,7 +39,8 @@ async def test_stores_opening_together_apply_each_migration_once(
 ) -> None:
     stores = await asyncio.gather(*(open_pg() for _ in range(4)))
     bundled = [v for v, _ in migrations()]
-    assert bundled == list(range(1, len(bundled) + 1))
+    # numbers are handed out per piece of work, so there may be gaps; each applies once
+    assert bundled[0] == 1 and bundled == sorted(set(bundled))
     rows = await stores[0]._fetch("SELECT version FROM schema_migrations ORDER BY 1")
     assert [r[0] for r in rows] == bundled
     for s in stores:

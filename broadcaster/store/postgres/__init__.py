@@ -7,8 +7,10 @@ import inspect
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_selfservice import SelfServiceSql
 from ..sqlreads import AuditReads
 from .base import PgBase, PgOptions, retrying
+from .batch import BatchMixin
 from .channels import ChannelMixin
 from .content import ContentMixin
 from .coordination import PgCoordinator
@@ -25,6 +27,8 @@ class PostgresStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    BatchMixin,
+    SelfServiceSql,
     AuditReads,
     Store,
 ):

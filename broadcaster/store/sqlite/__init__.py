@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..contract import Store
 from ..records import AuditEntry, AuditRecord
+from ..sql_selfservice import SelfServiceSql
 from ..sqlreads import AuditReads
+from .batch import BatchMixin
 from .channels import ChannelMixin
 from .content import ContentMixin
 from .directory import DirectoryMixin
@@ -20,6 +22,8 @@ class SqliteStore(
     InboxMixin,
     WebMixin,
     ChannelMixin,
+    BatchMixin,
+    SelfServiceSql,
     AuditReads,
     Store,
 ):

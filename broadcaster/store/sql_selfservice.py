@@ -1,0 +1,125 @@
+"""The SQL of :class:`~.contract_selfservice.SelfServiceStore`, written once for both engines:
+reads go through each engine's ``_fetch``, writes through its ``_run_batch`` (one transaction,
+``executemany`` per statement, an optional audit entry)."""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..regions import require_level
+from .contract_selfservice import GroupKey, SelfServiceStore
+from .records import AuditRecord, GroupStatus, NewGroup
+
+Statement = tuple[str, Sequence[Sequence[Any]]]
+
+
+class SelfServiceSql(SelfServiceStore):
+    @abstractmethod
+    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Rows of ``sql`` (``?`` placeholders) as tuples."""
+
+    @abstractmethod
+    async def _run_batch(self, statements: Sequence[Statement], audit: AuditRecord | None) -> None:
+        """Run each statement once per parameter row, all in one transaction, then append
+        ``audit``; a unique-key violation raises Conflict and writes nothing."""
+
+    async def save_choice(
+        self, account: str, address: str, voter: str, payload: str, expires_at: float
+    ) -> None:
+        await self._run_batch(
+            [
+                (
+                    "INSERT INTO region_choices(account, address, voter, payload, expires_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, address, voter) DO UPDATE "
+                    "SET payload = excluded.payload, expires_at = excluded.expires_at",
+                    [(account, address, voter, payload, expires_at)],
+                ),
+                # forget everybody's stale choices while here (the table stays small)
+                ("DELETE FROM region_choices WHERE expires_at < ?", [(time.time(),)]),
+            ],
+            None,
+        )
+
+    async def get_choice(self, account: str, address: str, voter: str, now: float) -> str | None:
+        rows = await self._fetch(
+            "SELECT payload FROM region_choices WHERE account = ? AND address = ? AND voter = ? "
+            "AND expires_at >= ?",
+            (account, address, voter, now),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def drop_choice(self, account: str, address: str, voter: str) -> None:
+        await self._run_batch(
+            [
+                (
+                    "DELETE FROM region_choices WHERE account = ? AND address = ? AND voter = ?",
+                    [(account, address, voter)],
+                )
+            ],
+            None,
+        )
+
+    async def groups_of_accounts(self, accounts: Sequence[str]) -> list[GroupKey]:
+        found: list[GroupKey] = []
+        for account in sorted(set(accounts)):
+            rows = await self._fetch(
+                "SELECT channel, account, address, region, kind, title, language, status "
+                "FROM groups WHERE account = ?",
+                (account,),
+            )
+            found.extend(GroupKey(*(str(v) for v in row)) for row in rows)
+        return found
+
+    async def add_groups(
+        self, groups: Sequence[NewGroup], approved_by: str | None, audit: AuditRecord
+    ) -> int:
+        now = time.time()
+        rows = [
+            (
+                g.channel,
+                g.account,
+                g.address,
+                g.region,
+                str(require_level(g.region)),
+                g.kind,
+                g.title,
+                g.language,
+                str(g.status),
+                g.subscribed_by,
+                approved_by if g.status is GroupStatus.active else None,
+                now,
+                now,
+            )
+            for g in groups
+        ]
+        sql = (
+            "INSERT INTO groups(channel, account, address, region, region_level, kind, title, "
+            "language, status, subscribed_by, approved_by, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        await self._run_batch([(sql, rows)] if rows else [], audit)
+        return len(rows)
+
+    async def set_user_valid_until(
+        self, name: str, valid_until: float | None, audit: AuditRecord
+    ) -> None:
+        if valid_until is None:
+            statement: Statement = ("DELETE FROM user_validity WHERE name = ?", [(name,)])
+        else:
+            statement = (
+                "INSERT INTO user_validity(name, valid_until) VALUES (?, ?) ON CONFLICT (name) "
+                "DO UPDATE SET valid_until = excluded.valid_until",
+                [(name, valid_until)],
+            )
+        await self._run_batch([statement], audit)
+
+    async def user_valid_until(self, name: str) -> float | None:
+        rows = await self._fetch("SELECT valid_until FROM user_validity WHERE name = ?", (name,))
+        return float(rows[0][0]) if rows else None
+
+    async def users_valid_until(self) -> dict[str, float]:
+        rows = await self._fetch("SELECT name, valid_until FROM user_validity")
+        return {str(r[0]): float(r[1]) for r in rows}
