@@ -54,11 +54,11 @@ SELF_SERVICE_MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "ss.no_match": {
         "id": (
-            "Wilayah \"{text}\" tidak ditemukan. Periksa ejaannya, tambahkan kecamatan atau "
+            'Wilayah "{text}" tidak ditemukan. Periksa ejaannya, tambahkan kecamatan atau '
             "kotanya (contoh: DAFTAR Kel. Cipocok Jaya, Kota Serang), atau pakai kode wilayah."
         ),
         "en": (
-            "No region called \"{text}\" was found. Check the spelling, add its district or "
+            'No region called "{text}" was found. Check the spelling, add its district or '
             "city (e.g. DAFTAR Kel. Cipocok Jaya, Kota Serang), or use the region code."
         ),
     },

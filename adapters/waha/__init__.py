@@ -8,7 +8,8 @@ the number; see docs/whatsapp.md).
   quiet hours and a daily cap. Errors 463/475, a refused key or a session not ``WORKING`` pause
   the number with an alert (:mod:`adapters.waha.errors`, the one mapping).
 * ``discover_groups``: the groups the number is in (``broadcaster groups discover``).
-* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`).
+* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`); group commands and
+  join/leave events for self-service (:mod:`adapters.waha.commands`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from broadcaster.errors import (
 )
 from content.model import Announcement
 
+from .commands import as_command
 from .errors import delivery_error
 from .pacing import Pacer
 from .settings import WahaSettings
@@ -255,7 +257,7 @@ class WahaAdapter(Adapter):
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         async def handle(events: list[InboundEvent]) -> None:
             for event in events:
-                await sink(event)
+                await sink(await as_command(event, self.settings.session, self._call))
 
         return webhook_routes(self.account, lambda: self._hmac_key, handle, self._on_session)
 
