@@ -119,11 +119,10 @@ class SelfService:
                 await self._say(event, "ss.no_match", text=text)
             return
         if len(matches) == 1:
-            await self._subscribe(event, matches[0], kind, actor, group)
+            await self._subscribe(event, matches[0], kind, actor, group, direct)
             return
-        payload = json.dumps(
-            {"codes": [m.region.code for m in matches], "kind": kind, "actor": actor}
-        )
+        codes = [m.region.code for m in matches]
+        payload = json.dumps({"codes": codes, "kind": kind, "actor": actor, "direct": direct})
         await self.store.save_choice(
             event.account, event.address, voter, payload, time.time() + CHOICE_TTL
         )
@@ -145,13 +144,19 @@ class SelfService:
             await self._say(event, "bot.unknown_region", code=codes[number - 1])
             return
         group = await self._group(event)
-        await self._subscribe(event, matches[0], str(saved["kind"]), str(saved["actor"]), group)
+        kind, actor, direct = str(saved["kind"]), str(saved["actor"]), bool(saved["direct"])
+        await self._subscribe(event, matches[0], kind, actor, group, direct)
 
     async def _subscribe(
-        self, event: InboundEvent, match: Match, kind: str, actor: str, group: Group | None
+        self,
+        event: InboundEvent,
+        match: Match,
+        kind: str,
+        actor: str,
+        group: Group | None,
+        direct: bool,
     ) -> None:
         assert event.address is not None
-        direct = bool(event.data.get("direct"))
         code, label = match.region.code, f"{match.label} ({match.region.code})"
         status = GroupStatus.active if direct or self.inbox.auto_approve else GroupStatus.pending
         if group is not None:

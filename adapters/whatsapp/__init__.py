@@ -250,7 +250,7 @@ class WhatsAppAdapter(Adapter):
         async def handle(events: list[InboundEvent]) -> None:
             state = self.context.channel_state
             for event in events:
-                if event.kind in ("reply", "vote", "opened") and event.address:
+                if event.kind in ("reply", "vote", "opened", "command") and event.address:
                     at = event.at.timestamp() if event.at is not None else time.time()
                     self._remember(event.address, at)
                     if state is not None:
