@@ -283,5 +283,6 @@ class WhatsAppAdapter(Adapter):
             return await super().sandbox_group(title)
         server = self._sandbox.server
         resident = server.state.new_resident(title[:40])
-        server.inbound(resident.wa_id, text="DAFTAR")
+        # a greeting, not a command: the officer maps them (a DAFTAR would start self-service)
+        server.inbound(resident.wa_id, text="Halo")
         return resident.wa_id
