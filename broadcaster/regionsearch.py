@@ -26,6 +26,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
@@ -62,6 +63,8 @@ LEVEL_LABEL = {
 #: how far below the best score a match still counts as "as good" (several → a list)
 TIE_MARGIN = 5.0
 MIN_SCORE = 60.0
+#: an exact-name lookup looks at every subset of the text's words: a name is not longer
+EXACT_MAX_WORDS = 12
 #: a query word that names one of the region's parents / that nothing explains
 PARENT_BONUS = 3.0
 NOISE = 12.0
@@ -70,8 +73,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def normalise(text: str) -> list[str]:
     """Lower-case ASCII words ("Kel. Cipocok-Jaya" → ["kel", "cipocok", "jaya"])."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return _WORD.findall(folded)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _WORD.findall(text.lower())
 
 
 def _cutoff(word: str) -> float:
@@ -133,6 +137,7 @@ class RegionIndex:
         self.types: list[str | None] = []
         self.position: dict[str, int] = {}
         postings: dict[str, list[int]] = defaultdict(list)
+        named: dict[frozenset[str], list[int]] = defaultdict(list)
         for region in regions:
             words = normalise(region.name)
             kind: str | None = None
@@ -145,7 +150,9 @@ class RegionIndex:
             self.position[region.code] = index
             for word in set(words):
                 postings[word].append(index)
+            named[frozenset(words)].append(index)
         self.postings = dict(postings)
+        self.named = dict(named)
         self.vocabulary = list(self.postings)
 
     def __len__(self) -> int:
@@ -230,6 +237,38 @@ class RegionIndex:
         scored.sort(key=lambda s: (-s[0], order[self.regions[s[1]].level], self.regions[s[1]].code))
         return [Match(self.regions[i], score, self.label(i)) for score, i in scored[:limit]]
 
+    def exact(self, text: str) -> list[Region]:
+        """Regions named exactly ``text`` — no typo forgiven, for bulk imports where a guess
+        would be wrong a thousand times: every word of the region's name is in the text, and
+        every other word names one of its parents ("Tajur, Ciledug"); a level word
+        ("kel.", "kota") must fit."""
+        query = parse_query(text)
+        words = frozenset(query.words)
+        if not words or len(words) > EXACT_MAX_WORDS:
+            return []
+        # a region's name words are a subset of the text's: look each subset up
+        known = sorted(w for w in words if w in self.postings)
+        candidates: list[int] = []
+        for size in range(1, len(known) + 1):
+            for subset in combinations(known, size):
+                candidates.extend(self.named.get(frozenset(subset), ()))
+        found: list[Region] = []
+        for index in sorted(candidates):
+            name = frozenset(self.words[index])
+            if not (words - name) <= self._parents_words(index):
+                continue
+            region = self.regions[index]
+            if query.level is not None and (
+                region.level is not query.level
+                or query.regency_type not in (None, self.types[index])
+            ):
+                continue
+            found.append(region)
+        if len(found) > 1:  # "cipocok jaya": the region named so, not also its namesake child
+            best = max(len(self.words[self.position[r.code]]) for r in found)
+            found = [r for r in found if len(self.words[self.position[r.code]]) == best]
+        return found
+
 
 def _close(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) > 2 and fuzz.ratio(a, b) >= _cutoff(a))
@@ -261,7 +300,11 @@ class RegionFinder:
         count = await self.store.count_regions()
         self._checked = now
         if self._index is None or count != self._count:
-            regions = [r async for r in self.store.iter_regions(batch=5000)]
+            levels = {level.value: level for level in Level}
+            regions = (
+                Region(code, levels[level], name, parent)
+                for code, level, name, parent in await self.store.region_rows()
+            )
             self._index, self._count = RegionIndex(regions), count
         return self._index
 

@@ -1,4 +1,5 @@
-"""``broadcaster regions search``: regions by name (commands added to the existing groups)."""
+"""Self-service and onboarding commands, added to the existing command groups:
+``regions search``, ``groups import``, ``users import``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ from typing import Any
 import typer
 
 from ..app import App
-from .common import ConfigOption, JsonOption, emit, with_app
-from .directory import regions
+from .common import (
+    AsOption,
+    ConfigOption,
+    JsonOption,
+    emit,
+    emit_one,
+    err_console,
+    fail,
+    with_app,
+)
+from .directory import groups, regions
 
 
 @regions.command("search")
@@ -28,3 +38,37 @@ def regions_search(
 
     rows = with_app(config, go)
     emit(rows, ["code", "level", "label", "score"], as_json, title=f"regions matching {text!r}")
+
+
+@groups.command("import")
+def groups_import(
+    file: Path = typer.Argument(
+        ..., help="CSV or XLSX: account,address,region,kind,title,language"
+    ),
+    check: bool = typer.Option(False, "--check", help="validate only; write nothing"),
+    active: bool = typer.Option(
+        False, "--active", help="approve every group at once (needs approval rights there)"
+    ),
+    acting: str = AsOption,
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Add many groups from a sheet, all or nothing: every problem is listed as FILE:LINE,
+    and importing the same file again changes nothing."""
+    from ..onboarding import import_groups_file
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+
+    async def go(app: App) -> dict[str, Any]:
+        report = await import_groups_file(app.directory, acting, file, check, active)
+        return report.as_dict()
+
+    report = with_app(config, go)
+    if check and report["problems"]:
+        if as_json:
+            emit_one(report, True)
+        else:
+            err_console.print("\n".join(str(p) for p in report["problems"]), highlight=False)
+        raise typer.Exit(1)
+    emit_one(report if as_json else {k: v for k, v in report.items() if k != "problems"}, as_json)

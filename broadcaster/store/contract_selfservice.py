@@ -25,6 +25,11 @@ class GroupKey:
 
 
 class SelfServiceStore(ABC):
+    # -- region names ----------------------------------------------------------------------
+    @abstractmethod
+    async def region_rows(self) -> list[tuple[str, str, str, str | None]]:
+        """Every region as (code, level, name, parent), in one read (the name index)."""
+
     # -- region choices: DAFTAR by a name that matched several regions -------------------
     @abstractmethod
     async def save_choice(

@@ -26,6 +26,12 @@ class SelfServiceSql(SelfServiceStore):
         """Run each statement once per parameter row, all in one transaction, then append
         ``audit``; a unique-key violation raises Conflict and writes nothing."""
 
+    async def region_rows(self) -> list[tuple[str, str, str, str | None]]:
+        rows = await self._fetch("SELECT code, level, name, parent FROM regions ORDER BY code")
+        return [
+            (str(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in rows
+        ]
+
     async def save_choice(
         self, account: str, address: str, voter: str, payload: str, expires_at: float
     ) -> None:
