@@ -73,7 +73,12 @@ class ImportRejected(InputError):
         super().__init__("\n".join([head, *report.problems]))
 
 
-def read_rows(name: str, data: bytes) -> tuple[list[Row], list[str]]:
+def read_rows(
+    name: str,
+    data: bytes,
+    columns_allowed: tuple[str, ...] = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
+) -> tuple[list[Row], list[str]]:
     """The rows of a CSV or XLSX file (by its name's extension) and any header problems."""
     if name.lower().endswith((".xlsx", ".xlsm")):
         table = list(_xlsx_rows(data))
@@ -84,11 +89,11 @@ def read_rows(name: str, data: bytes) -> tuple[list[Row], list[str]]:
             return [], [f"{name}:1: not UTF-8 text ({exc.reason}); save the sheet as CSV UTF-8"]
         table = list(_csv_rows(text))
     if not table:
-        return [], [f"{name}:1: the file is empty; the header is {','.join(COLUMNS)}"]
+        return [], [f"{name}:1: the file is empty; the header is {','.join(columns_allowed)}"]
     header_line, header = table[0]
     columns = [h.strip().lower() for h in header]
-    unknown = [c for c in columns if c and c not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in columns]
+    unknown = [c for c in columns if c and c not in columns_allowed]
+    missing = [c for c in required if c not in columns]
     if unknown or missing:
         parts = []
         if missing:

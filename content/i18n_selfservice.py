@@ -96,4 +96,16 @@ SELF_SERVICE_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": "Anda belum berlangganan. Ketik DAFTAR <nama kelurahan/desa atau kode wilayah>.",
         "en": "You are not subscribed. Send DAFTAR <village name or region code>.",
     },
+    "ss.optin_mail": {
+        "id": (
+            "Seseorang (semoga Anda) meminta alamat ini menerima pengumuman resmi Dinas Kominfo "
+            "Banten. Untuk memastikan, buka tautan ini dalam {hours} jam:\n{link}\n\n"
+            "Jika Anda tidak memintanya, abaikan surel ini: Anda tidak akan menerima apa pun."
+        ),
+        "en": (
+            "Someone (hopefully you) asked for this address to receive official announcements "
+            "from Dinas Kominfo Banten. To confirm, open this link within {hours} hours:\n"
+            "{link}\n\nIf you did not ask for it, ignore this e-mail: you will receive nothing."
+        ),
+    },
 }

@@ -71,3 +71,11 @@ class SelfServiceStore(ABC):
     @abstractmethod
     async def users_valid_until(self) -> dict[str, float]:
         """Every user with an expiry, by name."""
+
+    @abstractmethod
+    async def set_user_email(self, name: str, email: str | None, audit: AuditRecord) -> None:
+        """The address invitations are e-mailed to (None: none)."""
+
+    @abstractmethod
+    async def user_email(self, name: str) -> str | None:
+        """The user's e-mail address, if one was given."""

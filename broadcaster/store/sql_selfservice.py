@@ -112,20 +112,39 @@ class SelfServiceSql(SelfServiceStore):
     async def set_user_valid_until(
         self, name: str, valid_until: float | None, audit: AuditRecord
     ) -> None:
-        if valid_until is None:
-            statement: Statement = ("DELETE FROM user_validity WHERE name = ?", [(name,)])
-        else:
-            statement = (
-                "INSERT INTO user_validity(name, valid_until) VALUES (?, ?) ON CONFLICT (name) "
-                "DO UPDATE SET valid_until = excluded.valid_until",
-                [(name, valid_until)],
-            )
-        await self._run_batch([statement], audit)
+        await self._run_batch(
+            [
+                (
+                    "INSERT INTO user_profiles(name, valid_until) VALUES (?, ?) ON CONFLICT (name) "
+                    "DO UPDATE SET valid_until = excluded.valid_until",
+                    [(name, valid_until)],
+                )
+            ],
+            audit,
+        )
 
     async def user_valid_until(self, name: str) -> float | None:
-        rows = await self._fetch("SELECT valid_until FROM user_validity WHERE name = ?", (name,))
-        return float(rows[0][0]) if rows else None
+        rows = await self._fetch("SELECT valid_until FROM user_profiles WHERE name = ?", (name,))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def users_valid_until(self) -> dict[str, float]:
-        rows = await self._fetch("SELECT name, valid_until FROM user_validity")
+        rows = await self._fetch(
+            "SELECT name, valid_until FROM user_profiles WHERE valid_until IS NOT NULL"
+        )
         return {str(r[0]): float(r[1]) for r in rows}
+
+    async def set_user_email(self, name: str, email: str | None, audit: AuditRecord) -> None:
+        await self._run_batch(
+            [
+                (
+                    "INSERT INTO user_profiles(name, email) VALUES (?, ?) ON CONFLICT (name) "
+                    "DO UPDATE SET email = excluded.email",
+                    [(name, email)],
+                )
+            ],
+            audit,
+        )
+
+    async def user_email(self, name: str) -> str | None:
+        rows = await self._fetch("SELECT email FROM user_profiles WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None

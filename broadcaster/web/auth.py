@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from ..auth import Perm, allowed
-from ..errors import NotFound
+from ..errors import NotFound, PermissionDenied
+from ..expiry import ensure_current
 from ..store.contract_web import ApiToken
 from ..store.records import User
 from .context import SESSION_COOKIE, WebContext, web_context
@@ -59,7 +60,10 @@ async def session_principal(request: Request, ctx: WebContext) -> Principal | No
         user = await ctx.store.get_user(session.user)
     except NotFound:
         return None
-    return Principal(user, session_id=sid) if user.active else None
+    if not user.active:
+        return None
+    await _current(ctx, user)
+    return Principal(user, session_id=sid)
 
 
 async def token_principal(request: Request, ctx: WebContext) -> Principal | None:
@@ -76,7 +80,16 @@ async def token_principal(request: Request, ctx: WebContext) -> Principal | None
         raise NotAuthenticated("the token's user no longer exists") from None
     if not user.active:
         raise NotAuthenticated(f"user {user.name!r} is deactivated")
+    await _current(ctx, user)
     return Principal(user, token=token)
+
+
+async def _current(ctx: WebContext, user: User) -> None:
+    """An expired account is refused with the reason (sessions and tokens alike)."""
+    try:
+        await ensure_current(ctx.store, user)
+    except PermissionDenied as exc:
+        raise NotAuthenticated(str(exc)) from None
 
 
 class Need:

@@ -58,5 +58,11 @@ async def test_users_expire(seeded: Store) -> None:
     assert await seeded.user_valid_until("verifier") == 1_900_000_000.0
     await seeded.set_user_valid_until("verifier", 1_800_000_000.0, audit)
     assert await seeded.users_valid_until() == {"verifier": 1_800_000_000.0}
+    await seeded.set_user_email("verifier", "siti@kampus.example.id", audit)
+    assert await seeded.user_email("verifier") == "siti@kampus.example.id"
+    assert await seeded.user_valid_until("verifier") == 1_800_000_000.0  # kept
     await seeded.set_user_valid_until("verifier", None, audit)
     assert await seeded.user_valid_until("verifier") is None
+    assert await seeded.users_valid_until() == {}
+    assert await seeded.user_email("verifier") == "siti@kampus.example.id"
+    assert await seeded.user_email("officer") is None

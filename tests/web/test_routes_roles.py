@@ -22,7 +22,17 @@ from broadcaster.web.auth import Need, Public
 from tests.web.conftest import Web
 
 ROLES = ("admin", "officer", "verifier", "rt_admin")
-PUBLIC_PATHS = {"/", "/login", "/logout", "/lang/{code}", "/v/{code}"}
+PUBLIC_PATHS = {
+    "/",
+    "/login",
+    "/logout",
+    "/lang/{code}",
+    "/v/{code}",
+    # self-service (issue 13): invited users set a password; residents subscribe by e-mail
+    "/invite/{token}",
+    "/daftar",
+    "/daftar/confirm/{token}",
+}
 
 
 def _sub_apps(app: FastAPI) -> dict[str, FastAPI]:

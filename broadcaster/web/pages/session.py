@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ...expiry import describe
 from ...store.records import AuditRecord
 from ..auth import Principal, Public, check_csrf, session_principal
 from ..context import LANG_COOKIE, SESSION_COOKIE, WebContext, web_context
@@ -70,6 +71,17 @@ async def login(request: Request, ctx: Ctx) -> Response:
             AuditRecord(name or "?", "login.failed", "user", name or "?", {"address": address})
         )
         return render(request, "login.html", next=target, error="invalid", status_code=401)
+    until = await ctx.store.user_valid_until(user.name)
+    if until is not None and time.time() >= until:
+        await ctx.store.audit(AuditRecord(user.name, "login.expired", "user", user.name))
+        return render(
+            request,
+            "login.html",
+            next=target,
+            error="expired",
+            until=describe(until),
+            status_code=403,
+        )
     await ctx.throttle.succeeded(name, address)
     sid, sid_hash = new_session_id()
     lifetime = ctx.settings.web.session_hours * 3600

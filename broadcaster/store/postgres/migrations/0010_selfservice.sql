@@ -1,5 +1,5 @@
 -- self-service (issue 13): a DAFTAR by name that matched several regions waits here for the
--- numbered answer of the person who asked (voter: salted hash); user accounts that expire
+-- numbered answer of the person who asked (voter: salted hash)
 CREATE TABLE region_choices (
     account    TEXT NOT NULL,
     address    TEXT NOT NULL,
@@ -9,7 +9,9 @@ CREATE TABLE region_choices (
     PRIMARY KEY (account, address, voter)
 );
 
-CREATE TABLE user_validity (
+-- per user: until when the account may act (NULL: no end) and an e-mail address for invites
+CREATE TABLE user_profiles (
     name        TEXT PRIMARY KEY,
-    valid_until DOUBLE PRECISION NOT NULL
+    valid_until DOUBLE PRECISION,
+    email       TEXT
 );
