@@ -108,4 +108,12 @@ SELF_SERVICE_MESSAGES: Mapping[str, Mapping[str, str]] = {
             "{link}\n\nIf you did not ask for it, ignore this e-mail: you will receive nothing."
         ),
     },
+    "ss.invite_mail": {
+        "id": (
+            "Anda diundang ke dasbor pengumuman resmi Dinas Kominfo Banten sebagai {name}. "
+            "Buat kata sandi Anda sendiri lewat tautan ini (berlaku 72 jam, sekali pakai):\n"
+            "{link}\n\n(English: you are invited to the dashboard as {name}; set your "
+            "password with the link above within 72 hours.)"
+        ),
+    },
 }
