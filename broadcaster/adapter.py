@@ -36,7 +36,7 @@ from content.model import Announcement
 from content.validation import PollLimits
 
 from .errors import AdapterNotFound, ConfigError
-from .store.contract_channels import ChannelStore
+from .store.contract import ChannelStore
 
 ENTRY_POINT_GROUP = "broadcaster.adapters"
 

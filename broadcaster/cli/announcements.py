@@ -17,7 +17,7 @@ from schedules.spec import ScheduleSpec
 
 from ..adapter import Adapter
 from ..app import App
-from ..store.contract_channels import RECEIPT_ORDER
+from ..store.contract import RECEIPT_ORDER
 from ..store.records import AnnouncementRecord, Dispatch, DispatchStatus, ScheduleRecord
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, fail, with_app
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from ..auth import Perm, allowed, require
 from ..errors import NotFound, PermissionDenied
-from ..store.contract import Store
-from ..store.contract_web import ApiToken
+from ..store.contract import ApiToken, Store
 from ..store.records import AuditRecord, User
 from .security import hash_password, new_api_token
 

@@ -16,7 +16,7 @@ from fastapi import Request
 from ..auth import Perm, allowed
 from ..errors import NotFound, PermissionDenied
 from ..expiry import ensure_current
-from ..store.contract_web import ApiToken
+from ..store.contract import ApiToken
 from ..store.records import User
 from .context import SESSION_COOKIE, WebContext, web_context
 from .security import sha256_hex

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..auth import Perm, require
 from ..errors import InputError, PermissionDenied
-from ..store.contract_web import ModeratedReply
+from ..store.contract import ModeratedReply
 from ..store.records import AuditRecord, User
 from .context import WebContext
 from .schemas import ReplyOut

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from broadcaster.regions import rt_code, rw_code
 from broadcaster.store.contract import Store
 from broadcaster.store.records import AuditRecord, Group, GroupFilter, GroupStatus, NewGroup, Region
+from broadcaster.store.sql.directory import count_groups_sql, iter_groups_sql
 from broadcaster.store.sqlite import SqliteStore
-from broadcaster.store.sqlite.directory import count_groups_sql, iter_groups_sql
+from broadcaster.store.sqlite.base import SQLITE
 from content.model import GROUP_KINDS, Level
 from tests.conftest import STORE_KINDS, open_test_store
 from tests.seed import seed_regions
@@ -265,11 +266,11 @@ async def test_a_subtree_is_one_range_search_of_the_region_index(tmp_path: Path)
         await store._fetch("ANALYZE")
         for where in PLANNED_FILTERS:
             for after in (("", 0), ("3671010001.RW001.RT001", 150)):
-                plan = await query_plan(store, *iter_groups_sql(where, after, 100))
+                plan = await query_plan(store, *iter_groups_sql(SQLITE, where, after, 100))
                 assert len(plan) == 1, (where, plan)  # no temp B-tree: pages stream in order
                 assert plan[0].startswith("SEARCH groups USING INDEX ix_groups_region (region>?")
                 assert "AND region<?)" in plan[0], (where, plan)
             for by in (None, "status", "channel"):
-                plan = await query_plan(store, *count_groups_sql(where, by))
+                plan = await query_plan(store, *count_groups_sql(SQLITE, where, by))
                 assert plan[0].startswith("SEARCH groups USING")
                 assert "INDEX ix_groups_region (region>? AND region<?)" in plan[0], (where, by)

@@ -58,7 +58,7 @@ def _rendered(macro: str, value: str, lang: str) -> str:
 def test_every_status_role_level_and_kind_is_translated() -> None:
     """Each value of every enum shown to users renders as its Indonesian catalog text: a value
     the macros do not know (e.g. a new status) falls back to the raw English value and fails."""
-    from broadcaster.store.contract_web import REPLY_STATUSES
+    from broadcaster.store.contract import REPLY_STATUSES
     from broadcaster.store.records import (
         DeliveryStatus,
         DispatchStatus,

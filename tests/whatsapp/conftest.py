@@ -17,8 +17,7 @@ from adapters.whatsapp import WhatsAppAdapter
 from broadcaster.adapter import AdapterContext
 from broadcaster.engine import Engine
 from broadcaster.http import create_http_app
-from broadcaster.store.contract import Store
-from broadcaster.store.contract_channels import ChannelStore
+from broadcaster.store.contract import ChannelStore, Store
 from broadcaster.store.sqlite import SqliteStore
 
 

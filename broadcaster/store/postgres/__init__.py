@@ -1,46 +1,26 @@
 """The PostgreSQL store (asyncpg): many sender and web processes on many machines share one
-database. Chosen by ``[store] url = "postgresql://…"``."""
+database. Chosen by ``[store] url = "postgresql://…"``. The shared SQL of
+:mod:`broadcaster.store.sql` on a connection pool (:mod:`.base`), with PostgreSQL's own
+planning, claims and batched writes (:mod:`.writes`) and cross-process leases and wake-ups
+(:mod:`.coordination`)."""
 
 from __future__ import annotations
 
 import inspect
 
 from ..contract import Store
-from ..records import AuditEntry, AuditRecord
-from ..sql_selfservice import SelfServiceSql
-from ..sqlreads import AuditReads
+from ..sql.store import SqlStore
 from .base import PgBase, PgOptions, retrying
-from .batch import BatchMixin
-from .channels import ChannelMixin
-from .content import ContentMixin
 from .coordination import PgCoordinator
-from .directory import DirectoryMixin
-from .dispatch import DispatchMixin
-from .inbox import InboxMixin
-from .web import WebMixin
+from .writes import PgWrites
 
 
-class PostgresStore(
-    DirectoryMixin,
-    ContentMixin,
-    DispatchMixin,
-    InboxMixin,
-    WebMixin,
-    ChannelMixin,
-    BatchMixin,
-    SelfServiceSql,
-    AuditReads,
-    Store,
-):
+class PostgresStore(PgWrites, SqlStore, PgBase, Store):
     """PostgreSQL implementation of :class:`Store`; safe to share between processes."""
 
     def coordinator(self) -> PgCoordinator:
         """Leases and LISTEN/NOTIFY wake-ups for one process (see broadcaster.coordination)."""
         return PgCoordinator(self)
-
-    async def audit(self, record: AuditRecord) -> AuditEntry:
-        async with self._tx() as db:
-            return await self._append_audit(db, record)
 
 
 def _wrap_contract_methods(cls: type[PgBase]) -> None:

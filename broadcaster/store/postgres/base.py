@@ -1,6 +1,7 @@
-"""PostgreSQL connection handling shared by the store's parts: an asyncpg pool, explicit
-transactions, versioned migrations under an advisory lock, retry of lost connections, and the
-audit append that every mutation shares."""
+"""PostgreSQL connection handling: an asyncpg pool, explicit transactions (each a :class:`PgTx`
+for the shared SQL of :mod:`broadcaster.store.sql`, whose ``?`` placeholders it rewrites),
+versioned migrations under an advisory lock, retry of lost connections, NOTIFY, and the audit
+append that every mutation shares."""
 
 from __future__ import annotations
 
@@ -11,23 +12,31 @@ import logging
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import astuple, dataclass
-from importlib import resources
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import asyncpg
 
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError, ConfigError, TransientError
 from ..records import AuditEntry, AuditRecord
+from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
 
 log = logging.getLogger(__name__)
 
 # asyncpg ships no type information: connections are untyped to mypy
 Conn: TypeAlias = Any
-Row = tuple[Any, ...]
+
+POSTGRES = Dialect(
+    byte_order=' COLLATE "C"',
+    greatest="GREATEST",
+    for_update=" FOR UPDATE",
+    json_array="json_agg",
+    # content is stored as JSON text; the cast is per row, cheap for the dashboard's page sizes
+    target_regions="jsonb_array_elements_text(a.content::jsonb -> 'target' -> 'regions') AS t(v)",
+)
 
 # Errors after which the same work, run again on a fresh connection, is expected to succeed:
 # the connection or server went away (class 08, admin shutdown, refused/reset sockets, a
@@ -64,12 +73,8 @@ class PgOptions:
 
 
 def migrations() -> list[tuple[int, str]]:
-    """Bundled migrations as (version, sql), in order. File names start with the version."""
-    found = []
-    for entry in resources.files(__package__ + ".migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
+    """This engine's bundled migrations as (version, sql), in order."""
+    return bundled_migrations(__package__ + ".migrations")
 
 
 @functools.lru_cache(maxsize=2048)
@@ -115,8 +120,38 @@ def retrying(method: Any) -> Any:
     return wrapper
 
 
-class PgBase:
+class PgTx:
+    """A transaction on one pooled connection (see :class:`~broadcaster.store.sql.base.Tx`)."""
+
+    duplicate: tuple[type[BaseException], ...] = (asyncpg.UniqueViolationError,)
+    foreign_key: tuple[type[BaseException], ...] = (asyncpg.ForeignKeyViolationError,)
+
+    def __init__(self, conn: Conn, schema: str) -> None:
+        self.conn = conn
+        self.schema = schema
+
+    async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return [tuple(r) for r in await self.conn.fetch(q(sql), *params)]
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        return affected(await self.conn.execute(q(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(q(sql), rows)
+
+    async def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        await self.conn.copy_records_to_table(
+            table, records=rows, columns=list(columns), schema_name=self.schema
+        )
+
+    def savepoint(self) -> Any:
+        return self.conn.transaction()
+
+
+class PgBase(SqlBase):
     """Owns the asyncpg pool. Every mutation is one transaction on one pooled connection."""
+
+    dialect: ClassVar[Dialect] = POSTGRES
 
     def __init__(self, url: str, options: PgOptions | None = None) -> None:
         self.url = url
@@ -219,15 +254,11 @@ class PgBase:
         done = {int(r[0]) for r in rows}
         return [v for v, _ in migrations() if v not in done]
 
-    async def schema_version(self) -> int:
-        rows = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        return int(rows[0][0])
-
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Conn]:
+    async def _tx(self) -> AsyncIterator[PgTx]:
         """One transaction on a pooled connection (committed on success, else rolled back)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            yield conn
+            yield PgTx(conn, self.schema)
 
     async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """A read with ``?`` placeholders, retried while the connection is lost."""
@@ -244,21 +275,28 @@ class PgBase:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    async def _append_audit(self, db: Conn, record: AuditRecord) -> AuditEntry:
+    @property
+    def channel(self) -> str:
+        """The LISTEN/NOTIFY channel of this store (one per schema)."""
+        return f"broadcaster_{self.schema}"
+
+    async def _notify(self, db: Tx, what: str) -> None:
+        """NOTIFY the store's channel; PostgreSQL delivers it when ``db`` commits."""
+        await db.execute("SELECT pg_notify(?, ?)", (self.channel, what))
+
+    async def _append_audit(self, db: Tx, record: AuditRecord) -> AuditEntry:
         """Append inside the caller's transaction, chained to the current head. Locking the
         head row serialises appends from every process into one chain."""
-        head = await db.fetchval("SELECT value FROM meta WHERE key = 'audit_head' FOR UPDATE")
-        if head:
-            last, prev = str(head).split(":", 1)
+        rows = await db.fetch("SELECT value FROM meta WHERE key = 'audit_head' FOR UPDATE")
+        if rows and rows[0][0]:
+            last, prev = str(rows[0][0]).split(":", 1)
             seq = int(last) + 1
         else:
             seq, prev = 1, GENESIS
         entry = chain_entry(record, seq, prev, time.time())
         # the audit table's columns are AuditEntry's fields, in order
+        await db.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?)", astuple(entry))
         await db.execute(
-            "INSERT INTO audit VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", *astuple(entry)
-        )
-        await db.execute(
-            "UPDATE meta SET value = $1 WHERE key = 'audit_head'", f"{entry.seq}:{entry.hash}"
+            "UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{entry.seq}:{entry.hash}",)
         )
         return entry

@@ -1,38 +1,74 @@
-"""SQLite connection handling shared by the store's parts: one writer, explicit transactions,
-versioned migrations, and the audit append that every mutation shares."""
+"""SQLite connection handling: one connection and one writer, explicit transactions (each a
+:class:`SqliteTx` for the shared SQL of :mod:`broadcaster.store.sql`), versioned migrations,
+and the audit append that every mutation shares."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import astuple
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiosqlite
 
 from ...audit import GENESIS, chain_entry
 from ...errors import BroadcasterError
 from ..records import AuditEntry, AuditRecord
+from ..sql.base import Dialect, Row, SqlBase, Tx, bundled_migrations
 
-Row = tuple[Any, ...]
+SQLITE = Dialect(
+    # Every group query reads the region index: left to itself the planner prefers the
+    # (channel, account, address) index whenever a channel is named, which sorts the whole
+    # channel in a temporary B-tree for every page and reads groups outside the subtree.
+    groups_by_region="groups INDEXED BY ix_groups_region",
+)
+
+
+class SqliteTx:
+    """A transaction on the one connection (see :class:`~broadcaster.store.sql.base.Tx`).
+    A failed statement is rolled back alone (SQLite's default), so savepoints are not needed."""
+
+    duplicate: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+    foreign_key: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cursor = await self.db.execute(sql, tuple(params))
+        return max(cursor.rowcount, 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.db.executemany(sql, rows)
+
+    async def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ",".join("?" * len(columns))
+        await self.db.executemany(
+            f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks})", rows
+        )
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        yield
 
 
 def _migrations() -> list[tuple[int, str]]:
-    """Bundled migrations as (version, sql), in order. File names start with the version."""
-    found = []
-    for entry in resources.files(__package__ + ".migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
+    """This engine's bundled migrations as (version, sql), in order."""
+    return bundled_migrations(__package__ + ".migrations")
 
 
-class SqliteBase:
+class SqliteBase(SqlBase):
     """Owns the aiosqlite connection. Every statement runs under ``_lock`` so transactions
     from concurrent coroutines never interleave on the single connection."""
+
+    dialect: ClassVar[Dialect] = SQLITE
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -75,7 +111,7 @@ class SqliteBase:
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
             )
-            rows = await db.execute_fetchall("SELECT version FROM schema_migrations")
+            rows = await db.fetch("SELECT version FROM schema_migrations")
             applied = {int(r[0]) for r in rows}
             for version, sql in _migrations():
                 if version in applied:
@@ -86,18 +122,14 @@ class SqliteBase:
                     "INSERT INTO schema_migrations VALUES (?, ?)", (version, time.time())
                 )
 
-    async def schema_version(self) -> int:
-        rows = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        return int(rows[0][0])
-
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _tx(self) -> AsyncIterator[SqliteTx]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error)."""
         async with self._lock:
             db = self.db
             await db.execute("BEGIN IMMEDIATE")
             try:
-                yield db
+                yield SqliteTx(db)
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
@@ -108,11 +140,13 @@ class SqliteBase:
         async with self._lock:
             return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
 
-    async def _append_audit(self, db: aiosqlite.Connection, record: AuditRecord) -> AuditEntry:
-        """Append inside the caller's transaction, chained to the current head."""
-        rows = list(
-            await db.execute_fetchall("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        )
+    async def _notify(self, db: Tx, what: str) -> None:
+        """Nothing to tell: one process owns the file, and it wakes itself."""
+
+    async def _append_audit(self, db: Tx, record: AuditRecord) -> AuditEntry:
+        """Append inside the caller's transaction, chained to the current head (the one
+        writer holds the database, so the head cannot move meanwhile)."""
+        rows = await db.fetch("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         seq, prev = (int(rows[0][0]) + 1, str(rows[0][1])) if rows else (1, GENESIS)
         entry = chain_entry(record, seq, prev, time.time())
         # the audit table's columns are AuditEntry's fields, in order

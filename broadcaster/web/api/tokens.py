@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from ...auth import Perm
-from ...store.contract_web import ApiToken
+from ...store.contract import ApiToken
 from ..accounts import create_token, revoke_visible_token, visible_tokens
 from ..auth import Need, Principal
 from ..context import WebContext, web_context

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ...auth import Perm, allowed
-from ...store.contract_web import REPLY_STATUSES
+from ...store.contract import REPLY_STATUSES
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..moderation import MODERATE, inbox, moderate

@@ -1,4 +1,5 @@
-"""PostgreSQL side of :class:`~broadcaster.store.contract_web.WebStore`."""
+""":class:`~broadcaster.store.contract.web.WebStore` — credentials, sessions, API tokens,
+moderation, content history — the SQL of both engines."""
 
 from __future__ import annotations
 
@@ -9,56 +10,87 @@ from typing import Any
 from content.model import Announcement
 from content.workflow import Status
 
-from ...errors import NotFound
-from ..contract_web import ApiToken, ContentVersion, ModeratedReply, WebSession
+from ...errors import InputError, NotFound
+from ..contract.web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession
 from ..records import AnnouncementRecord, AuditRecord, Dispatch, from_ts
-from ..sqlite.web import (
-    announcements_query,
-    check_reply_status,
-    dispatches_query,
-    replies_query,
-    reply_of,
+from .base import SqlBase, Tx, marks, with_object
+from .rows import (
+    ANN_COLS,
+    DISPATCH_COLS,
+    MODERATED_COLS,
+    MODERATED_FROM,
+    TOKEN_COLS,
+    announcement_of,
+    dispatch_of,
+    moderated_of,
+    prefixed,
+    token_of,
 )
-from .base import Conn, PgBase, affected
-from .content import announcement_of
-from .directory import with_object
-from .dispatch import dispatch_of
 
-# content is stored as JSON text; the cast is per row, cheap for the dashboard's page sizes
-PG_REGIONS = "jsonb_array_elements_text(a.content::jsonb -> 'target' -> 'regions') AS t(v)"
-
-_TOKEN_COLS = "id, user_name, label, read_only, created_at, last_used_at, revoked_at"
-
-
-def _token(row: Any) -> ApiToken:
-    created = from_ts(row[4])
-    assert created is not None
-    return ApiToken(
-        int(row[0]), row[1], row[2], bool(row[3]), created, from_ts(row[5]), from_ts(row[6])
-    )
+# A target region intersects the scope when one is a prefix of the other (codes nest by prefix).
+# ``{regions}`` is the engine's set-returning expression over the content's target regions
+# (:attr:`~.base.Dialect.target_regions`), yielding a column ``v``; parameters: author, scope,
+# scope, scope.
+VISIBLE_SQL = (
+    "(a.author = ? OR EXISTS (SELECT 1 FROM {regions} "
+    "WHERE substr(v, 1, length(CAST(? AS TEXT))) = ? OR substr(CAST(? AS TEXT), 1, length(v)) = v))"
+)
 
 
-async def _require_user(db: Conn, user: str) -> None:
-    if not await db.fetchval("SELECT 1 FROM users WHERE name = $1", user):
+def check_reply_status(status: str) -> None:
+    if status not in REPLY_STATUSES:
+        raise InputError(f"reply status must be one of {', '.join(REPLY_STATUSES)}: {status!r}")
+
+
+def replies_query(
+    statuses: Sequence[str], scope: str | None, limit: int, before_id: int | None
+) -> tuple[str, list[Any]]:
+    """The moderation inbox query."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if statuses:
+        clauses.append(f"r.status IN ({marks(statuses)})")
+        params += list(statuses)
+    if scope is not None:
+        clauses.append("substr(g.region, 1, length(CAST(? AS TEXT))) = ?")
+        params += [scope, scope]
+    if before_id is not None:
+        clauses.append("r.id < ?")
+        params.append(before_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {MODERATED_COLS} FROM {MODERATED_FROM} {where} ORDER BY r.id DESC LIMIT ?"
+    return sql, [*params, limit]
+
+
+def visible_clause(
+    regions_sql: str, scope: str | None, author: str | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (on announcements ``a``) limiting to what a user scoped to ``scope``
+    may see; none when unscoped."""
+    if scope is None:
+        return [], []
+    return [VISIBLE_SQL.format(regions=regions_sql)], [author or "", scope, scope, scope]
+
+
+async def _require_user(db: Tx, user: str) -> None:
+    if not await db.fetch("SELECT 1 FROM users WHERE name = ?", (user,)):
         raise NotFound(f"user {user!r} does not exist")
 
 
-class WebMixin(PgBase):
+class WebSql(SqlBase):
     """Credentials, sessions, API tokens, content history."""
 
     async def set_password_hash(self, user: str, password_hash: str, audit: AuditRecord) -> None:
         async with self._tx() as db:
             await _require_user(db, user)
             await db.execute(
-                "INSERT INTO credentials(user_name, hash, updated_at) VALUES ($1, $2, $3) "
+                "INSERT INTO credentials(user_name, hash, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_name) DO UPDATE SET hash = excluded.hash, "
                 "updated_at = excluded.updated_at",
-                user,
-                password_hash,
-                time.time(),
+                (user, password_hash, time.time()),
             )
             # a new password ends every open session of that user
-            await db.execute("DELETE FROM web_sessions WHERE user_name = $1", user)
+            await db.execute("DELETE FROM web_sessions WHERE user_name = ?", (user,))
             await self._append_audit(db, audit)
 
     async def get_password_hash(self, user: str) -> str | None:
@@ -68,11 +100,8 @@ class WebMixin(PgBase):
     async def create_session(self, id_hash: str, user: str, expires_at: float) -> None:
         async with self._tx() as db:
             await db.execute(
-                "INSERT INTO web_sessions VALUES ($1, $2, $3, $4)",
-                id_hash,
-                user,
-                time.time(),
-                expires_at,
+                "INSERT INTO web_sessions VALUES (?, ?, ?, ?)",
+                (id_hash, user, time.time(), expires_at),
             )
 
     async def get_session(self, id_hash: str, now: float) -> WebSession | None:
@@ -89,72 +118,65 @@ class WebMixin(PgBase):
 
     async def delete_session(self, id_hash: str) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM web_sessions WHERE id_hash = $1", id_hash)
+            await db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
 
     async def purge_sessions(self, now: float) -> int:
         async with self._tx() as db:
-            return affected(
-                await db.execute("DELETE FROM web_sessions WHERE expires_at <= $1", now)
-            )
+            return await db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (now,))
 
     async def add_api_token(
         self, user: str, label: str, token_hash: str, read_only: bool, audit: AuditRecord
     ) -> ApiToken:
         async with self._tx() as db:
             await _require_user(db, user)
-            row = await db.fetchrow(
+            [row] = await db.fetch(
                 "INSERT INTO api_tokens(user_name, label, token_hash, read_only, created_at) "
-                f"VALUES ($1, $2, $3, $4, $5) RETURNING {_TOKEN_COLS}",
-                user,
-                label,
-                token_hash,
-                int(read_only),
-                time.time(),
+                f"VALUES (?, ?, ?, ?, ?) RETURNING {TOKEN_COLS}",
+                (user, label, token_hash, int(read_only), time.time()),
             )
-            assert row is not None
             await self._append_audit(db, with_object(audit, int(row[0])))
-        return _token(row)
+        return token_of(row)
 
     async def find_api_token(self, token_hash: str, now: float) -> ApiToken | None:
         rows = await self._fetch(
-            f"SELECT {_TOKEN_COLS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            f"SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
             (token_hash,),
         )
         if not rows:
             return None
-        token = _token(rows[0])
+        token = token_of(rows[0])
         last = token.last_used_at.timestamp() if token.last_used_at else 0.0
         if now - last > 60:  # one write a minute per token is enough to show "last used"
             async with self._tx() as db:
                 await db.execute(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", now, token.id
+                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, token.id)
                 )
         return token
 
     async def list_api_tokens(self, user: str | None = None) -> list[ApiToken]:
         if user is None:
-            rows = await self._fetch(f"SELECT {_TOKEN_COLS} FROM api_tokens ORDER BY id")
+            rows = await self._fetch(f"SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id")
         else:
             rows = await self._fetch(
-                f"SELECT {_TOKEN_COLS} FROM api_tokens WHERE user_name = ? ORDER BY id", (user,)
+                f"SELECT {TOKEN_COLS} FROM api_tokens WHERE user_name = ? ORDER BY id", (user,)
             )
-        return [_token(r) for r in rows]
+        return [token_of(r) for r in rows]
 
     async def revoke_api_token(self, token_id: int, audit: AuditRecord) -> ApiToken:
         async with self._tx() as db:
-            row = await db.fetchrow(
-                f"SELECT {_TOKEN_COLS} FROM api_tokens WHERE id = $1 FOR UPDATE", token_id
+            rows = await db.fetch(
+                f"SELECT {TOKEN_COLS} FROM api_tokens WHERE id = ?{self.dialect.for_update}",
+                (token_id,),
             )
-            if row is None:
+            if not rows:
                 raise NotFound(f"API token {token_id} does not exist")
-            if row[6] is None:
-                row = await db.fetchrow(
-                    f"UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 RETURNING {_TOKEN_COLS}",
-                    time.time(),
-                    token_id,
+            if rows[0][6] is None:
+                rows = await db.fetch(
+                    f"UPDATE api_tokens SET revoked_at = ? WHERE id = ? RETURNING {TOKEN_COLS}",
+                    (time.time(), token_id),
                 )
                 await self._append_audit(db, audit)
-        return _token(row)
+        return token_of(rows[0])
 
     async def list_visible_announcements(
         self,
@@ -164,8 +186,17 @@ class WebMixin(PgBase):
         limit: int = 100,
         offset: int = 0,
     ) -> list[AnnouncementRecord]:
-        sql, params = announcements_query(PG_REGIONS, scope, author, status, limit, offset)
-        return [announcement_of(r) for r in await self._fetch(sql, params)]
+        clauses, params = visible_clause(self.dialect.target_regions, scope, author)
+        if status is not None:
+            clauses.append("a.status = ?")
+            params.append(str(status))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self._fetch(
+            f"SELECT {prefixed(ANN_COLS, 'a')} FROM announcements a {where} "
+            "ORDER BY a.id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [announcement_of(r) for r in rows]
 
     async def list_visible_dispatches(
         self,
@@ -174,37 +205,37 @@ class WebMixin(PgBase):
         announcement_id: int | None = None,
         limit: int = 100,
     ) -> list[Dispatch]:
-        sql, params = dispatches_query(PG_REGIONS, scope, author, announcement_id, limit)
-        return [dispatch_of(r) for r in await self._fetch(sql, params)]
+        clauses, params = visible_clause(self.dialect.target_regions, scope, author)
+        if announcement_id is not None:
+            clauses.append("d.announcement_id = ?")
+            params.append(announcement_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self._fetch(
+            f"SELECT {prefixed(DISPATCH_COLS, 'd')} FROM dispatches d "
+            f"JOIN announcements a ON a.id = d.announcement_id {where} ORDER BY d.id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [dispatch_of(r) for r in rows]
 
     async def get_moderated_reply(self, reply_id: int) -> ModeratedReply:
         rows = await self._fetch(
-            "SELECT r.id, r.account, r.group_id, r.author, r.text, r.at, r.status, g.region, "
-            "r.moderation_note, r.moderated_by, r.moderated_at "
-            "FROM replies r LEFT JOIN groups g ON g.id = r.group_id WHERE r.id = ?",
-            (reply_id,),
+            f"SELECT {MODERATED_COLS} FROM {MODERATED_FROM} WHERE r.id = ?", (reply_id,)
         )
         if not rows:
             raise NotFound(f"reply {reply_id} does not exist")
-        return reply_of(tuple(rows[0]))
+        return moderated_of(rows[0])
 
     async def moderate_reply(
         self, reply_id: int, status: str, note: str | None, audit: AuditRecord
     ) -> ModeratedReply:
         check_reply_status(status)
         async with self._tx() as db:
-            done = affected(
-                await db.execute(
-                    "UPDATE replies SET status = $1, moderation_note = $2, moderated_by = $3, "
-                    "moderated_at = $4 WHERE id = $5",
-                    status,
-                    note,
-                    audit.actor,
-                    time.time(),
-                    reply_id,
-                )
+            changed = await db.execute(
+                "UPDATE replies SET status = ?, moderation_note = ?, moderated_by = ?, "
+                "moderated_at = ? WHERE id = ?",
+                (status, note, audit.actor, time.time(), reply_id),
             )
-            if done == 0:
+            if not changed:
                 raise NotFound(f"reply {reply_id} does not exist")
             await self._append_audit(db, audit)
         return await self.get_moderated_reply(reply_id)
@@ -217,12 +248,12 @@ class WebMixin(PgBase):
         before_id: int | None = None,
     ) -> list[ModeratedReply]:
         sql, params = replies_query(statuses, scope, limit, before_id)
-        return [reply_of(tuple(r)) for r in await self._fetch(sql, params)]
+        return [moderated_of(r) for r in await self._fetch(sql, params)]
 
     async def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM login_failures WHERE at < $1", forget_before)
-            await db.execute("INSERT INTO login_failures(key, at) VALUES ($1, $2)", key, at)
+            await db.execute("DELETE FROM login_failures WHERE at < ?", (forget_before,))
+            await db.execute("INSERT INTO login_failures(key, at) VALUES (?, ?)", (key, at))
 
     async def login_failures_since(self, key: str, since: float) -> list[float]:
         rows = await self._fetch(
@@ -232,7 +263,7 @@ class WebMixin(PgBase):
 
     async def clear_login_failures(self, key: str) -> None:
         async with self._tx() as db:
-            await db.execute("DELETE FROM login_failures WHERE key = $1", key)
+            await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
     async def previous_content(self, announcement_id: int) -> ContentVersion | None:
         rows = await self._fetch(
@@ -252,15 +283,7 @@ class WebMixin(PgBase):
     async def progress_by_prefix(
         self, dispatch_id: int, prefix_len: int = 4
     ) -> dict[str, dict[str, int]]:
-        rows = await self._fetch(
-            "SELECT substr(g.region, 1, ?), d.status, COUNT(*) FROM deliveries d "
-            "JOIN groups g ON g.id = d.group_id WHERE d.dispatch_id = ? GROUP BY 1, 2",
-            (prefix_len, dispatch_id),
-        )
-        out: dict[str, dict[str, int]] = {}
-        for prefix, status, count in rows:
-            out.setdefault(str(prefix), {})[str(status)] = int(count)
-        return out
+        return (await self.progress_breakdown(dispatch_id, prefix_len))[1]
 
     async def progress_breakdown(
         self, dispatch_id: int, prefix_len: int = 4

@@ -1,13 +1,13 @@
-"""Store contract, part 3: per-channel state the adapters need beyond groups and deliveries
-(delivery receipts by provider message id, messaging windows). Kept apart from
-:mod:`.contract`; :class:`~.contract.Store` inherits it."""
+"""Store contract, channels role: per-channel state the adapters need beyond groups and
+deliveries (delivery receipts by provider message id, messaging windows, the latest poll of a
+group)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from .records import PollRef
+from ..records import PollRef
 
 #: Receipt statuses in the order a message goes through them; a receipt never moves a message
 #: backwards (providers deliver webhooks out of order: "read" may come before "delivered").

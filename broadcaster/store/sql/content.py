@@ -1,11 +1,10 @@
-"""Announcements, approvals and schedules on PostgreSQL."""
+"""Announcements, approvals and schedules: the SQL of both engines."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
-
-import asyncpg
 
 from content.model import Announcement
 from content.workflow import Status
@@ -18,64 +17,64 @@ from ..records import (
     ScheduleRecord,
     ScheduleStatus,
 )
-from ..sqlite.content import _ANN_COLS, _SCHED_COLS, new_short_code
-from ..sqlite.content import _announcement as _sqlite_announcement
-from ..sqlite.content import _approval as _sqlite_approval
-from ..sqlite.content import _schedule as _sqlite_schedule
-from .base import Conn, PgBase, q
-from .directory import with_object
+from .base import SqlBase, Tx, with_object
+from .rows import (
+    ANN_COLS,
+    APPROVAL_COLS,
+    SCHED_COLS,
+    announcement_of,
+    approval_of,
+    schedule_of,
+)
+
+# no 0/O/1/I/L: short codes are read aloud and typed from phones
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def announcement_of(row: Any) -> AnnouncementRecord:
-    return _sqlite_announcement(tuple(row))
+def new_short_code() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(8))
 
 
-def schedule_of(row: Any) -> ScheduleRecord:
-    return _sqlite_schedule(tuple(row))
-
-
-def approval_of(row: Any) -> Approval:
-    return _sqlite_approval(tuple(row))
-
-
-async def _require_announcement(db: Conn, announcement_id: int) -> None:
-    if not await db.fetchval("SELECT 1 FROM announcements WHERE id = $1", announcement_id):
+async def _require_announcement(db: Tx, announcement_id: int) -> None:
+    if not await db.fetch("SELECT 1 FROM announcements WHERE id = ?", (announcement_id,)):
         raise NotFound(f"announcement {announcement_id} does not exist")
 
 
-class ContentMixin(PgBase):
+class ContentSql(SqlBase):
     async def create_announcement(
         self, author: str, content: Announcement, content_hash: str, audit: AuditRecord
     ) -> AnnouncementRecord:
         now = time.time()
         async with self._tx() as db:
-            row = None
+            rows: list[Any] = []
             for _ in range(5):
                 try:
-                    async with db.transaction():  # a savepoint: a collision keeps the outer tx
-                        row = await db.fetchrow(
+                    async with db.savepoint():  # a collision keeps the outer transaction
+                        rows = await db.fetch(
                             "INSERT INTO announcements(short_code, author, status, content, "
                             "content_hash, version, created_at, updated_at) "
-                            f"VALUES ($1,$2,$3,$4,$5,1,$6,$7) RETURNING {_ANN_COLS}",
-                            new_short_code(),
-                            author,
-                            str(Status.draft),
-                            content.model_dump_json(),
-                            content_hash,
-                            now,
-                            now,
+                            f"VALUES (?,?,?,?,?,1,?,?) RETURNING {ANN_COLS}",
+                            (
+                                new_short_code(),
+                                author,
+                                str(Status.draft),
+                                content.model_dump_json(),
+                                content_hash,
+                                now,
+                                now,
+                            ),
                         )
                     break
-                except asyncpg.UniqueViolationError:
+                except db.duplicate:
                     continue  # short-code collision: draw another
-            if row is None:
+            if not rows:
                 raise Conflict("could not allocate a unique short code; try again")
-            await self._append_audit(db, with_object(audit, int(row[0])))
-        return announcement_of(row)
+            await self._append_audit(db, with_object(audit, int(rows[0][0])))
+        return announcement_of(rows[0])
 
     async def get_announcement(self, announcement_id: int) -> AnnouncementRecord:
         rows = await self._fetch(
-            f"SELECT {_ANN_COLS} FROM announcements WHERE id = ?", (announcement_id,)
+            f"SELECT {ANN_COLS} FROM announcements WHERE id = ?", (announcement_id,)
         )
         if not rows:
             raise NotFound(f"announcement {announcement_id} does not exist")
@@ -83,7 +82,7 @@ class ContentMixin(PgBase):
 
     async def find_announcement(self, short_code: str) -> AnnouncementRecord | None:
         rows = await self._fetch(
-            f"SELECT {_ANN_COLS} FROM announcements WHERE short_code = ?", (short_code.upper(),)
+            f"SELECT {ANN_COLS} FROM announcements WHERE short_code = ?", (short_code.upper(),)
         )
         return announcement_of(rows[0]) if rows else None
 
@@ -92,7 +91,7 @@ class ContentMixin(PgBase):
     ) -> list[AnnouncementRecord]:
         where, params = ("WHERE status = ?", [str(status)]) if status else ("", [])
         rows = await self._fetch(
-            f"SELECT {_ANN_COLS} FROM announcements {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            f"SELECT {ANN_COLS} FROM announcements {where} ORDER BY id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [announcement_of(r) for r in rows]
@@ -123,54 +122,42 @@ class ContentMixin(PgBase):
         elif clear_approved:
             sets.append("approved_hash = NULL")
         async with self._tx() as db:
-            row = await db.fetchrow(
-                q(
-                    f"UPDATE announcements SET {', '.join(sets)} WHERE id = ? AND version = ? "
-                    f"RETURNING {_ANN_COLS}"
-                ),
-                *params,
-                announcement_id,
-                expected_version,
+            rows = await db.fetch(
+                f"UPDATE announcements SET {', '.join(sets)} WHERE id = ? AND version = ? "
+                f"RETURNING {ANN_COLS}",
+                [*params, announcement_id, expected_version],
             )
-            if row is None:
-                if not await db.fetchval(
-                    "SELECT 1 FROM announcements WHERE id = $1", announcement_id
-                ):
-                    raise NotFound(f"announcement {announcement_id} does not exist")
+            if not rows:
+                await _require_announcement(db, announcement_id)
                 raise Conflict(
                     f"announcement {announcement_id} was changed by someone else meanwhile "
                     "(reload it and try again)"
                 )
             await self._append_audit(db, audit)
-        return announcement_of(row)
+        return announcement_of(rows[0])
 
     async def add_approval(
         self, announcement_id: int, approver: str, content_hash: str, audit: AuditRecord
     ) -> list[Approval]:
         async with self._tx() as db:
             await _require_announcement(db, announcement_id)
-            inserted = await db.fetchval(
-                "INSERT INTO approvals VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING 1",
-                announcement_id,
-                approver,
-                content_hash,
-                time.time(),
+            inserted = await db.fetch(
+                "INSERT INTO approvals VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING 1",
+                (announcement_id, approver, content_hash, time.time()),
             )
-            if inserted is None:
+            if not inserted:
                 raise Conflict(f"{approver} has already approved this version")
             await self._append_audit(db, audit)
             rows = await db.fetch(
-                "SELECT announcement_id, approver, content_hash, at FROM approvals "
-                "WHERE announcement_id = $1 AND content_hash = $2 ORDER BY at",
-                announcement_id,
-                content_hash,
+                f"SELECT {APPROVAL_COLS} FROM approvals "
+                "WHERE announcement_id = ? AND content_hash = ? ORDER BY at",
+                (announcement_id, content_hash),
             )
         return [approval_of(r) for r in rows]
 
     async def list_approvals(self, announcement_id: int) -> list[Approval]:
         rows = await self._fetch(
-            "SELECT announcement_id, approver, content_hash, at FROM approvals "
-            "WHERE announcement_id = ? ORDER BY at",
+            f"SELECT {APPROVAL_COLS} FROM approvals WHERE announcement_id = ? ORDER BY at",
             (announcement_id,),
         )
         return [approval_of(r) for r in rows]
@@ -188,26 +175,25 @@ class ContentMixin(PgBase):
     ) -> ScheduleRecord:
         async with self._tx() as db:
             await _require_announcement(db, announcement_id)
-            row = await db.fetchrow(
+            [row] = await db.fetch(
                 "INSERT INTO schedules(announcement_id, kind, run_at, cron, timezone, status, "
-                f"created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING {_SCHED_COLS}",
-                announcement_id,
-                kind,
-                run_at,
-                cron,
-                timezone,
-                str(ScheduleStatus.active),
-                created_by,
-                time.time(),
+                f"created_by, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING {SCHED_COLS}",
+                (
+                    announcement_id,
+                    kind,
+                    run_at,
+                    cron,
+                    timezone,
+                    str(ScheduleStatus.active),
+                    created_by,
+                    time.time(),
+                ),
             )
-            assert row is not None
             await self._append_audit(db, with_object(audit, int(row[0])))
         return schedule_of(row)
 
     async def get_schedule(self, schedule_id: int) -> ScheduleRecord:
-        rows = await self._fetch(
-            f"SELECT {_SCHED_COLS} FROM schedules WHERE id = ?", (schedule_id,)
-        )
+        rows = await self._fetch(f"SELECT {SCHED_COLS} FROM schedules WHERE id = ?", (schedule_id,))
         if not rows:
             raise NotFound(f"schedule {schedule_id} does not exist")
         return schedule_of(rows[0])
@@ -224,7 +210,7 @@ class ContentMixin(PgBase):
             clauses.append("announcement_id = ?")
             params.append(announcement_id)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = await self._fetch(f"SELECT {_SCHED_COLS} FROM schedules {where} ORDER BY id", params)
+        rows = await self._fetch(f"SELECT {SCHED_COLS} FROM schedules {where} ORDER BY id", params)
         return [schedule_of(r) for r in rows]
 
     async def update_schedule(
@@ -249,20 +235,16 @@ class ContentMixin(PgBase):
             params.append(note)
         async with self._tx() as db:
             if sets:
-                row = await db.fetchrow(
-                    q(
-                        f"UPDATE schedules SET {', '.join(sets)} WHERE id = ? "
-                        f"RETURNING {_SCHED_COLS}"
-                    ),
-                    *params,
-                    schedule_id,
+                rows = await db.fetch(
+                    f"UPDATE schedules SET {', '.join(sets)} WHERE id = ? RETURNING {SCHED_COLS}",
+                    [*params, schedule_id],
                 )
             else:
-                row = await db.fetchrow(
-                    f"SELECT {_SCHED_COLS} FROM schedules WHERE id = $1", schedule_id
+                rows = await db.fetch(
+                    f"SELECT {SCHED_COLS} FROM schedules WHERE id = ?", (schedule_id,)
                 )
-            if row is None:
+            if not rows:
                 raise NotFound(f"schedule {schedule_id} does not exist")
             if audit is not None:
                 await self._append_audit(db, audit)
-        return schedule_of(row)
+        return schedule_of(rows[0])

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .records import AuditRecord, NewGroup
+from ..records import AuditRecord, NewGroup
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,5 @@
-"""Store contract, part 2: what the dashboard and the JSON API need (login credentials, sessions,
-API tokens, content history, progress by region). Kept apart from :mod:`.contract` so each concern
-stays small; :class:`~.contract.Store` inherits it, so every engine implements it and the one
-contract suite covers it.
+"""Store contract, web role: what the dashboard and the JSON API need (login credentials,
+sessions, API tokens, moderation, content history, progress by region).
 
 Secrets are never stored: passwords as argon2 hashes (made by the caller), session ids and API
 tokens as SHA-256 hex digests (made by the caller; both are 32 random bytes, so a fast hash is
@@ -19,10 +17,10 @@ from typing import TYPE_CHECKING, cast
 from content.model import Announcement
 from content.workflow import Status
 
-from .records import AnnouncementRecord, AuditRecord, Dispatch
+from ..records import AnnouncementRecord, AuditRecord, Dispatch
 
 if TYPE_CHECKING:
-    from .contract import Store
+    from . import Store
 
 
 @dataclass(frozen=True)
@@ -208,8 +206,9 @@ class WebStore(ABC):
         """Delivery counts by status per region-code prefix of the group's region (4 digits:
         the regency), e.g. ``{"3671": {"sent": 10, "queued": 2}}``."""
 
-    # A portable default built on the rest of the contract; an engine overrides it with one
-    # grouped query (SQLite does) so the dispatch page stays fast at 100,000 deliveries.
+    # A portable default built on the rest of the contract; the SQL engines override it with
+    # one grouped query (broadcaster.store.sql.web) so the dispatch page stays fast at 100,000
+    # deliveries.
     async def progress_breakdown(
         self, dispatch_id: int, prefix_len: int = 4
     ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:

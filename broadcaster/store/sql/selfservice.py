@@ -1,30 +1,33 @@
-"""The SQL of :class:`~.contract_selfservice.SelfServiceStore`, written once for both engines:
-reads go through each engine's ``_fetch``, writes through its ``_run_batch`` (one transaction,
-``executemany`` per statement, an optional audit entry)."""
+"""The SQL of :class:`~broadcaster.store.contract.selfservice.SelfServiceStore` (issue 13):
+numbered region choices, groups added in bulk, users' end dates and e-mail addresses."""
 
 from __future__ import annotations
 
 import time
-from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..regions import require_level
-from .contract_selfservice import GroupKey, SelfServiceStore
-from .records import AuditRecord, GroupStatus, NewGroup
+from ...errors import Conflict
+from ...regions import require_level
+from ..contract.selfservice import GroupKey, SelfServiceStore
+from ..records import AuditRecord, GroupStatus, NewGroup
+from .base import SqlBase
 
 Statement = tuple[str, Sequence[Sequence[Any]]]
 
 
-class SelfServiceSql(SelfServiceStore):
-    @abstractmethod
-    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """Rows of ``sql`` (``?`` placeholders) as tuples."""
-
-    @abstractmethod
+class SelfServiceSql(SqlBase, SelfServiceStore):
     async def _run_batch(self, statements: Sequence[Statement], audit: AuditRecord | None) -> None:
         """Run each statement once per parameter row, all in one transaction, then append
         ``audit``; a unique-key violation raises Conflict and writes nothing."""
+        async with self._tx() as db:
+            try:
+                for sql, rows in statements:
+                    await db.executemany(sql, [tuple(r) for r in rows])
+            except db.duplicate as exc:
+                raise Conflict(f"already exists: {exc}") from exc
+            if audit is not None:
+                await self._append_audit(db, audit)
 
     async def region_rows(self) -> list[tuple[str, str, str, str | None]]:
         rows = await self._fetch("SELECT code, level, name, parent FROM regions ORDER BY code")

@@ -1,0 +1,79 @@
+"""The async ``Store`` contract owned by the core, in one place: one interface per role that
+uses it, and :class:`Store`, their union, which every engine implements.
+
+- :mod:`.workflow` — :class:`WorkflowStore`: regions, groups, users, announcements, approvals,
+  schedules, the audit log (the workflow, the CLI, the directory);
+- :mod:`.engine` — :class:`EngineStore`: dispatches, planning, the delivery queue (the engine);
+- :mod:`.inbox` — :class:`InboxStore`: inbound events, polls, votes, replies, notices (the inbox);
+- :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows (the adapters);
+- :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
+  history (the dashboard and the JSON API);
+- :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
+  users' end dates and e-mail addresses (self-service and onboarding).
+
+Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
+:mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
+method goes in the interface of the role that calls it; its SQL goes in
+:mod:`broadcaster.store.sql`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+from typing import Self
+
+from .channels import RECEIPT_ORDER, ChannelStore
+from .engine import EngineStore
+from .inbox import InboundVote, InboxStore, VoteOutcome
+from .selfservice import GroupKey, SelfServiceStore
+from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
+from .workflow import WorkflowStore
+
+__all__ = [
+    "RECEIPT_ORDER",
+    "REPLY_STATUSES",
+    "ApiToken",
+    "ChannelStore",
+    "ContentVersion",
+    "EngineStore",
+    "GroupKey",
+    "InboundVote",
+    "InboxStore",
+    "ModeratedReply",
+    "SelfServiceStore",
+    "Store",
+    "VoteOutcome",
+    "WebSession",
+    "WebStore",
+    "WorkflowStore",
+]
+
+
+class Store(WorkflowStore, EngineStore, InboxStore, WebStore, ChannelStore, SelfServiceStore, ABC):
+    """Persistent state of one broadcaster installation: every role's interface."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Flush and disconnect. Idempotent."""
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """The newest migration applied."""

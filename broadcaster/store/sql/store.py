@@ -1,0 +1,27 @@
+"""Every shared part of the store in one class: each engine's store is
+``EngineWrites, SqlStore, EngineBase, Store``. A new concept's mixin is added here, once."""
+
+from __future__ import annotations
+
+from .audit import AuditSql
+from .channels import ChannelSql
+from .content import ContentSql
+from .directory import DirectorySql
+from .dispatch import DispatchSql
+from .inbox import InboxSql
+from .selfservice import SelfServiceSql
+from .web import WebSql
+
+
+class SqlStore(
+    DirectorySql,
+    ContentSql,
+    DispatchSql,
+    InboxSql,
+    WebSql,
+    ChannelSql,
+    SelfServiceSql,
+    AuditSql,
+):
+    """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
+    the engine's connection handling after it)."""
