@@ -112,8 +112,11 @@ SELF_SERVICE_MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": (
             "Anda diundang ke dasbor pengumuman resmi Dinas Kominfo Banten sebagai {name}. "
             "Buat kata sandi Anda sendiri lewat tautan ini (berlaku 72 jam, sekali pakai):\n"
-            "{link}\n\n(English: you are invited to the dashboard as {name}; set your "
-            "password with the link above within 72 hours.)"
+            "{link}"
+        ),
+        "en": (
+            "You are invited to Dinas Kominfo Banten's official announcement dashboard as "
+            "{name}. Set your own password with this link (valid 72 hours, once):\n{link}"
         ),
     },
 }
