@@ -210,5 +210,6 @@ async def email_invite(request: Request, ctx: Ctx, who: Admin, name: str) -> Res
     link = await create_invite(
         ctx.directory, invites, ctx.settings.service.public_url, who.name, name
     )
-    await ctx.store.add_notice(account, address, t("ss.invite_mail", "id", name=name, link=link))
+    text = "\n\n".join(t("ss.invite_mail", lang, name=name, link=link) for lang in ("id", "en"))
+    await ctx.store.add_notice(account, address, text)
     return await _users_page(request, ctx, who, message=f"sent:{name}")
