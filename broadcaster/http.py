@@ -24,6 +24,7 @@ def create_http_app(engine: Engine) -> FastAPI:
             running = await engine.store.list_dispatches(
                 [DispatchStatus.planning, DispatchStatus.sending], limit=1000
             )
+            dead_letters = await engine.store.dead_letter_counts()
         except Exception as exc:
             return JSONResponse({"status": "error", "detail": str(exc)}, status_code=503)
         status = "stopping" if engine.stopping.is_set() else "ok"
@@ -34,6 +35,8 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "accounts": sorted(engine.senders),
                 "running_dispatches": len(running),
                 "blocked_accounts": dict(engine.metrics.blocked_accounts),
+                # inbound updates skipped so later ones flow (shown, not an outage)
+                "inbound_dead_letters": dead_letters,
             },
             status_code=200 if status == "ok" else 503,
         )
@@ -41,6 +44,7 @@ def create_http_app(engine: Engine) -> FastAPI:
     @app.get("/metrics")
     async def metrics() -> Response:
         await engine.refresh_gauges()
+        engine.metrics.dead_letters_counted(await engine.store.dead_letter_counts())
         return Response(engine.metrics.render(), media_type="text/plain; version=0.0.4")
 
     for name, adapter in engine.adapters.items():

@@ -20,6 +20,9 @@ reply          ``address``, ``user`` (raw id), ``text`` — a reply to one of ou
                option is a vote in that poll instead (polls sent as text: "Balas 1 / 2 / 3")
 status         provider receipt for one message we sent: ``message_id``, ``status`` (sent,
                delivered, read, failed), ``error`` (failed only); updates its delivery
+skipped        an update the adapter skipped (unreadable, or failing again and again) so later
+               ones flow: ``ref`` (the provider's reference), ``reason`` (never the content);
+               logged once and kept as a dead letter (``/metrics``, ``/healthz``)
 =============  ================================================================================
 
 Raw user ids are replaced by a salted hash before anything is stored (personal data minimised).
@@ -141,6 +144,17 @@ class Inbox:
 
     def _channel(self, account: str) -> str:
         return self.adapters[account].channel
+
+    async def _on_skipped(self, event: InboundEvent) -> None:
+        ref = str(event.data.get("ref") or event.event_id)
+        reason = str(event.data.get("reason") or "unreadable")
+        log.warning(
+            "account %s: inbound update %s skipped (%s); kept as a dead letter",
+            event.account,
+            ref,
+            reason,
+        )
+        await self.store.add_dead_letter(event.account, ref, reason)
 
     async def _on_joined(self, event: InboundEvent) -> None:
         await self.selfservice.on_joined(event)

@@ -47,6 +47,12 @@ class Metrics:
             registry=self.registry,
         )
         self.blocked_accounts: dict[str, str] = {}  # account → provider code, for /healthz
+        self.dead_letters = Gauge(
+            "broadcaster_inbound_dead_letters",
+            "Inbound updates skipped as dead letters (unreadable or never applicable), by account",
+            ["account"],
+            registry=self.registry,
+        )
 
         # labels() costs microseconds per call: on the hot path, reuse the children
         self._delivery_children: dict[tuple[str, str, str], Counter] = {}
@@ -70,6 +76,11 @@ class Metrics:
         if code is not None:
             self.blocked_accounts[account] = code or "blocked"
             self.blocked.labels(channel, account, code or "blocked").set(1)
+
+    def dead_letters_counted(self, counts: dict[str, int]) -> None:
+        """Set the dead-letter gauge from the store's counts (every process sees them all)."""
+        for account, count in counts.items():
+            self.dead_letters.labels(account).set(count)
 
     def latency(self, channel: str, seconds: float) -> None:
         child = self._latency_children.get(channel)

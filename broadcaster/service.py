@@ -20,6 +20,7 @@ from .app import App
 from .config import Settings
 from .engine import Engine
 from .http import create_http_app
+from .store.owner import owning_store
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,23 @@ def use_fast_event_loop() -> None:
 
 
 async def serve(settings: Settings, on_started: Hook | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``)."""
-    async with App(settings) as app, contextlib.AsyncExitStack() as stack:
+    """Run until SIGINT/SIGTERM (or until ``on_started`` returns, when it sets ``stopping``).
+    A SQLite store is held exclusively by a process with the sender or scheduler role
+    (:mod:`.store.owner`): a second such service on it stops at once with Conflict."""
+    roles = settings.service
+    async with (
+        owning_store(settings.store.url, roles.has_role("sender") or roles.has_role("scheduler")),
+        App(settings) as app,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        engine = Engine(app.store, settings, app.adapters)
+        # web processes are stateless (everything lives in the store), so there may be many;
+        # the HTTP app is built first, so routes that cannot be served (a webhook without its
+        # secret) stop the start before anything runs
+        serves_http = settings.http.enabled and settings.service.has_role("web")
+        http_app = create_http_app(engine) if serves_http else None
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
-        engine = Engine(app.store, settings, app.adapters)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine.stopping.set)
@@ -63,10 +76,9 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         gc.freeze()
         server: uvicorn.Server | None = None
         server_task: asyncio.Task[None] | None = None
-        # web processes are stateless (everything lives in the store), so there may be many
-        if settings.http.enabled and settings.service.has_role("web"):
+        if http_app is not None:
             config = uvicorn.Config(
-                create_http_app(engine),
+                http_app,
                 host=settings.http.host,
                 port=settings.http.port,
                 log_level="warning",

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 from html import escape
@@ -67,7 +66,7 @@ from broadcaster.errors import (
 from content.model import Announcement
 from content.validation import PollLimits
 
-from .drivers import Driver, DriverOptions, MediaKind, Sent, make_driver
+from .drivers import ChatId, Driver, DriverOptions, MediaKind, Sent, make_driver
 from .errors import MarkupRejected
 from .inbound import TelegramInbound
 from .polls import PollCloser
@@ -91,6 +90,8 @@ FREE_RATE, PAID_RATE = 30.0, 1000.0
 #: API 10 accepts 1, but a one-option poll asks nothing).
 POLL_LIMITS = PollLimits(question_max=300, options_min=2, options_max=12, option_max=100)
 _CHAT_ID = re.compile(r"-?\d{1,16}")
+#: A public supergroup's or channel's username: 5-32 letters, digits or "_", starting with a letter.
+_USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{4,31}")
 _TOKEN_REJECTED = ("401", "404")
 
 
@@ -105,7 +106,11 @@ class TelegramAdapter(Adapter):
         self._driver: Driver | None = None
         self._inbound = TelegramInbound(context.account, self._started_driver)
         self._closer = PollCloser(context.account, self._stop_poll)
-        self._webhook_secret = s.webhook_secret() if s.updates == "webhook" else None
+        # a random secret (no webhook_secret_env) is made now; one from the environment is read
+        # when needed, so processes that do not serve the webhook (CLI commands, senders) work
+        # without the variable
+        random_secret = s.updates == "webhook" and s.webhook_secret_env is None
+        self._webhook_secret = s.webhook_secret() if random_secret else None
         self._webhook_set = False
 
     # -- contract: data ----------------------------------------------------------------------
@@ -123,12 +128,23 @@ class TelegramAdapter(Adapter):
     @classmethod
     def normalize_address(cls, address: str) -> str:
         """A chat id as Telegram writes it: an integer, negative for groups (``-100…`` for
-        supergroups), positive for a private chat. Spaces are ignored."""
+        supergroups), positive for a private chat; spaces are ignored. Or the ``@username`` of a
+        public supergroup or channel (5-32 letters, digits or underscores, starting with a
+        letter; case does not matter to Telegram, so it is kept in lower case)."""
+        if address.strip().startswith("@"):
+            value = address.strip()
+            if not _USERNAME.fullmatch(value):
+                raise InputError(
+                    f"telegram address {address!r}: a public @username has 5-32 letters, digits "
+                    "or underscores and starts with a letter, e.g. @info_banten"
+                )
+            return value.lower()
         value = "".join(address.split())
         if not _CHAT_ID.fullmatch(value) or not 0 < abs(int(value)) < 2**53:
             raise InputError(
                 f"telegram address {address!r}: use the chat's numeric id, e.g. -1001234567890 "
-                "for a supergroup, -4012345678 for a group, 123456789 for a private chat"
+                "for a supergroup, -4012345678 for a group, 123456789 for a private chat, or "
+                "the @username of a public supergroup or channel"
             )
         return str(int(value))
 
@@ -209,9 +225,10 @@ class TelegramAdapter(Adapter):
                 base_url,
                 base_url,
             )
-        if s.webhook_url is not None and self._webhook_secret is not None:
+        secret = self._hook_secret()
+        if s.webhook_url is not None and secret is not None:
             try:
-                await self._inbound.register_webhook(s.webhook_url, self._webhook_secret)
+                await self._inbound.register_webhook(s.webhook_url, secret)
                 self._webhook_set = True
             except DeliveryError as exc:
                 log.warning("telegram account %s: setWebhook failed (%s)", self.account, exc)
@@ -244,8 +261,8 @@ class TelegramAdapter(Adapter):
         if driver is None:
             raise TransientError(f"telegram account {self.account!r} is not started")
         try:
-            chat_id = int(address)
-        except ValueError:
+            chat_id = _chat_ref(self.normalize_address(address))
+        except InputError:
             raise PermanentError(f"telegram address {address!r} is not a chat id") from None
         try:
             sent = await self._send(driver, message, chat_id)
@@ -257,7 +274,7 @@ class TelegramAdapter(Adapter):
             return SendResult(str(sent.message_id), sent.poll_id, f"resent as plain text: {exc}")
         return SendResult(str(sent.message_id), sent.poll_id)
 
-    async def _send(self, driver: Driver, message: ChannelMessage, chat_id: int) -> Sent:
+    async def _send(self, driver: Driver, message: ChannelMessage, chat_id: ChatId) -> Sent:
         payload = message.payload
         kind = message.kind
         if kind == "text":
@@ -310,18 +327,30 @@ class TelegramAdapter(Adapter):
         if s.updates == "polling":
             await self._inbound.poll(sink)
         elif s.updates == "webhook" and not self._webhook_set:
-            assert s.webhook_url is not None and self._webhook_secret is not None
-            await self._inbound.keep_webhook(s.webhook_url, self._webhook_secret)
+            secret = self._hook_secret()
+            if secret is None:
+                log.info(
+                    "telegram account %s: $%s is not set here, so the process serving the "
+                    "webhook registers it",
+                    self.account,
+                    s.webhook_secret_env,
+                )
+                return
+            assert s.webhook_url is not None
+            await self._inbound.keep_webhook(s.webhook_url, secret)
             self._webhook_set = True
 
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         """``POST /telegram`` for ``updates = "webhook"`` (see :mod:`adapters.telegram.webhook`);
-        no routes otherwise."""
-        if self._webhook_secret is None:
+        no routes otherwise. Serving the webhook needs its secret: ConfigError when
+        ``webhook_secret_env`` names an unset (or invalid) variable."""
+        if self.settings.updates != "webhook":
             return []
+        if self._webhook_secret is None:
+            self._webhook_secret = self.settings.webhook_secret()
 
-        async def handle(update: Mapping[str, Any]) -> None:
-            await self._inbound.deliver(update, sink)
+        async def handle(update: Any) -> None:
+            await self._inbound.receive(update, sink)
 
         return webhook_routes(self.account, self._webhook_secret, handle)
 
@@ -331,22 +360,34 @@ class TelegramAdapter(Adapter):
         tries again later); a migrated group gets the message at its new id."""
         try:
             driver = self._started_driver()
-            chat_id = int(self.normalize_address(address))
+            chat_id = _chat_ref(self.normalize_address(address))
             for part in split_html(escape(text, quote=False), MAX_TEXT):
                 try:
                     await driver.send_text(chat_id, part, PARSE_MODE)
                 except AddressMoved as moved:
-                    chat_id = int(moved.new_address)
+                    chat_id = _chat_ref(moved.new_address)
                     await driver.send_text(chat_id, part, PARSE_MODE)
         except InputError as exc:
             raise PermanentError(str(exc)) from None
+
+    def _hook_secret(self) -> str | None:
+        """The webhook secret, or None without webhooks or when ``webhook_secret_env`` is unset
+        or invalid in this process (then it neither serves nor registers the webhook)."""
+        if self.settings.updates != "webhook":
+            return None
+        if self._webhook_secret is None:
+            try:
+                self._webhook_secret = self.settings.webhook_secret()
+            except ConfigError:
+                return None
+        return self._webhook_secret
 
     def _started_driver(self) -> Driver:
         if self._driver is None:
             raise TransientError(f"telegram account {self.account!r} is not started")
         return self._driver
 
-    async def _stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def _stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._started_driver().stop_poll(chat_id, message_id)
 
     # -- sandbox -----------------------------------------------------------------------------
@@ -365,6 +406,11 @@ class TelegramAdapter(Adapter):
         if self._sandbox is None:
             return await super().sandbox_group(title)
         return str(self._sandbox.create_group(title))
+
+
+def _chat_ref(address: str) -> ChatId:
+    """The Bot API ``chat_id`` of a normalised address: the number, or the ``@username``."""
+    return address if address.startswith("@") else int(address)
 
 
 def _field(payload: Any, key: str, kind: str) -> str:

@@ -13,14 +13,23 @@ cause a redelivery, the core deduplicates by ``event_id``. Before polling the lo
 webhook (getUpdates answers 409 while one is set) and does so again after a 409.
 
 Failures of our own Bot API calls (getUpdates, getChatMember) never lose an update: the batch is
-fetched again after a backoff (0.5 s doubling to 30 s; a 429 waits its ``retry_after``). An
-update whose event the sink keeps rejecting is skipped after ``MAX_SINK_ATTEMPTS`` tries (logged
-by update id, never by content), so one poison update cannot stop onboarding for good.
+fetched again after a backoff (0.5 s doubling to 30 s; a 429 waits its ``retry_after``).
+
+One bad update never stops the others. Updates arrive as raw JSON (the drivers do not let the
+client library parse them), and an update that cannot be read
+(:func:`~adapters.telegram.updates.unreadable`: not an object, no ``update_id``, a ``message``
+that is not an object, ...) or whose event the sink keeps rejecting (``MAX_SINK_ATTEMPTS`` tries)
+is skipped: it goes to the sink as a ``skipped`` event (the core keeps it as a dead letter, logs
+it once and counts it in ``/metrics`` and ``/healthz``), and the offset moves past it. The same
+holds for webhook requests (:meth:`TelegramInbound.receive`), which are then answered 200, so
+Telegram does not redeliver them forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -31,13 +40,23 @@ from broadcaster.adapter import InboundEvent, InboundSink
 from broadcaster.errors import DeliveryError, RateLimited, TransientError
 
 from .drivers import Driver
-from .updates import ADMINS, ALLOWED_UPDATES, BotIdentity, command_needs_admin_check, map_update
+from .updates import (
+    ADMINS,
+    ALLOWED_UPDATES,
+    BotIdentity,
+    Unparsed,
+    command_needs_admin_check,
+    map_update,
+    unreadable,
+)
 
 log = logging.getLogger(__name__)
 
 #: Seconds one getUpdates call waits for updates (long polling).
 POLL_TIMEOUT = 20
 MAX_SINK_ATTEMPTS = 5
+#: Updates whose failed attempts are remembered at most (webhook requests of distinct updates).
+MAX_TRACKED_FAILURES = 10_000
 #: Seconds :meth:`TelegramInbound.confirm` may take (it runs while the service stops).
 CONFIRM_WITHIN = 3.0
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
@@ -111,9 +130,15 @@ class TelegramInbound:
                     delete_webhook = False
                 await self.identity()
                 updates = await driver.get_updates(self.offset, POLL_TIMEOUT, ALLOWED_UPDATES)
+                before = self.offset
                 for update in updates:
                     await self._process(update, sink)
-                delay = BACKOFF_MIN
+                if updates and self.offset == before:
+                    # only updates without an id (skipped, but never confirmable): no hot loop
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, BACKOFF_MAX)
+                else:
+                    delay = BACKOFF_MIN
             except RateLimited as exc:
                 log.warning("telegram %s: getUpdates rate limited: %s", self.account, exc)
                 await asyncio.sleep(exc.retry_after)
@@ -129,28 +154,53 @@ class TelegramInbound:
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, BACKOFF_MAX)
 
-    async def _process(self, update: Mapping[str, Any], sink: InboundSink) -> None:
-        update_id = update.get("update_id")
-        if not isinstance(update_id, int):
-            return
-        if self.offset is not None and update_id < self.offset:
+    async def _process(self, update: Any, sink: InboundSink) -> None:
+        update_id = _update_id(update)
+        if update_id is not None and self.offset is not None and update_id < self.offset:
             return  # already processed (a stale batch)
+        await self.receive(update, sink)
+        if update_id is not None:
+            self.offset = update_id + 1
+
+    async def receive(self, update: Any, sink: InboundSink) -> None:
+        """Apply one update as it came (a JSON value, or :class:`Unparsed` bytes). Returns
+        once it was applied or skipped as a dead letter (see the module docstring); raises
+        DeliveryError when one of our own Bot API calls failed (try the update again later),
+        and the sink's error while it has failed fewer than ``MAX_SINK_ATTEMPTS`` times."""
+        reason = unreadable(update)
+        if reason is not None:
+            await self._skip(update, reason, sink)
+            return
+        update_id: int = update["update_id"]
         try:
             await self.deliver(update, sink)
         except DeliveryError:
-            raise  # our own API call failed: fetch the batch again later
-        except Exception:
+            raise  # our own API call failed: fetch or accept the update again later
+        except Exception as exc:
             tries = self._failures[update_id] = self._failures.get(update_id, 0) + 1
             if tries < MAX_SINK_ATTEMPTS:
+                if len(self._failures) > MAX_TRACKED_FAILURES:
+                    self._failures.pop(next(iter(self._failures)))
                 raise
-            log.exception(
-                "telegram %s: update %s skipped after %s failed attempts",
+            log.error(
+                "telegram %s: update %s not applied after %s attempts (%s); skipped",
                 self.account,
                 update_id,
                 tries,
+                type(exc).__name__,
             )
+            reason = f"not applied after {tries} attempts ({type(exc).__name__})"
+            await self._skip(update, reason, sink)
         self._failures.pop(update_id, None)
-        self.offset = update_id + 1
+
+    async def _skip(self, update: Any, reason: str, sink: InboundSink) -> None:
+        """Hand a skipped update to the sink as a ``skipped`` event (the core's dead letter);
+        its reference is the update id, or a digest when it has none."""
+        bot = await self.identity()
+        update_id = _update_id(update)
+        ref = f"{bot.id}:{update_id}" if update_id is not None else f"{bot.id}:{_digest(update)}"
+        data = {"ref": ref, "reason": reason}
+        await sink(InboundEvent("skipped", self.account, ref, None, data))
 
     async def confirm(self) -> None:
         """Tell Telegram that every update below :attr:`offset` was processed (a getUpdates
@@ -185,3 +235,17 @@ class TelegramInbound:
                 log.warning("telegram %s: setWebhook failed (%s)", self.account, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _update_id(update: object) -> int | None:
+    value = update.get("update_id") if isinstance(update, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _digest(update: object) -> str:
+    """A short stable name for an update without an id (a webhook redelivers the same bytes)."""
+    if isinstance(update, Unparsed):
+        body = update.body
+    else:
+        body = json.dumps(update, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return "sha256:" + hashlib.sha256(body).hexdigest()[:32]

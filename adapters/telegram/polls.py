@@ -32,7 +32,7 @@ from broadcaster.errors import (
     TransientError,
 )
 
-from .drivers import Sent
+from .drivers import ChatId, Sent
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ MIN_AHEAD, MAX_AHEAD = 5, 2_628_000
 #: Kept clear of both ends, so a request's time in flight never pushes it out of the window.
 MARGIN = 5
 
-StopPoll = Callable[[int, int], Awaitable[None]]
+StopPoll = Callable[[ChatId, int], Awaitable[None]]
 #: ``sendPoll`` with everything but ``close_date`` bound.
 SendPoll = Callable[..., Awaitable[Sent]]
 
@@ -60,7 +60,7 @@ def close_date_for(closes_at: float | None, now: float) -> int | None:
 @dataclass(order=True)
 class _Due:
     at: float
-    chat_id: int = field(compare=False)
+    chat_id: ChatId = field(compare=False)
     message_id: int = field(compare=False)
     attempts: int = field(default=0, compare=False)
 
@@ -85,11 +85,11 @@ class PollCloser:
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def scheduled(self) -> list[tuple[int, int, float]]:
+    def scheduled(self) -> list[tuple[ChatId, int, float]]:
         """(chat id, message id, due time) of every poll still to stop, soonest first."""
         return [(d.chat_id, d.message_id, d.at) for d in sorted(self._heap)]
 
-    async def send(self, send_poll: SendPoll, chat_id: int, closes_at: object) -> Sent:
+    async def send(self, send_poll: SendPoll, chat_id: ChatId, closes_at: object) -> Sent:
         """Send a poll that closes at ``closes_at`` (Unix time, or ``None`` for never): with
         ``close_date`` when Telegram takes it, else scheduled here for stopPoll. A Bot API
         server older than 9.6 refuses a ``close_date`` beyond 600 s; the poll is then resent
@@ -106,7 +106,7 @@ class PollCloser:
             self.add(chat_id, sent.message_id, closes)
         return sent
 
-    def add(self, chat_id: int, message_id: int, closes_at: float) -> None:
+    def add(self, chat_id: ChatId, message_id: int, closes_at: float) -> None:
         heapq.heappush(self._heap, _Due(closes_at, chat_id, message_id))
         self._wake.set()
 

@@ -180,6 +180,8 @@ class TelegramSettings:
         if not SECRET_TOKEN.fullmatch(value):
             raise ConfigError(
                 f"accounts.{self.account}.webhook_secret_env: environment variable {name!r} "
-                "must hold 1-256 characters from A-Z, a-z, 0-9, '_' and '-'"
+                "must hold 1-256 characters from A-Z, a-z, 0-9, '_' and '-' (the process "
+                "serving the webhook needs it; set it, or remove webhook_secret_env to use a "
+                "random secret per start)"
             )
         return value

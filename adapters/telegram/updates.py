@@ -31,11 +31,13 @@ posting as the group (``sender_chat`` is the group itself). ``user`` is the raw 
 (the core hashes it at once); an anonymous admin, or a vote cast in the name of a chat, uses
 ``"chat:<id>"``.
 
-``event_id`` must be the same when Telegram redelivers an update and must not collide with any
-other update ever seen by the account: it is ``"<bot id>:<update_id>:<what>"``, where ``what`` is
-chat and message id, poll and voter, and so on. ``update_id`` alone is not enough: Telegram picks
-a random next id after a week without updates, and a sandbox emulator restarts at 1 (each with a
-fresh bot id).
+``event_id`` is the update's identity, so the core applies a redelivered update once: it is
+``"<bot id>:<update_id>:<subject>"``, where ``subject`` is what the update is about, the chat id
+(or the poll id of a vote or poll update). Nothing else of the update's content is part of it: a
+server replaying its queue may restamp an update (another ``date``), and a redelivery must still
+be recognised. ``update_id`` alone is not enough: Telegram picks a random next id after a week
+without updates, and a sandbox emulator restarts at 1 (each with a fresh bot id); the subject
+keeps such a reused id from being taken for an update seen before.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def _membership(update: Mapping[str, Any], account: str, base: str) -> InboundEv
     if chat_id is None:
         return None
     old = _obj(update, "old_chat_member") or {}
-    event_id = f"{base}:{chat_id}:{_int(update.get('date')) or 0}"
+    event_id = f"{base}:{chat_id}"
     at = _when(update)
     if _present(new) and not _present(old):
         title = str(chat.get("title") or "")
@@ -119,7 +121,7 @@ def _message(
     message_id = _int(message.get("message_id"))
     if chat is None or chat_id is None or message_id is None:
         return None
-    event_id = f"{base}:{chat_id}:{message_id}"
+    event_id = f"{base}:{chat_id}"
     at = _when(message)
     moved_to = _int(message.get("migrate_to_chat_id"))
     if moved_to is not None:
@@ -183,7 +185,7 @@ def _vote(answer: Mapping[str, Any], account: str, base: str) -> InboundEvent | 
     if user is None:
         return None
     data = {"poll_id": poll_id, "user": user, "options": chosen}
-    return InboundEvent("vote", account, f"{base}:{poll_id}:{user}", None, data)
+    return InboundEvent("vote", account, f"{base}:{poll_id}", None, data)
 
 
 def _counts(poll: Mapping[str, Any], account: str, base: str) -> InboundEvent | None:
@@ -224,3 +226,71 @@ def _int(value: object) -> int | None:
 def _when(obj: Mapping[str, Any]) -> datetime | None:
     stamp = _int(obj.get("date"))
     return datetime.fromtimestamp(stamp, UTC) if stamp is not None else None
+
+
+# -- updates that cannot be read -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A webhook body that is not JSON at all (kept as bytes, to name it by its digest)."""
+
+    body: bytes
+
+
+#: What each update type we ask for must carry to be read: (field, expected type) pairs.
+_REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
+    "message": (("message_id", int), ("chat", Mapping)),
+    "my_chat_member": (("chat", Mapping), ("new_chat_member", Mapping)),
+    "poll_answer": (("poll_id", str),),
+    "poll": (("id", str), ("options", list)),
+}
+
+
+def unreadable(update: object) -> str | None:
+    """Why ``update`` cannot be read, or None when it can (an update of a type we did not ask
+    for is readable: it is ignored, not an error). The reason names fields, never their
+    content, which may hold residents' names and messages."""
+    if isinstance(update, Unparsed):
+        return "not JSON"
+    if not isinstance(update, Mapping):
+        return f"not a JSON object but a JSON {_json_type(update)}"
+    if not _is_int(update.get("update_id")):
+        return "update_id: missing or not an integer"
+    for kind, required in _REQUIRED.items():
+        if kind not in update:
+            continue
+        body = update[kind]
+        if not isinstance(body, Mapping):
+            return f"{kind}: not an object but a JSON {_json_type(body)}"
+        for field, expected in required:
+            value = body.get(field)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                return f"{kind}.{field}: missing or not {_type_name(expected)}"
+        chat = body.get("chat")
+        if isinstance(chat, Mapping) and not _is_int(chat.get("id")):
+            return f"{kind}.chat.id: missing or not an integer"
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, Mapping) else type(value).__name__
+
+
+def _type_name(expected: type) -> str:
+    names: dict[type, str] = {int: "an integer", str: "a string", list: "an array"}
+    return names.get(expected, "an object")

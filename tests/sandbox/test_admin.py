@@ -148,6 +148,30 @@ async def test_limits_changed_over_http(world: World, ptb: telegram.Bot) -> None
         assert refused.status_code == 400
 
 
+async def test_malformed_updates_and_older_member_shapes_over_http(world: World) -> None:
+    """What tests of clients need from a Bot API server: an update no library can parse, and
+    ChatMember objects without the fields a newer Bot API added."""
+    async with httpx.AsyncClient(base_url=world.url) as client:
+        update_id = await call(
+            client, "POST", "/sandbox/updates", bot=TOKEN, fields={"message": "bukan objek"}
+        )
+        updates = await call(client, "POST", f"/bot{TOKEN}/getUpdates", offset=update_id)
+        assert updates[0] == {"update_id": update_id, "message": "bukan objek"}
+        refused = await client.post("/sandbox/updates", json={"bot": TOKEN, "fields": []})
+        assert refused.status_code == 400
+
+        omitted = await call(
+            client, "POST", "/sandbox/member-fields", omit=["can_send_welcome_messages"]
+        )
+        assert omitted == ["can_send_welcome_messages"]
+        admins = await call(
+            client, "POST", f"/bot{TOKEN}/getChatAdministrators", chat_id=world.group.id
+        )
+        (co_admin,) = [m for m in admins if m["user"]["id"] == world.co_admin.id]
+        assert co_admin["status"] == "administrator"
+        assert "can_send_welcome_messages" not in co_admin and "can_manage_chat" in co_admin
+
+
 async def test_wire_format_json_query_and_errors(world: World) -> None:
     base = f"{world.url}/bot{TOKEN}"
     async with httpx.AsyncClient() as client:

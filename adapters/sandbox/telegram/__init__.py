@@ -20,6 +20,7 @@ API (:mod:`adapters.sandbox.telegram.admin`).
 
 from .community import Community
 from .config import (
+    NEWER_MEMBER_FIELDS,
     FaultKind,
     FaultRuleConfig,
     FaultsConfig,
@@ -34,6 +35,7 @@ from .server import TelegramSandbox
 from .stats import SandboxStats, SendRecord
 
 __all__ = [
+    "NEWER_MEMBER_FIELDS",
     "BotRecord",
     "ChatRecord",
     "Community",

@@ -47,6 +47,14 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--per-chat-per-second", type=float, default=1.0)
     parser.add_argument("--flood-block-seconds", type=float, default=3.0)
     parser.add_argument("--admin-token", default=None)
+    parser.add_argument(
+        "--omit-member-field",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this ChatMember field out of answers and updates, as a Bot API server older "
+        "than the client libraries does (e.g. can_send_welcome_messages); repeatable",
+    )
     args = parser.parse_args(argv)
     limits = LimitsConfig(
         global_per_second=args.global_per_second,
@@ -63,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         bots=list(args.bot),
         auto_register_bots=args.auto_register,
         admin_token=args.admin_token,
+        omit_member_fields=frozenset(args.omit_member_field),
     )
 
 

@@ -39,6 +39,10 @@ Bots are named by token or id (``"bot"``); users and chats by id.
                                                       ``migrate`` ``{chat_id}``
 ``GET|DELETE /sandbox/faults``, ``DELETE /sandbox/faults/{id}``  list / clear / remove rules
 ``POST /sandbox/limits``                              replace limits (fields of LimitsConfig)
+``POST /sandbox/updates``                             inject an update as given, however
+                                                      malformed ``{bot, fields}`` → update_id
+``POST /sandbox/member-fields``                       play an older Bot API server: leave
+                                                      ``{omit: [names]}`` out of ChatMembers
 ====================================================  =========================================
 """
 
@@ -97,6 +101,8 @@ def admin_routes(sandbox: TelegramSandbox) -> list[web.RouteDef]:
         delete("/sandbox/faults", _wrap(handlers.clear_faults)),
         delete("/sandbox/faults/{rule_id}", _wrap(handlers.remove_fault)),
         post("/sandbox/limits", _wrap(handlers.set_limits)),
+        post("/sandbox/updates", _wrap(handlers.inject_update)),
+        post("/sandbox/member-fields", _wrap(handlers.omit_member_fields)),
     ]
 
 
@@ -217,6 +223,19 @@ class _AdminHandlers:
             username=body.get("username"),
         )
         return _chat_view(chat)
+
+    def inject_update(self, request: web.Request, body: JsonDict) -> int:
+        fields = body.get("fields")
+        if not isinstance(fields, dict) or not fields:
+            raise ValueError("fields: a JSON object with the update's fields is required")
+        return self.state.inject_update(self.state.bot(_bot_ref(body)).id, fields)
+
+    def omit_member_fields(self, request: web.Request, body: JsonDict) -> list[str]:
+        omit = body.get("omit")
+        if not isinstance(omit, list) or not all(isinstance(name, str) for name in omit):
+            raise ValueError("omit: a list of ChatMember field names is required")
+        self.sb.config.omit_member_fields = frozenset(omit)
+        return sorted(omit)
 
     def chat(self, request: web.Request, body: JsonDict) -> JsonDict:
         return _chat_view(self.state.chat(self._chat_id(request)))

@@ -76,7 +76,7 @@ async def get_chat_member(ctx: CallContext) -> Answer:
     status = chat.status(user_id)
     if chat.type == "private" and user_id in (chat.id, ctx.bot.id):
         status = "member"
-    return Answer(member_json(user, status))
+    return Answer(member_json(user, status, ctx.state.config.omit_member_fields))
 
 
 @method("getChatAdministrators")
@@ -93,7 +93,7 @@ async def get_chat_administrators(ctx: CallContext) -> Answer:
         # Telegram omits bots other than the calling one unless return_bots is set.
         if user.is_bot and user_id != ctx.bot.id and not return_bots:
             continue
-        admins.append(member_json(user, status))
+        admins.append(member_json(user, status, ctx.state.config.omit_member_fields))
     admins.sort(key=lambda member: member["status"] != "creator")
     return Answer(admins)
 

@@ -150,16 +150,21 @@ class Community:
             bot.id, "my_chat_member", self._member_update(chat, bot.user, actor, old, new)
         )
 
-    @staticmethod
     def _member_update(
-        chat: ChatRecord, user: UserRecord, actor: UserRecord, old: MemberStatus, new: MemberStatus
+        self,
+        chat: ChatRecord,
+        user: UserRecord,
+        actor: UserRecord,
+        old: MemberStatus,
+        new: MemberStatus,
     ) -> JsonDict:
+        omit = self.state.config.omit_member_fields
         return {
             "chat": chat.to_json(),
             "from": actor.to_json(),
             "date": int(time.time()),
-            "old_chat_member": member_json(user, old),
-            "new_chat_member": member_json(user, new),
+            "old_chat_member": member_json(user, old, omit),
+            "new_chat_member": member_json(user, new, omit),
         }
 
     # -- residents in groups -----------------------------------------------------------------

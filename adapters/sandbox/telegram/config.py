@@ -19,6 +19,11 @@ DEFAULT_FLOOD_EXEMPT: frozenset[str] = frozenset(
 )
 
 
+#: ChatMemberAdministrator fields added by recent Bot API versions (9.x) that aiogram 3 requires;
+#: a self-hosted ``telegram-bot-api`` older than them leaves them out.
+NEWER_MEMBER_FIELDS: frozenset[str] = frozenset({"can_send_welcome_messages"})
+
+
 @dataclass(slots=True)
 class LimitsConfig:
     """Rate limits enforced per bot.
@@ -108,7 +113,9 @@ class SandboxConfig:
     ``Authorization: Bearer <token>`` to every ``/sandbox/...`` endpoint.
     ``min_poll_options`` is 2 (the long-standing rule; Bot API 10 lowered it to 1).
     ``send_log_limit`` bounds :attr:`SandboxStats.send_log`; ``max_pending_updates`` bounds each
-    bot's unfetched updates.
+    bot's unfetched updates. ``omit_member_fields`` plays a Bot API server older than the client
+    libraries: those ``ChatMember`` fields (e.g. :data:`NEWER_MEMBER_FIELDS`) are left out of
+    getChatMember, getChatAdministrators and (my_)chat_member updates.
     """
 
     host: str = "127.0.0.1"
@@ -125,3 +132,4 @@ class SandboxConfig:
     send_log_limit: int = 1_000_000
     max_pending_updates: int = 100_000
     shutdown_timeout_seconds: float = 2.0
+    omit_member_fields: frozenset[str] = frozenset()

@@ -7,6 +7,7 @@ example aiogram's ``Poll.allows_revoting``/``members_only``, ``PollOption.persis
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -241,8 +242,18 @@ class ChatRecord:
         return body
 
 
-def member_json(user: UserRecord, status: MemberStatus) -> JsonDict:
-    """A ``ChatMember`` object of the right subtype for ``status``."""
+def member_json(
+    user: UserRecord, status: MemberStatus, omit: Collection[str] = frozenset()
+) -> JsonDict:
+    """A ``ChatMember`` object of the right subtype for ``status``, without the fields in
+    ``omit`` (an older Bot API server does not know them)."""
+    body = _member_body(user, status)
+    for name in omit:
+        body.pop(name, None)
+    return body
+
+
+def _member_body(user: UserRecord, status: MemberStatus) -> JsonDict:
     body: JsonDict = {"status": status, "user": user.to_json()}
     if status == "creator":
         body["is_anonymous"] = False

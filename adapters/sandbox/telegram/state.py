@@ -124,6 +124,11 @@ class SandboxState:
         """Queue an update for one bot; returns its update_id."""
         return self.queue(bot_id).push(kind, payload).update_id
 
+    def inject_update(self, bot_id: int, fields: JsonDict) -> int:
+        """Queue an update of arbitrary (possibly malformed) ``fields`` for one bot; returns
+        its update_id (see :meth:`UpdateQueue.push_raw`)."""
+        return self.queue(bot_id).push_raw(fields).update_id
+
     # -- users and chats --------------------------------------------------------------------
 
     def add_user(

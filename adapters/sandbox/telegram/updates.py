@@ -44,9 +44,12 @@ NOT_DEFAULT_UPDATES: frozenset[str] = frozenset(
 class Update:
     update_id: int
     kind: str
-    payload: JsonDict
+    payload: Any  # a JSON object; anything for an injected malformed update
+    raw: bool = False  # ``payload`` holds the update's fields besides update_id
 
     def to_json(self) -> JsonDict:
+        if self.raw:
+            return {"update_id": self.update_id, **self.payload}
         return {"update_id": self.update_id, self.kind: self.payload}
 
 
@@ -101,6 +104,16 @@ class UpdateQueue:
         self._pending.append(update)
         while len(self._pending) > self._max_pending:
             self._pending.popleft()
+        self._notify()
+        return update
+
+    def push_raw(self, fields: JsonDict) -> Update:
+        """Queue an update made of ``fields`` as given (plus the next ``update_id``), however
+        malformed: how a test plays an update a client library cannot parse. Its type, for
+        ``allowed_updates``, is its first field."""
+        update = Update(self._next_id, next(iter(fields), "message"), dict(fields), raw=True)
+        self._next_id += 1
+        self._pending.append(update)
         self._notify()
         return update
 

@@ -20,6 +20,8 @@ from ..errors import ProviderFailure, delivery_error, redact
 from ..settings import Driver as DriverName
 
 MediaKind = Literal["photo", "document"]
+#: A chat id, or the ``@username`` of a public supergroup or channel.
+ChatId = int | str
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,13 @@ class Driver(ABC):
         """Close the HTTP client."""
 
     @abstractmethod
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         """``sendMessage``."""
 
     @abstractmethod
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -94,7 +96,7 @@ class Driver(ABC):
 
     @abstractmethod
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         """``sendPhoto``/``sendDocument`` by URL, with a caption (at most 1024 characters)."""
 
@@ -111,9 +113,11 @@ class Driver(ABC):
         wait_seconds: int,
         allowed_updates: Sequence[str],
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        """``getUpdates`` long polling (waits up to ``wait_seconds``); the updates as Bot API
-        JSON objects, so one mapping (:mod:`adapters.telegram.updates`) serves both drivers."""
+    ) -> list[Any]:
+        """``getUpdates`` long polling (waits up to ``wait_seconds``); the updates as the
+        server sent them (JSON values, not parsed by the library: one update the library could
+        not parse must not fail the others), so one tolerant mapping
+        (:mod:`adapters.telegram.updates`) serves both drivers."""
 
     @abstractmethod
     async def set_webhook(
@@ -127,10 +131,12 @@ class Driver(ABC):
 
     @abstractmethod
     async def chat_member_status(self, chat_id: int, user_id: int) -> str:
-        """``getChatMember``: the user's status (creator, administrator, member, ...)."""
+        """``getChatMember``: the user's status (creator, administrator, member, ...), read
+        from the JSON, so a ChatMember shaped by an older or newer Bot API server still
+        answers."""
 
     @abstractmethod
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         """``stopPoll`` on a poll this bot sent."""
 
 

@@ -3,13 +3,14 @@
 One ``aiogram.Bot`` per account with its own ``AiohttpSession`` (connection limit sized for the
 core's in-flight sends). aiogram has no throttling of its own, which is what we want: the core's
 limiter is in charge. aiogram keeps the Bot API description verbatim and tells the HTTP status by
-exception class, so :func:`_describe` only has to name the status.
+exception class, so :func:`_describe` only has to name the status. Updates and chat members are
+read as plain JSON (:mod:`.aiogram_raw`): aiogram's strict models must not decide what the
+inbound side can read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from enum import Enum
 from http import HTTPStatus
 from typing import Any, ClassVar, TypeVar
 
@@ -35,7 +36,8 @@ from aiogram.types import InputPollOption, LinkPreviewOptions, Message
 from aiogram.utils.token import TokenValidationError
 
 from ..errors import status_from_phrase
-from . import Driver, DriverOptions, MediaKind, Sent
+from . import ChatId, Driver, DriverOptions, MediaKind, Sent
+from .aiogram_raw import RawGetChatMember, RawGetUpdates
 
 T = TypeVar("T")
 _Description = tuple[str, int | None, float | None, int | None]
@@ -64,7 +66,7 @@ class AiogramDriver(Driver):
     async def stop(self) -> None:
         await self._session.close()
 
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         message = await self._call(
             self._bot.send_message(
                 chat_id,
@@ -78,7 +80,7 @@ class AiogramDriver(Driver):
 
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -101,7 +103,7 @@ class AiogramDriver(Driver):
         return _sent(message)
 
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         if kind == "photo":
             call = self._bot.send_photo(
@@ -131,20 +133,20 @@ class AiogramDriver(Driver):
         wait_seconds: int,
         allowed_updates: Sequence[str],
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Any]:
         updates = await self._call(
-            self._bot.get_updates(
-                offset=offset,
-                limit=limit,
-                timeout=wait_seconds,
-                allowed_updates=list(allowed_updates),
+            self._bot(
+                RawGetUpdates(
+                    offset=offset,
+                    limit=limit,
+                    timeout=wait_seconds,
+                    allowed_updates=list(allowed_updates),
+                ),
                 # the long poll may take `wait_seconds` on top of an ordinary request
                 request_timeout=int(self.options.request_timeout + wait_seconds),
             )
         )
-        return [
-            update.model_dump(mode="json", by_alias=True, exclude_none=True) for update in updates
-        ]
+        return list(updates)
 
     async def set_webhook(
         self, url: str, secret_token: str, allowed_updates: Sequence[str]
@@ -159,11 +161,10 @@ class AiogramDriver(Driver):
         await self._call(self._bot.delete_webhook(drop_pending_updates=False))
 
     async def chat_member_status(self, chat_id: int, user_id: int) -> str:
-        member = await self._call(self._bot.get_chat_member(chat_id=chat_id, user_id=user_id))
-        status = member.status
-        return str(status.value) if isinstance(status, Enum) else str(status)
+        member = await self._call(self._bot(RawGetChatMember(chat_id=chat_id, user_id=user_id)))
+        return str(member.get("status", ""))
 
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._call(self._bot.stop_poll(chat_id=chat_id, message_id=message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:

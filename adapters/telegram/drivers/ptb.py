@@ -40,7 +40,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from ..errors import redact, status_from_phrase
-from . import Driver, DriverOptions, MediaKind, Sent
+from . import ChatId, Driver, DriverOptions, MediaKind, Sent
 
 T = TypeVar("T")
 _Description = tuple[str, int | None, float | None, int | None]
@@ -74,6 +74,14 @@ def _quiet_retry_after_deprecation() -> None:
     )
 
 
+def _quiet_raw_request_hint() -> None:
+    # do_api_request hints that Bot.get_updates / Bot.get_chat_member exist; the raw JSON is
+    # what we want (see get_updates), so the hint says nothing to act on
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.(getUpdates|getChatMember)'", category=UserWarning
+    )
+
+
 class PtbDriver(Driver):
     name: ClassVar[str] = "ptb"
 
@@ -81,6 +89,7 @@ class PtbDriver(Driver):
         super().__init__(token, options)
         _install_redaction()
         _quiet_retry_after_deprecation()
+        _quiet_raw_request_hint()
         timeout = options.request_timeout
         request = HTTPXRequest(
             connection_pool_size=options.pool_size,
@@ -102,7 +111,7 @@ class PtbDriver(Driver):
     async def stop(self) -> None:
         await self._bot.shutdown()
 
-    async def send_text(self, chat_id: int, text: str, parse_mode: str | None) -> Sent:
+    async def send_text(self, chat_id: ChatId, text: str, parse_mode: str | None) -> Sent:
         message = await self._call(
             self._bot.send_message(
                 chat_id,
@@ -116,7 +125,7 @@ class PtbDriver(Driver):
 
     async def send_poll(
         self,
-        chat_id: int,
+        chat_id: ChatId,
         question: str,
         options: list[str],
         *,
@@ -138,7 +147,7 @@ class PtbDriver(Driver):
         return _sent(message)
 
     async def send_media(
-        self, chat_id: int, kind: MediaKind, url: str, caption: str, parse_mode: str | None
+        self, chat_id: ChatId, kind: MediaKind, url: str, caption: str, parse_mode: str | None
     ) -> Sent:
         if kind == "photo":
             call = self._bot.send_photo(
@@ -168,17 +177,24 @@ class PtbDriver(Driver):
         wait_seconds: int,
         allowed_updates: Sequence[str],
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        # PTB adds the wait to the read timeout of its own getUpdates connection
-        updates = await self._call(
-            self._bot.get_updates(
-                offset=offset,
-                limit=limit,
-                timeout=wait_seconds,
-                allowed_updates=list(allowed_updates),
+    ) -> list[Any]:
+        params: dict[str, Any] = {
+            "limit": limit,
+            "timeout": wait_seconds,
+            "allowed_updates": list(allowed_updates),
+        }
+        if offset is not None:
+            params["offset"] = offset
+        # the JSON as sent (Bot.get_updates would parse the batch, and one update PTB cannot
+        # parse would fail all of them); the long poll may take `wait_seconds` on top
+        result = await self._call(
+            self._bot.do_api_request(
+                "getUpdates",
+                api_kwargs=params,
+                read_timeout=self.options.request_timeout + wait_seconds,
             )
         )
-        return [update.to_dict() for update in updates]
+        return list(result) if isinstance(result, list) else []
 
     async def set_webhook(
         self, url: str, secret_token: str, allowed_updates: Sequence[str]
@@ -193,10 +209,15 @@ class PtbDriver(Driver):
         await self._call(self._bot.delete_webhook(drop_pending_updates=False))
 
     async def chat_member_status(self, chat_id: int, user_id: int) -> str:
-        member = await self._call(self._bot.get_chat_member(chat_id, user_id))
-        return str(member.status)
+        # the JSON status: a ChatMember from an older (or newer) server is never a parse error
+        member = await self._call(
+            self._bot.do_api_request(
+                "getChatMember", api_kwargs={"chat_id": chat_id, "user_id": user_id}
+            )
+        )
+        return str(member.get("status", "")) if isinstance(member, dict) else ""
 
-    async def stop_poll(self, chat_id: int, message_id: int) -> None:
+    async def stop_poll(self, chat_id: ChatId, message_id: int) -> None:
         await self._call(self._bot.stop_poll(chat_id, message_id))
 
     async def _call(self, call: Awaitable[T]) -> T:

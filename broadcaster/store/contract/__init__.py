@@ -6,6 +6,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
 - :mod:`.engine` — :class:`EngineStore`: dispatches, planning, the delivery queue (the engine);
 - :mod:`.inbox` — :class:`InboxStore`: inbound events, polls, votes, replies, notices (the inbox);
 - :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows (the adapters);
+- :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
+  keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
   history (the dashboard and the JSON API);
 - :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
@@ -24,6 +26,7 @@ from types import TracebackType
 from typing import Self
 
 from .channels import RECEIPT_ORDER, ChannelStore
+from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .selfservice import GroupKey, SelfServiceStore
@@ -36,6 +39,8 @@ __all__ = [
     "ApiToken",
     "ChannelStore",
     "ContentVersion",
+    "DeadLetter",
+    "DeadLetterStore",
     "EngineStore",
     "GroupKey",
     "InboundVote",
@@ -50,7 +55,16 @@ __all__ = [
 ]
 
 
-class Store(WorkflowStore, EngineStore, InboxStore, WebStore, ChannelStore, SelfServiceStore, ABC):
+class Store(
+    WorkflowStore,
+    EngineStore,
+    InboxStore,
+    WebStore,
+    ChannelStore,
+    DeadLetterStore,
+    SelfServiceStore,
+    ABC,
+):
     """Persistent state of one broadcaster installation: every role's interface."""
 
     # -- lifecycle -------------------------------------------------------------------------

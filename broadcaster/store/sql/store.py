@@ -6,6 +6,7 @@ from __future__ import annotations
 from .audit import AuditSql
 from .channels import ChannelSql
 from .content import ContentSql
+from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
 from .inbox import InboxSql
@@ -20,6 +21,7 @@ class SqlStore(
     InboxSql,
     WebSql,
     ChannelSql,
+    DeadLetterSql,
     SelfServiceSql,
     AuditSql,
 ):
