@@ -188,6 +188,12 @@ class Adapter(ABC):
         rehearsals). Accounts without a sandbox raise ConfigError."""
         raise ConfigError(f"account {self.account!r} has no sandbox to create groups in")
 
+    async def sandbox_self_subscribe(self, title: str, command: str) -> str:
+        """Demo and rehearsals: on this account's sandbox, someone adds the account to a new
+        group and its admin writes ``command`` there (e.g. "DAFTAR Kamanisan rt"); returns the
+        group's address. Accounts without such a sandbox raise ConfigError."""
+        raise ConfigError(f"account {self.account!r} has no sandbox groups that subscribe")
+
     async def notify(self, address: str, text: str) -> None:
         """Send a short service message (welcome, confirmation) outside any dispatch.
         Adapters that cannot reach a group on their own raise ConfigError."""

@@ -11,6 +11,7 @@ from content.model import GROUP_KINDS
 
 from .auth import SYSTEM, Perm, require
 from .errors import Conflict, InputError, NotFound, PermissionDenied
+from .expiry import ensure_current
 from .regions import require_level
 from .store.contract import Store
 from .store.records import AuditRecord, Group, GroupStatus, NewGroup, Role, User
@@ -63,12 +64,13 @@ class Directory:
     async def actor(self, name: str) -> User:
         """The acting user; NotFound says how to create one."""
         try:
-            return await self.store.get_user(name)
+            user = await self.store.get_user(name)
         except NotFound:
             raise NotFound(
                 f"user {name!r} does not exist; an admin creates it with "
                 f"'broadcaster users add {name} --role ROLE --scope CODE'"
             ) from None
+        return await ensure_current(self.store, user)  # an expired account acts nowhere
 
     # -- users -----------------------------------------------------------------------------
     async def add_user(self, acting: str | None, name: str, role: Role, scope: str | None) -> User:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from .i18n_selfservice import SELF_SERVICE_MESSAGES
+
 __all__ = ["DEFAULT_LANGUAGE", "MESSAGES", "format_datetime", "t"]
 
 DEFAULT_LANGUAGE = "id"
@@ -205,9 +207,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "bot.daftar_usage": {
         "id": (
-            "Cara pakai: /daftar <kode wilayah> [jenis], contoh: /daftar 3671010001.RW003.RT001 rt"
+            "Cara pakai: /daftar <kode atau nama wilayah> [jenis], contoh: "
+            "/daftar Kel. Cipocok Jaya rt atau /daftar 3671010001.RW003.RT001 rt"
         ),
-        "en": "Usage: /daftar <region code> [kind], e.g. /daftar 3671010001.RW003.RT001 rt",
+        "en": (
+            "Usage: /daftar <region code or name> [kind], e.g. /daftar Kel. Cipocok Jaya rt "
+            "or /daftar 3671010001.RW003.RT001 rt"
+        ),
     },
     "bot.unknown_region": {
         "id": "Kode wilayah {code} tidak dikenal. Mohon periksa kembali kode wilayah Anda.",
@@ -240,8 +246,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Announcements to this group are resumed.",
     },
     "bot.not_registered": {
-        "id": "Grup ini belum terdaftar. Gunakan /daftar <kode wilayah> [jenis].",
-        "en": "This group is not registered yet. Use /daftar <region code> [kind].",
+        "id": "Grup ini belum terdaftar. Gunakan /daftar <kode atau nama wilayah> [jenis].",
+        "en": "This group is not registered yet. Use /daftar <region code or name> [kind].",
     },
     "bot.status": {
         "id": "Status grup: {status}. Wilayah: {region} ({kind}).",
@@ -311,6 +317,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "hold.daily_cap": {"id": "batas harian nomor tercapai", "en": "daily cap of the number"},
     "hold.rate_limited": {"id": "jeda dari penyedia", "en": "provider pause"},
     "hold.account_blocked": {"id": "akun diblokir penyedia", "en": "account blocked"},
+    **SELF_SERVICE_MESSAGES,
 }
 
 _MONTHS = {

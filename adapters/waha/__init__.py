@@ -9,7 +9,8 @@ the number; see docs/whatsapp.md).
   463/475, a refused key or a session not ``WORKING`` pause the number with an alert
   (:mod:`adapters.waha.errors`, the one mapping).
 * ``discover_groups``: the groups the number is in (``broadcaster groups discover``).
-* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`).
+* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`); group commands and
+  join/leave events for self-service (:mod:`adapters.waha.commands`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from broadcaster.errors import (
 )
 from content.model import Announcement
 
+from .commands import as_command
 from .errors import delivery_error
 from .pacing import Pacer
 from .settings import WahaSettings
@@ -256,7 +258,7 @@ class WahaAdapter(Adapter):
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         async def handle(events: list[InboundEvent]) -> None:
             for event in events:
-                await sink(event)
+                await sink(await as_command(event, self.settings.session, self._call))
 
         return webhook_routes(self.account, lambda: self._hmac_key, handle, self._on_session)
 
@@ -285,6 +287,17 @@ class WahaAdapter(Adapter):
         if self._server is None:
             return await super().sandbox_group(title)
         return self._server.create_group(title).id
+
+    async def sandbox_self_subscribe(self, title: str, command: str) -> str:
+        if self._server is None:
+            return await super().sandbox_self_subscribe(title, command)
+        from adapters.sandbox.waha.groups import add_number
+
+        group = self._server.create_group(title, members=8, joined=False)
+        add_number(self._server, group)  # group.v2.join: the service greets the group
+        # its creator (the superadmin, as the gateway lists the participants) subscribes it
+        self._server.member_message(group.id, group.members[1], command)
+        return group.id
 
 
 def _message_id(answer: Any) -> str:

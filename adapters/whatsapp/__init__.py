@@ -274,7 +274,7 @@ class WhatsAppAdapter(Adapter):
         async def handle(events: list[InboundEvent]) -> None:
             state = self.context.channel_state
             for event in events:
-                if event.kind in ("reply", "vote", "opened") and event.address:
+                if event.kind in ("reply", "vote", "opened", "command") and event.address:
                     at = event.at.timestamp() if event.at is not None else time.time()
                     self._remember(event.address, at)
                     if state is not None:
@@ -307,5 +307,6 @@ class WhatsAppAdapter(Adapter):
             return await super().sandbox_group(title)
         server = self._sandbox.server
         resident = server.state.new_resident(title[:40])
-        server.inbound(resident.wa_id, text="DAFTAR")
+        # a greeting, not a command: the officer maps them (a DAFTAR would start self-service)
+        server.inbound(resident.wa_id, text="Halo")
         return resident.wa_id

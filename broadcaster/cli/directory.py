@@ -23,6 +23,28 @@ groups = typer.Typer(
 users = typer.Typer(help="Manage users, their roles and region scopes.", no_args_is_help=True)
 
 
+ValidUntilOption = typer.Option(
+    None,
+    "--valid-until",
+    help="the account ends after this date (YYYY-MM-DD, WIB); 'never' removes the end",
+)
+EmailOption = typer.Option(None, "--email", help="e-mail address (dashboard invitations)")
+
+
+async def validity(
+    app: App, acting: str, name: str, valid_until: str | None, email: str | None
+) -> None:
+    """Apply --valid-until / --email (authorised like any change to the user)."""
+    if valid_until is None and email is None:
+        return
+    from ..expiry import parse_valid_until
+    from ..people import set_validity
+
+    never = valid_until is not None and valid_until.strip().lower() == "never"
+    until = parse_valid_until(valid_until) if valid_until and not never else None
+    await set_validity(app.directory, acting, name, until, email, clear=never)
+
+
 @regions.command("import")
 def regions_import(
     directory: Path | None = typer.Argument(
@@ -274,13 +296,17 @@ def users_add(
     acting: str | None = typer.Option(
         None, "--as", help="acting admin (omit only to create the very first admin)"
     ),
+    valid_until: str | None = ValidUntilOption,
+    email: str | None = EmailOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a user. The first user must be an admin and is created without --as."""
 
     async def go(app: App) -> User:
-        return await app.directory.add_user(acting, name, role, scope)
+        user = await app.directory.add_user(acting, name, role, scope)
+        await validity(app, acting or name, name, valid_until, email)
+        return user
 
     emit_one(_user_row(with_app(config, go)), as_json)
 
@@ -301,13 +327,18 @@ def users_update(
     role: Role | None = typer.Option(None),
     scope: str | None = typer.Option(None),
     active: bool | None = typer.Option(None, "--active/--inactive"),
+    valid_until: str | None = ValidUntilOption,
+    email: str | None = EmailOption,
     acting: str = AsOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Change a user's role, scope or active flag."""
+    """Change a user's role, scope, active flag, end date or e-mail address."""
 
     async def go(app: App) -> User:
+        await validity(app, acting, name, valid_until, email)
+        if role is None and scope is None and active is None:
+            return await app.store.get_user(name)
         return await app.directory.update_user(acting, name, role, scope, active)
 
     emit_one(_user_row(with_app(config, go)), as_json)

@@ -15,6 +15,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   history (the dashboard and the JSON API);
 - :mod:`.audit_scope` — :class:`AuditScopeStore`: the reads behind audit listings that follow
   the reader's scope (:mod:`broadcaster.audit_scope`).
+- :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
+  users' end dates and e-mail addresses (self-service and onboarding).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -34,6 +36,7 @@ from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
+from .selfservice import GroupKey, SelfServiceStore
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
 
@@ -48,11 +51,13 @@ __all__ = [
     "DeadLetter",
     "DeadLetterStore",
     "EngineStore",
+    "GroupKey",
     "HoldStore",
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
     "ObjectRef",
+    "SelfServiceStore",
     "Store",
     "VoteOutcome",
     "WebSession",
@@ -70,6 +75,7 @@ class Store(
     DeadLetterStore,
     AuditScopeStore,
     HoldStore,
+    SelfServiceStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -12,6 +12,7 @@ from .directory import DirectorySql
 from .dispatch import DispatchSql
 from .holds import HoldsSql
 from .inbox import InboxSql
+from .selfservice import SelfServiceSql
 from .web import WebSql
 
 
@@ -24,6 +25,7 @@ class SqlStore(
     ChannelSql,
     DeadLetterSql,
     HoldsSql,
+    SelfServiceSql,
     AuditSql,
     AuditScopeReads,
 ):
