@@ -1,11 +1,15 @@
 """End-to-end fan-out: plan + claim + send + record, to N active groups, with an adapter that
-answers at once. Reports deliveries/s and the peak RSS of the process that ran the dispatch.
+answers at once. Reports deliveries/s and the peak RSS of the process that ran the dispatch, side
+by side with the SQLite ceiling measured in the same run on a copy of the same store
+(:mod:`bench.ceiling`: the bare insert + claim + record of every row, no engine), and their ratio.
 
-    python -m bench.fanout --groups 100000         # throughput target: >= 20,000 deliveries/s
+    python -m bench.fanout --groups 100000         # target: ratio to the ceiling >= 0.20
     python -m bench.fanout --groups 1000000        # memory target: peak RSS <= 200 MB
 
 Setup (regions, groups, users, an approved announcement) runs in a separate process first, so the
-measured process's peak RSS covers only the service doing the dispatch.
+measured process's peak RSS covers only the service doing the dispatch. The ceiling runs once
+before and once after the engine (the machine's speed drifts; both are reported, the ratio uses
+their mean).
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from broadcaster.app import App
 from broadcaster.engine import Engine
 from schedules.spec import ScheduleSpec
 
+from .ceiling import ceiling_of_copy
 from .common import log, peak_rss_mb, prepare, settings_for
 
 
@@ -64,6 +70,9 @@ def main() -> None:
     parser.add_argument("--phase", choices=["all", "run"], default="all")
     parser.add_argument("--folder", type=Path)
     parser.add_argument("--announcement", type=int, default=0)
+    parser.add_argument(
+        "--no-ceiling", action="store_true", help="skip the SQLite ceiling (memory runs)"
+    )
     args = parser.parse_args()
     if args.phase == "run":
         result = asyncio.run(run_dispatch(args.folder, args.announcement))
@@ -74,7 +83,12 @@ def main() -> None:
         log(f"setting up {args.groups} groups in {folder} …")
         t0 = time.perf_counter()
         announcement = asyncio.run(prepare(folder, args.groups))
-        log(f"setup took {time.perf_counter() - t0:.1f} s; dispatching …")
+        log(f"setup took {time.perf_counter() - t0:.1f} s")
+        ceilings = []
+        if not args.no_ceiling:
+            log("SQLite ceiling (before) …")
+            ceilings.append(ceiling_of_copy(folder))
+        log("dispatching …")
         out = subprocess.run(
             [
                 sys.executable,
@@ -91,8 +105,15 @@ def main() -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(json.dumps(result, indent=2))
+        report: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        if not args.no_ceiling:
+            log("SQLite ceiling (after) …")
+            ceilings.append(ceiling_of_copy(folder))
+            rows_per_second = [c["rows_per_second"] for c in ceilings]
+            ceiling = sum(rows_per_second) / len(rows_per_second)
+            report["ceiling_rows_per_second"] = rows_per_second
+            report["ratio_to_ceiling"] = round(report["deliveries_per_second"] / ceiling, 3)
+        print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

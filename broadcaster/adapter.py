@@ -11,6 +11,7 @@ Contract:
   (config may override them per account).
 * ``normalize_address`` validates an address for this channel (used when a group is added).
 * ``render`` turns neutral content into channel messages, each within the channel's limits.
+* ``prepare`` (optional) does the look-ups a send needs before the rate limiter grants it.
 * ``send`` sends ONE message to one address and returns its provider id, or raises one of the
   :class:`~broadcaster.errors.DeliveryError` subclasses — each adapter maps its provider's errors
   onto them in exactly one place.
@@ -28,18 +29,19 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from starlette.routing import BaseRoute
-
-from content.model import Announcement
-from content.validation import PollLimits
-
+from .adapter_names import ENTRY_POINT_GROUP, registered_adapters, unknown_adapter
 from .errors import AdapterNotFound, ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, link_base
-from .store.contract import ChannelStore
 
-ENTRY_POINT_GROUP = "broadcaster.adapters"
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from content.model import Announcement
+    from content.validation import PollLimits
+
+    from .store.contract import ChannelStore
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class SendResult:
     message_id: str
     poll_id: str | None = None
     note: str | None = None  # e.g. "resent as plain text": recorded with the delivery
+    #: this message completed the delivery: the remaining parts are not sent (e.g. a template
+    #: that carried the whole announcement); the core skips them at once
+    last: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,11 @@ class Adapter(ABC):
     async def send(self, message: ChannelMessage, address: str) -> SendResult:
         """Send one message; raise a DeliveryError subclass on failure."""
 
+    async def prepare(self, message: ChannelMessage, address: str) -> None:  # noqa: B027
+        """Called before the rate limiter grants the send of ``message``: do here what needs
+        no provider call (a store look-up), so that its time does not count in the provider's
+        rate windows (a send counts from its grant until its answer). Optional."""
+
     async def start(self) -> None:  # noqa: B027 - optional hook, default does nothing
         """Open connections (and start a sandbox emulator when configured)."""
 
@@ -177,6 +187,12 @@ class Adapter(ABC):
         """Create a simulated group on this account's sandbox and return its address (demo and
         rehearsals). Accounts without a sandbox raise ConfigError."""
         raise ConfigError(f"account {self.account!r} has no sandbox to create groups in")
+
+    async def sandbox_self_subscribe(self, title: str, command: str) -> str:
+        """Demo and rehearsals: on this account's sandbox, someone adds the account to a new
+        group and its admin writes ``command`` there (e.g. "DAFTAR Kamanisan rt"); returns the
+        group's address. Accounts without such a sandbox raise ConfigError."""
+        raise ConfigError(f"account {self.account!r} has no sandbox groups that subscribe")
 
     async def notify(self, address: str, text: str) -> None:
         """Send a short service message (welcome, confirmation) outside any dispatch.
@@ -226,12 +242,13 @@ def adapter_class(name: str) -> type[Adapter]:
         if not (isinstance(cls, type) and issubclass(cls, Adapter)):
             raise AdapterNotFound(f"entry point {name!r} does not point at an Adapter class")
         return cls
-    names = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
-    raise AdapterNotFound(f"unknown adapter {name!r}; known adapters: {', '.join(names)}")
+    raise unknown_adapter(name, registered_adapters())
 
 
 def strictest_poll_limits(limits: Sequence[Limits]) -> PollLimits:
     """The poll limits every channel in ``limits`` can honour natively or as text."""
+    from content.validation import PollLimits
+
     polls = [lim.poll for lim in limits if lim.poll is not None]
     if not polls:
         return PollLimits()

@@ -26,6 +26,7 @@ from .errors import (
     IntegrityError,
     PermissionDenied,
 )
+from .expiry import ensure_current
 from .regions import level_of
 from .sendable import approval_problem, check_sendable
 from .store.contract import Store
@@ -66,7 +67,7 @@ class Workflow:
         self.poll_limits = poll_limits or PollLimits()
 
     async def _user(self, name: str) -> User:
-        return await self.store.get_user(name)
+        return await ensure_current(self.store, await self.store.get_user(name))
 
     async def _problems(self, content: Announcement) -> list[str]:
         problems = [

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from .adapter import Adapter, AdapterContext, adapter_class, strictest_poll_limits
-from .announcements import Workflow
+from .adapter_names import check_adapter_names
 from .config import Settings
 from .directory import Directory
 from .errors import ConfigError
@@ -15,38 +16,67 @@ from .files import private_dir
 from .store import open_store
 from .store.contract import Store
 
+if TYPE_CHECKING:
+    from .adapter import Adapter
+    from .announcements import Workflow
+
 
 class App:
-    """``async with App(settings) as app``: store open; adapters constructed (not started).
+    """``async with App(settings) as app``: store open; adapters constructed when first used.
+
+    Every enabled account's adapter name is checked at construction (an unknown one is a
+    ConfigError at once), but adapter code is imported and adapters are built only when
+    ``adapters``, ``adapter_classes`` or ``workflow`` is first read, or when the directory needs
+    an account's class: commands that only touch the store never import a channel's libraries.
 
     ``role`` names what the process does in its database connections (PostgreSQL
-    ``application_name``): ``cli`` for a command, the ``--role`` list for ``broadcaster run``."""
+    ``application_name``): ``cli`` for a command, the ``--role`` list for ``broadcaster run``.
+    """
 
     def __init__(self, settings: Settings, store: Store | None = None, role: str = "cli") -> None:
         self.settings = settings
         self.store = store or open_store(settings.store.url, settings.store, role=role)
-        self.adapter_classes: dict[str, type[Adapter]] = {}
-        self.adapters: dict[str, Adapter] = {}
-        for name, account in settings.accounts.items():
-            if not account.enabled:
-                continue
+        self._accounts = [name for name, account in settings.accounts.items() if account.enabled]
+        for name in self._accounts:
             try:
-                cls = adapter_class(account.adapter)
+                check_adapter_names([settings.accounts[name].adapter])
             except ConfigError as exc:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
-            self.adapter_classes[name] = cls
-            self.adapters[name] = cls(
+        self._classes = _AdapterClasses(settings, self._accounts)
+        self.directory = Directory(self.store, self._classes)
+
+    @cached_property
+    def adapter_classes(self) -> dict[str, type[Adapter]]:
+        """Each enabled account's adapter class (imported now)."""
+        return {name: self._classes[name] for name in self._classes}
+
+    @cached_property
+    def adapters(self) -> dict[str, Adapter]:
+        """Each enabled account's adapter, constructed (not started)."""
+        from .adapter import AdapterContext
+
+        data_dir = self.settings.service.data_dir
+        return {
+            name: cls(
                 AdapterContext(
                     name,
-                    account.settings(),
-                    settings.service.data_dir,
+                    self.settings.accounts[name].settings(),
+                    data_dir,
                     self.store,
-                    public_url=settings.service.public_url,
+                    public_url=self.settings.service.public_url,
                 )
             )
+            for name, cls in self.adapter_classes.items()
+        }
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        """The verification workflow; polls are held to what every configured channel can send."""
+        from .adapter import strictest_poll_limits
+        from .announcements import Workflow
+
         poll_limits = strictest_poll_limits([a.limits for a in self.adapters.values()])
-        self.directory = Directory(self.store, self.adapter_classes)
-        self.workflow = Workflow(self.store, settings.service.approvals_required, poll_limits)
+        return Workflow(self.store, self.settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
         await asyncio.to_thread(private_dir, self.settings.service.data_dir)
@@ -60,3 +90,31 @@ class App:
         tb: TracebackType | None,
     ) -> None:
         await self.store.close()
+
+
+class _AdapterClasses(Mapping[str, "type[Adapter]"]):
+    """Account name → adapter class, each class imported on first lookup (adding a group
+    validates its address with its account's adapter only)."""
+
+    def __init__(self, settings: Settings, accounts: list[str]) -> None:
+        self._settings = settings
+        self._accounts = accounts
+        self._loaded: dict[str, type[Adapter]] = {}
+
+    def __getitem__(self, account: str) -> type[Adapter]:
+        if account not in self._accounts:
+            raise KeyError(account)
+        if account not in self._loaded:
+            from .adapter import adapter_class
+
+            try:
+                self._loaded[account] = adapter_class(self._settings.accounts[account].adapter)
+            except ConfigError as exc:
+                raise ConfigError(f"accounts.{account}.adapter: {exc}") from exc
+        return self._loaded[account]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._accounts)
+
+    def __len__(self) -> int:
+        return len(self._accounts)

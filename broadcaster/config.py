@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from schedules.quiet import QuietHours
-from schedules.spec import load_zone
+from schedules.zones import load_zone
 
 from .bodylimit import DEFAULT_MAX_BODY
 from .errors import ConfigError

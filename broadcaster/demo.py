@@ -3,10 +3,11 @@
 On a store with no users it creates three users (admin, an officer and a verifier scoped to
 Banten), a handful of real Banten region codes with RW/RT units, one group per RT on every
 configured account's sandbox, and an emergency flood warning that the officer writes, the verifier
-approves and the scheduler sends at once. Every step goes through the same workflow, authorisation
-and audit as real use. The three users get one random dashboard password, written to
-``data_dir/demo-password.txt`` (owner-only; never logged). On later starts it does nothing: the data
-is already there.
+approves and the scheduler sends at once. Then a WhatsApp community group subscribes itself: the
+gateway number is added to it and its admin writes ``DAFTAR Kamanisan rt`` (pending approval).
+Every step goes through the same workflow, authorisation and audit as real use. The three users
+get one random dashboard password, written to ``data_dir/demo-password.txt`` (owner-only; never
+logged). On later starts it does nothing: the data is already there.
 """
 
 from __future__ import annotations
@@ -147,3 +148,32 @@ async def seed_and_announce(app: App, engine: Engine) -> None:
         record.short_code,
         groups["total"],
     )
+    await self_subscribing_group(app)
+
+
+async def self_subscribing_group(app: App) -> None:
+    """A WhatsApp community group subscribes itself: the gateway number is added to it (the
+    service greets it with the commands) and its admin writes "DAFTAR Kamanisan rt"; the group
+    then waits for an officer or verifier to approve it."""
+    for name, adapter in app.adapters.items():
+        try:
+            address = await adapter.sandbox_self_subscribe(
+                "Warga RT 01 RW 01 Kamanisan (daftar sendiri)", "DAFTAR Kamanisan rt"
+            )
+        except BroadcasterError:
+            continue
+        for _ in range(100):  # the gateway posts the webhooks in a moment
+            group = await app.store.find_group(adapter.channel, name, address)
+            if group is not None:
+                log.info(
+                    "demo: WhatsApp group %s on %s subscribed itself (DAFTAR Kamanisan rt) and "
+                    "is %s; approve it with: broadcaster groups approve %s --as verifikator",
+                    address,
+                    name,
+                    group.status.value,
+                    group.id,
+                )
+                break
+            await asyncio.sleep(0.1)
+        else:
+            log.warning("demo: the self-subscribing group on %s did not arrive", name)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from content.i18n import t
 from content.languages import is_language_code
 from content.model import GROUP_KINDS
 
-from .adapter import Adapter
 from .auth import SYSTEM, Perm, require
 from .errors import Conflict, InputError, NotFound, PermissionDenied
+from .expiry import ensure_current
 from .regions import require_level
 from .store.contract import Store
 from .store.records import AuditRecord, Group, GroupStatus, NewGroup, Role, User
+
+if TYPE_CHECKING:
+    from .adapter import Adapter
 
 BOOTSTRAP = "bootstrap"
 #: actor names the service itself writes into the audit log; no person may take them
@@ -60,12 +64,13 @@ class Directory:
     async def actor(self, name: str) -> User:
         """The acting user; NotFound says how to create one."""
         try:
-            return await self.store.get_user(name)
+            user = await self.store.get_user(name)
         except NotFound:
             raise NotFound(
                 f"user {name!r} does not exist; an admin creates it with "
                 f"'broadcaster users add {name} --role ROLE --scope CODE'"
             ) from None
+        return await ensure_current(self.store, user)  # an expired account acts nowhere
 
     # -- users -----------------------------------------------------------------------------
     async def add_user(self, acting: str | None, name: str, role: Role, scope: str | None) -> User:

@@ -48,6 +48,7 @@ def create_http_app(engine: Engine) -> FastAPI:
                 "running_dispatches": len(running),
                 "blocked_accounts": dict(engine.metrics.blocked_accounts),
                 "tasks_down": down,
+                "held_accounts": dict(engine.metrics.held_accounts),
                 # inbound updates skipped so later ones flow (shown, not an outage)
                 "inbound_dead_letters": dead_letters,
             },

@@ -9,7 +9,9 @@ left           it was removed from ``address``, or the address bounced: ``reason
                default "bot removed"); the group is marked removed
 migrated       ``address`` became ``new_address`` (Telegram supergroup upgrade)
 command        ``command`` (without "/"), ``args`` (list), ``user`` (raw id), ``is_admin`` (bool,
-               checked by the adapter with the provider, e.g. getChatMember)
+               checked by the adapter with the provider, e.g. getChatMember); ``direct``
+               (a 1:1 chat: the writer acts for themselves), ``plain`` (commands are plain
+               words there); handled by :mod:`broadcaster.selfservice`
 vote           ``poll_id``, ``user`` (raw id), ``options`` (list of indexes; empty = retracted)
                or ``option_texts`` (the options' texts, as WhatsApp polls report them)
 poll_counts    ``poll_id``, ``counts`` (list per option) — anonymous polls
@@ -40,15 +42,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from content.i18n import t
-from content.model import GROUP_KINDS
 
 from .adapter import Adapter, InboundEvent
-from .errors import Conflict
 from .files import tighten, write_private
 from .inbox_batch import VoteBatcher
-from .regions import level_of
+from .selfservice import SelfService
 from .store.contract import InboundVote, Store, VoteOutcome
-from .store.records import AuditRecord, Group, GroupStatus, NewGroup
+from .store.records import AuditRecord, GroupStatus
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ class Inbox:
         self.salt = salt
         self.auto_approve = auto_approve
         self.votes = VoteBatcher(store)
+        self.selfservice = SelfService(self)
 
     def hash_user(self, account: str, raw: object) -> str:
         digest = hmac.new(self.salt, f"{account}:{raw}".encode(), hashlib.sha256)
@@ -106,7 +107,12 @@ class Inbox:
                 if outcome is not VoteOutcome.unknown_poll:
                     return outcome is VoteOutcome.applied
                 # nothing was written: the poll may be on its way (see _known_poll)
-        if not await self.store.record_inbound(event.account, f"{event.kind}:{event.event_id}"):
+        # a receipt applies idempotently (a status never moves a message back: sent, delivered,
+        # read, failed), so a redelivered one needs no event row: a broadcast's receipts, two
+        # or three per message, then cost one write each instead of two
+        if event.kind != "status" and not await self.store.record_inbound(
+            event.account, f"{event.kind}:{event.event_id}"
+        ):
             return False
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is None:
@@ -161,7 +167,7 @@ class Inbox:
         await self.store.add_dead_letter(event.account, ref, reason)
 
     async def _on_joined(self, event: InboundEvent) -> None:
-        await self._say(event, "bot.welcome", kinds=", ".join(GROUP_KINDS))
+        await self.selfservice.on_joined(event)
 
     async def _on_left(self, event: InboundEvent) -> None:
         assert event.address is not None
@@ -201,110 +207,7 @@ class Inbox:
             )
 
     async def _on_command(self, event: InboundEvent) -> None:
-        command = str(event.data.get("command", "")).lower()
-        args = [str(a) for a in event.data.get("args", [])]
-        if command in ("bantuan", "help", "start"):
-            await self._say(event, "bot.welcome", kinds=", ".join(GROUP_KINDS))
-            return
-        if command not in ("daftar", "berhenti", "lanjut", "status"):
-            return
-        if not event.data.get("is_admin"):
-            await self._say(event, "bot.admins_only")
-            return
-        actor = f"group-admin:{self.hash_user(event.account, event.data.get('user'))}"
-        assert event.address is not None
-        channel = self._channel(event.account)
-        group = await self.store.find_group(channel, event.account, event.address)
-        if command == "daftar":
-            await self._subscribe(event, args, actor, group)
-            return
-        if group is None or group.status is GroupStatus.removed:
-            await self._say(event, "bot.not_registered")
-            return
-        if command == "status":
-            await self._say(
-                event, "bot.status", status=group.status.value, region=group.region, kind=group.kind
-            )
-            return
-        target = GroupStatus.paused if command == "berhenti" else GroupStatus.active
-        allowed_from = GroupStatus.active if command == "berhenti" else GroupStatus.paused
-        if group.status is not allowed_from:
-            await self._say(event, "bot.cannot_now", status=group.status.value)
-            return
-        await self.store.update_group(
-            group.id,
-            AuditRecord(
-                actor=actor,
-                action=f"group.{target.value}",
-                object_type="group",
-                object_id=str(group.id),
-                detail={"via": "bot"},
-            ),
-            status=target,
-        )
-        await self._say(event, "bot.paused" if command == "berhenti" else "bot.resumed")
-
-    async def _subscribe(
-        self, event: InboundEvent, args: list[str], actor: str, group: object
-    ) -> None:
-        if not args:
-            await self._say(event, "bot.daftar_usage")
-            return
-        code, kind = args[0], (args[1].lower() if len(args) > 1 else "rt")
-        if level_of(code) is None or not await self.store.get_regions([code]):
-            await self._say(event, "bot.unknown_region", code=code)
-            return
-        if kind not in GROUP_KINDS:
-            await self._say(event, "bot.unknown_kind", kind=kind, kinds=", ".join(GROUP_KINDS))
-            return
-        assert event.address is not None
-        status = GroupStatus.active if self.auto_approve else GroupStatus.pending
-        if isinstance(group, Group):
-            if group.status is GroupStatus.active:
-                await self._say(
-                    event, "bot.status", status="active", region=group.region, kind=group.kind
-                )
-                return
-            group = await self.store.update_group(
-                group.id,
-                AuditRecord(
-                    actor=actor,
-                    action="group.resubscribe",
-                    object_type="group",
-                    object_id=str(group.id),
-                    detail={"region": code},
-                ),
-                status=status,
-                region=code,
-                kind=kind,
-            )
-        else:
-            try:
-                group = await self.store.add_group(
-                    NewGroup(
-                        channel=self._channel(event.account),
-                        account=event.account,
-                        address=event.address,
-                        region=code,
-                        kind=kind,
-                        title=str(event.data.get("title", "")),
-                        status=status,
-                        subscribed_by=actor,
-                    ),
-                    AuditRecord(
-                        actor=actor,
-                        action="group.add",
-                        object_type="group",
-                        object_id="",
-                        detail={"region": code, "via": "bot"},
-                    ),
-                )
-            except Conflict:
-                return
-        if status is GroupStatus.active:
-            await self._say(event, "bot.approved", region=code)
-        else:
-            await self._say(event, "bot.pending", region=code, kind=kind)
+        await self.selfservice.on_command(event)
 
     async def _known_poll(self, account: str, poll_id: str) -> bool:
         """True when we sent that poll. A vote can beat the sender's write of the poll's row by
@@ -377,6 +280,8 @@ class Inbox:
         await self.store.record_poll_counts(event.account, str(event.data["poll_id"]), counts)
 
     async def _on_reply(self, event: InboundEvent) -> None:
+        if await self.selfservice.on_reply(event):
+            return  # the number answered a list of regions (DAFTAR by name)
         group_id = None
         if event.address is not None:
             group = await self.store.find_group(

@@ -60,6 +60,14 @@ class Metrics:
             ["task"],
             registry=self.registry,
         )
+        self.held = Gauge(
+            "broadcaster_account_held",
+            "1 while the account holds its deliveries (quiet hours, daily cap, provider pause "
+            "or block), by reason",
+            ["channel", "account", "reason"],
+            registry=self.registry,
+        )
+        self.held_accounts: dict[str, str] = {}  # account → hold reason, for /healthz
         self.dead_letters = Gauge(
             "broadcaster_inbound_dead_letters",
             "Inbound updates skipped as dead letters (unreadable or never applicable), by account",
@@ -89,6 +97,15 @@ class Metrics:
         if code is not None:
             self.blocked_accounts[account] = code or "blocked"
             self.blocked.labels(channel, account, code or "blocked").set(1)
+
+    def account_held(self, channel: str, account: str, reason: str | None) -> None:
+        """Set (``reason`` given) or clear (None) the account's hold."""
+        previous = self.held_accounts.pop(account, None)
+        if previous is not None:
+            self.held.labels(channel, account, previous).set(0)
+        if reason is not None:
+            self.held_accounts[account] = reason
+            self.held.labels(channel, account, reason).set(1)
 
     def dead_letters_counted(self, counts: dict[str, int]) -> None:
         """Set the dead-letter gauge from the store's counts (every process sees them all)."""

@@ -2,7 +2,9 @@
 
 ``[service] roles`` (or ``--role``) picks what this process does; see :mod:`.engine.engine`.
 
-SIGINT/SIGTERM: stop claiming, let in-flight sends finish and flush, close everything, exit 0.
+SIGINT/SIGTERM: stop claiming, let in-flight sends finish and flush, close everything, exit 0
+within seconds whatever is held or paused (no wait for a rate limiter, a hold or a slow send;
+see :mod:`.engine.sender`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
     A SQLite store is held exclusively by a process with the sender or scheduler role
     (:mod:`.store.owner`): a second such service on it stops at once with Conflict."""
     roles = settings.service
+    loop = asyncio.get_running_loop()
+    asked = asyncio.Event()  # a stop asked for while starting: start, then stop at once
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, asked.set)
     async with (
         owning_store(settings.store.url, roles.has_role("sender") or roles.has_role("scheduler")),
         App(settings, role="+".join(settings.service.roles)) as app,
@@ -79,9 +85,10 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
         http_app = create_http_app(engine) if serves_http else None
         for adapter in app.adapters.values():
             await stack.enter_async_context(adapter)
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, engine.stopping.set)
+        if asked.is_set():
+            engine.stopping.set()
         await engine.start()
         # the ~10^5 objects alive after start-up (modules, adapters, templates) never die:
         # moved out of the collector's reach, full collections stop walking them, which is
@@ -105,6 +112,8 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
                 log_level="warning",
                 lifespan="off",
                 **proxy_options(settings),
+                # open dashboard event streams must not hold the exit up
+                timeout_graceful_shutdown=3,
             )
             server = _QuietServer(config)
             server_task = asyncio.create_task(server.serve(), name="http")

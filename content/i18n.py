@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from .i18n_selfservice import SELF_SERVICE_MESSAGES
+
 __all__ = ["DEFAULT_LANGUAGE", "MESSAGES", "format_datetime", "t"]
 
 DEFAULT_LANGUAGE = "id"
@@ -46,8 +48,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Line {line}: images are not supported; only their alt text is sent.",
     },
     "problem.markup_html": {
-        "id": "Baris {line}: kode HTML tidak didukung; yang dikirim hanya teksnya.",
-        "en": "Line {line}: HTML is not supported; only its text is sent.",
+        "id": "Baris {line}: kode HTML {tag} tidak didukung; yang dikirim hanya teksnya.",
+        "en": "Line {line}: HTML {tag} is not supported; only its text is sent.",
+    },
+    "problem.also_lines": {
+        "id": "Juga di baris {lines}",
+        "en": "Also on lines {lines}",
+    },
+    "problem.also_more": {
+        "id": " dan {count} baris lain",
+        "en": " and {count} more",
     },
     "problem.markup_table": {
         "id": "Baris {line}: tabel tidak didukung; isinya dikirim sebagai baris teks biasa.",
@@ -197,9 +207,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "bot.daftar_usage": {
         "id": (
-            "Cara pakai: /daftar <kode wilayah> [jenis], contoh: /daftar 3671010001.RW003.RT001 rt"
+            "Cara pakai: /daftar <kode atau nama wilayah> [jenis], contoh: "
+            "/daftar Kel. Cipocok Jaya rt atau /daftar 3671010001.RW003.RT001 rt"
         ),
-        "en": "Usage: /daftar <region code> [kind], e.g. /daftar 3671010001.RW003.RT001 rt",
+        "en": (
+            "Usage: /daftar <region code or name> [kind], e.g. /daftar Kel. Cipocok Jaya rt "
+            "or /daftar 3671010001.RW003.RT001 rt"
+        ),
     },
     "bot.unknown_region": {
         "id": "Kode wilayah {code} tidak dikenal. Mohon periksa kembali kode wilayah Anda.",
@@ -232,8 +246,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Announcements to this group are resumed.",
     },
     "bot.not_registered": {
-        "id": "Grup ini belum terdaftar. Gunakan /daftar <kode wilayah> [jenis].",
-        "en": "This group is not registered yet. Use /daftar <region code> [kind].",
+        "id": "Grup ini belum terdaftar. Gunakan /daftar <kode atau nama wilayah> [jenis].",
+        "en": "This group is not registered yet. Use /daftar <region code or name> [kind].",
     },
     "bot.status": {
         "id": "Status grup: {status}. Wilayah: {region} ({kind}).",
@@ -290,6 +304,20 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "residents' group without changing it. Thank you.",
     },
     "wa.choose": {"id": "Pilih jawaban", "en": "Choose an answer"},
+    # --- Held deliveries (shown to officers: CLI, dashboard, API) ---
+    "hold.until": {
+        "id": "ditahan sampai {until} ({reason})",
+        "en": "held until {until} ({reason})",
+    },
+    "hold.open": {
+        "id": "ditahan sampai petugas bertindak ({reason})",
+        "en": "held until an operator acts ({reason})",
+    },
+    "hold.quiet_hours": {"id": "jam tenang", "en": "quiet hours"},
+    "hold.daily_cap": {"id": "batas harian nomor tercapai", "en": "daily cap of the number"},
+    "hold.rate_limited": {"id": "jeda dari penyedia", "en": "provider pause"},
+    "hold.account_blocked": {"id": "akun diblokir penyedia", "en": "account blocked"},
+    **SELF_SERVICE_MESSAGES,
 }
 
 _MONTHS = {

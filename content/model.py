@@ -79,7 +79,9 @@ class Level(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a schema is built on first use, not at import (the CLI imports the model for
+    # its enums and type hints; most commands never validate an announcement)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class PollTranslation(_Frozen):

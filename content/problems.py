@@ -7,6 +7,7 @@ re-exports it as the public name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from content.i18n import t
@@ -30,12 +31,24 @@ class Problem:
     message_en: str
 
 
-def make_problem(code: str, field: str, /, **params: object) -> Problem:
-    """A :class:`Problem` whose messages come from the i18n key ``problem.<code>``."""
+#: how many further lines a problem names before it only counts the rest
+ALSO_LINES_SHOWN = 5
+
+
+def make_problem(
+    code: str, field: str, /, *, also: Sequence[int] = (), **params: object
+) -> Problem:
+    """A :class:`Problem` whose messages come from the i18n key ``problem.<code>``. ``also``:
+    further lines the same cause occurs on (named in the message, the first few by number)."""
     key = f"problem.{code}"
-    return Problem(
-        code=code,
-        field=field,
-        message_id=t(key, "id", **params),
-        message_en=t(key, "en", **params),
-    )
+    message_id, message_en = t(key, "id", **params), t(key, "en", **params)
+    if also:
+        shown = ", ".join(str(line) for line in also[:ALSO_LINES_SHOWN])
+        more = len(also) - ALSO_LINES_SHOWN
+        extra_id = t("problem.also_lines", "id", lines=shown)
+        extra_en = t("problem.also_lines", "en", lines=shown)
+        if more > 0:
+            extra_id += t("problem.also_more", "id", count=more)
+            extra_en += t("problem.also_more", "en", count=more)
+        message_id, message_en = f"{message_id} {extra_id}.", f"{message_en} {extra_en}."
+    return Problem(code=code, field=field, message_id=message_id, message_en=message_en)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from schedules.spec import DEFAULT_TIMEZONE, ScheduleError, load_zone, require_aware
+from schedules.zones import DEFAULT_TIMEZONE, ScheduleError, load_zone, require_aware
 
 _RANGE = re.compile(r"\s*([0-9]{1,2})[:.]([0-9]{2})\s*[-–]\s*([0-9]{1,2})[:.]([0-9]{2})\s*")
 _OFF_WORDS = ("off", "none", "mati")

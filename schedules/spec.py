@@ -10,24 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.date import DateTrigger
 
 from schedules.cron import CronFields, Trigger, cron_trigger, parse_crontab
 from schedules.describe import describe_cron, describe_once
+from schedules.zones import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
+from schedules.zones import ScheduleError as ScheduleError
+from schedules.zones import load_zone as load_zone
+from schedules.zones import require_aware as require_aware
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 _CRON_PREFIX = "cron:"
 _NOW_WORDS = ("now", "sekarang")
-
-
-class ScheduleError(ValueError):
-    """A schedule, crontab expression, time zone or quiet-hours text is invalid.
-
-    The message is meant for the person who typed it: it quotes the input and says what is
-    wrong with it.
-    """
 
 
 class ScheduleKind(StrEnum):
@@ -36,22 +30,6 @@ class ScheduleKind(StrEnum):
     now = "now"
     once = "once"
     cron = "cron"
-
-
-def load_zone(key: str) -> ZoneInfo:
-    """Return the IANA time zone ``key``; raise ``ScheduleError`` if it does not exist."""
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(
-            f"unknown time zone {key!r}; use an IANA name such as 'Asia/Jakarta'"
-        ) from exc
-
-
-def require_aware(value: datetime, what: str) -> None:
-    """Raise ``ScheduleError`` unless ``value`` carries a UTC offset (naive times are ambiguous)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ScheduleError(f"{what} must be timezone-aware, got naive {value.isoformat()}")
 
 
 @dataclass(frozen=True)

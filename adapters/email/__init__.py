@@ -97,7 +97,9 @@ class EmailAdapter(Adapter):
     def normalize_address(cls, address: str) -> str:
         """A bare address (``Name <a@b.c>`` is accepted), lower-cased: mailbox names are
         case-insensitive at every provider in practice, and replies must match the group."""
-        bare = parseaddr(address.strip())[1].strip().lower()
+        plain = address.strip().lower()
+        # a bare address needs no parsing (parseaddr dominates a 10,000-row groups import)
+        bare = plain if _ADDRESS.fullmatch(plain) else parseaddr(address.strip())[1].strip().lower()
         if not _ADDRESS.fullmatch(bare) or len(bare) > 254:
             raise InputError(f"email address {address!r}: use a mailbox such as rt01@example.id")
         return bare

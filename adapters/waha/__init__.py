@@ -5,10 +5,12 @@ the number; see docs/whatsapp.md).
   poll (2-12 options; anything else goes as numbered text "Balas 1 / 2 / 3").
 * Anti-ban pacing by default: the core's limiter keeps ``min_interval`` seconds between
   messages and ``group_interval`` per group; :mod:`adapters.waha.pacing` adds random jitter,
-  quiet hours and a daily cap. Errors 463/475, a refused key or a session not ``WORKING`` pause
-  the number with an alert (:mod:`adapters.waha.errors`, the one mapping).
+  quiet hours and a daily cap (counted in the store, per number and local day). Errors
+  463/475, a refused key or a session not ``WORKING`` pause the number with an alert
+  (:mod:`adapters.waha.errors`, the one mapping).
 * ``discover_groups``: the groups the number is in (``broadcaster groups discover``).
-* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`).
+* ``http_routes``: the HMAC-checked webhook (:mod:`adapters.waha.webhook`); group commands and
+  join/leave events for self-service (:mod:`adapters.waha.commands`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from broadcaster.errors import (
 )
 from content.model import Announcement
 
+from .commands import as_command
 from .errors import delivery_error
 from .pacing import Pacer
 from .settings import WahaSettings
@@ -66,7 +69,7 @@ class WahaAdapter(Adapter):
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         self.settings = WahaSettings.parse(context.account, context.settings)
-        self.pacer = Pacer(self.settings)
+        self.pacer = Pacer(self.settings, context.channel_state)
         self._client: httpx.AsyncClient | None = None
         self._server: WahaSandbox | None = None
         self._hmac_key: str | None = None
@@ -255,7 +258,7 @@ class WahaAdapter(Adapter):
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         async def handle(events: list[InboundEvent]) -> None:
             for event in events:
-                await sink(event)
+                await sink(await as_command(event, self.settings.session, self._call))
 
         return webhook_routes(self.account, lambda: self._hmac_key, handle, self._on_session)
 
@@ -284,6 +287,17 @@ class WahaAdapter(Adapter):
         if self._server is None:
             return await super().sandbox_group(title)
         return self._server.create_group(title).id
+
+    async def sandbox_self_subscribe(self, title: str, command: str) -> str:
+        if self._server is None:
+            return await super().sandbox_self_subscribe(title, command)
+        from adapters.sandbox.waha.groups import add_number
+
+        group = self._server.create_group(title, members=8, joined=False)
+        add_number(self._server, group)  # group.v2.join: the service greets the group
+        # its creator (the superadmin, as the gateway lists the participants) subscribes it
+        self._server.member_message(group.id, group.members[1], command)
+        return group.id
 
 
 def _message_id(answer: Any) -> str:

@@ -8,10 +8,12 @@ parsed. The body itself is read up to ``http.max_body`` (413 beyond; see
 :mod:`broadcaster.bodylimit`).
 Events (deduplicated by the core on WAHA's ids):
 
-* ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant);
+* ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant;
+  the adapter turns a command into a ``command`` with the author's role from the gateway);
   a reply that is only an option number is a vote (see :mod:`broadcaster.inbox`);
 * ``poll.vote`` on one of our polls → ``vote`` with the chosen options' texts;
 * ``message.ack`` → ``status`` (1 sent, 2 delivered, 3-4 read, -1 failed);
+* ``group.v2.join`` / ``group.v2.leave`` → ``joined`` / ``left`` (:mod:`adapters.waha.commands`);
 * ``session.status`` → handed to the adapter (not WORKING pauses the number, with an alert).
 """
 
@@ -31,6 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from broadcaster.adapter import InboundEvent
+
+from .commands import GROUP_EVENTS, group_events
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,8 @@ def parse_events(account: str, envelope: dict[str, Any]) -> Iterator[InboundEven
         yield InboundEvent(
             "vote", account, event_id, str(vote.get("to") or ""), data, _at(vote.get("timestamp"))
         )
+    elif event in GROUP_EVENTS:
+        yield from group_events(account, envelope)
     elif event == "message.ack" and payload.get("fromMe", True):
         status = ACKS.get(int(payload.get("ack", 0) or 0))
         message_id = payload.get("id")

@@ -2,8 +2,8 @@
 
 Imported only when such an account starts, so production accounts never load the emulator. The
 emulator gets a made-up access token and app secret (no environment variables involved), the
-shipped template ``pengumuman_resmi`` (id, en; 2 body parameters) and, when the account has a
-``webhook_url``, posts signed webhooks there.
+shipped template ``pengumuman_resmi`` (id, en; 3 body parameters: title, body, link) and, when
+the account has a ``webhook_url``, posts signed webhooks there.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v23.0"
 AUDIENCES = ("residents", "admins")
 TEMPLATE_FIELDS = ("title", "body", "verify_url", "short_code")
+#: what fills the approved template's body parameters by default: the verification link must
+#: reach every resident, those reached by template too
+DEFAULT_TEMPLATE_PARAMS = ("title", "body", "verify_url")
 #: Meta's default throughput per number; numbers are raised up to 1000/s.
 DEFAULT_RATE, MAX_RATE = 80.0, 1000.0
 
@@ -95,10 +98,17 @@ class WhatsAppSettings:
         template = raw.get("template")
         if template is not None and (not isinstance(template, str) or not template.strip()):
             raise ConfigError(f"{where}.template: the approved template's name")
-        params = raw.get("template_params", ["title", "body"])
+        params = raw.get("template_params", list(DEFAULT_TEMPLATE_PARAMS))
         if not isinstance(params, list) or not all(p in TEMPLATE_FIELDS for p in params):
             raise ConfigError(
                 f"{where}.template_params: {params!r}; a list of {list(TEMPLATE_FIELDS)}"
+            )
+        if template is not None and "verify_url" not in params:
+            raise ConfigError(
+                f'{where}.template_params: {params!r} leaves out "verify_url", so residents '
+                'reached by the template would not get the "Cek keaslian" link; add it '
+                f"(e.g. {list(DEFAULT_TEMPLATE_PARAMS)}) with a parameter for it in the "
+                "approved template"
             )
         audience = raw.get("audience", "residents")
         if audience not in AUDIENCES:

@@ -12,6 +12,9 @@ Contract, in order:
   JSON is parsed into events (:func:`parse_events`) and each goes to the core's sink, which
   deduplicates them (Meta redelivers for days). 200 once applied; 500 when the core failed,
   so Meta delivers it again.
+* A text that is a self-service command (``DAFTAR …``, ``BERHENTI``/``STOP``/``UNSUBSCRIBE``,
+  ``LANJUT``, ``STATUS``, ``BANTUAN``; :mod:`broadcaster.commands`) is a ``command`` event of a
+  1:1 chat (``direct``): the resident subscribes or opts out for themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from broadcaster.adapter import InboundEvent
+from broadcaster.commands import parse_command
 
 from .render import option_index
 
@@ -139,6 +143,11 @@ def _message_event(account: str, message: dict[str, Any]) -> InboundEvent | None
     kind = message.get("type")
     if kind == "text":
         text = str((message.get("text") or {}).get("body", ""))
+        parsed = parse_command(text)
+        if parsed is not None:
+            # DAFTAR / BERHENTI (STOP) / …: a 1:1 chat, the writer acts for themselves
+            command = {"command": parsed[0], "args": parsed[1], "user": sender, "direct": True}
+            return InboundEvent("command", account, message_id, sender, command, at)
         data = {"user": sender, "text": text, "context": context}
         return InboundEvent("reply", account, message_id, sender, data, at)
     if kind == "interactive":

@@ -21,6 +21,7 @@ from ..progress import read_progress
 from ..store.contract import RECEIPT_ORDER
 from ..store.records import AnnouncementRecord, Dispatch, DispatchStatus, ScheduleRecord
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, fail, with_app
+from .reasons import dispatches_failures, schedule_hold, status_reasons
 
 announcements = typer.Typer(help="Write, verify and schedule announcements.", no_args_is_help=True)
 dispatches = typer.Typer(
@@ -156,7 +157,7 @@ def edit(
 
 @announcements.command("list")
 def list_(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -272,15 +273,25 @@ def schedule(
 ) -> None:
     """Schedule an approved announcement; the running service dispatches it."""
 
-    async def go(app: App) -> ScheduleRecord:
+    async def go(app: App) -> dict[str, Any]:
         tz = app.settings.service.timezone
-        spec = ScheduleSpec.parse(when, tz, datetime.now(UTC))
-        return await app.workflow.schedule(acting, announcement_id, spec)
+        now = datetime.now(UTC)
+        spec = ScheduleSpec.parse(when, tz, now)
+        s = await app.workflow.schedule(acting, announcement_id, spec)
+        row: dict[str, Any] = {
+            "schedule": s.id,
+            "announcement": s.announcement_id,
+            "when": _schedule_text(s),
+        }
+        record = await app.store.get_announcement(announcement_id)
+        held = schedule_hold(
+            app, record.content.priority, s.run_at or (now if s.kind == "now" else None)
+        )
+        if held is not None:
+            row["held"] = held
+        return row
 
-    s = with_app(config, go)
-    emit_one(
-        {"schedule": s.id, "announcement": s.announcement_id, "when": _schedule_text(s)}, as_json
-    )
+    emit_one(with_app(config, go), as_json)
 
 
 def _dispatch_row(d: Dispatch) -> dict[str, Any]:
@@ -297,7 +308,7 @@ def _dispatch_row(d: Dispatch) -> dict[str, Any]:
 
 @dispatches.command("list")
 def dispatches_list(
-    limit: int = typer.Option(50),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -334,8 +345,10 @@ def dispatches_status(
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Sent, failed, remaining, rate and ETA of one dispatch; for channels that report receipts
-    (WhatsApp), how many messages were delivered, read or failed after sending."""
+    """Sent, failed, held, remaining, rate and ETA of one dispatch, with the reasons of failed
+    and held deliveries (reason → count) and until when each hold lasts; for channels that
+    report receipts (WhatsApp), how many messages were delivered, read or failed after
+    sending. ``broadcaster dispatches failures`` lists the deliveries themselves."""
 
     async def snapshot(app: App) -> dict[str, Any]:
         p = await read_progress(app.store, dispatch_id)
@@ -350,6 +363,7 @@ def dispatches_status(
         receipts = await app.store.receipt_counts(dispatch_id)
         if receipts:
             row["receipts"] = _receipts_by_channel(app.adapters, p.by_channel, receipts)
+        row.update(await status_reasons(app, p.dispatch, p))
         return row
 
     if not watch:
@@ -389,3 +403,7 @@ def dispatches_status(
                 await asyncio.sleep(0.5)
 
     emit_one(with_app(config, follow), as_json)
+
+
+# each failed or held delivery with its reason (its own module: holds and reasons)
+dispatches.command("failures")(dispatches_failures)

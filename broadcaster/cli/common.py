@@ -8,18 +8,19 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from content.loader import LoaderError
-from schedules.spec import ScheduleError
-
-from ..app import App
 from ..config import Settings, load_settings
 from ..errors import BroadcasterError
+
+if TYPE_CHECKING:
+    from ..app import App
 
 T = TypeVar("T")
 console = Console()
@@ -45,19 +46,39 @@ def settings_from(path: Path | None) -> Settings:
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print ``error: message`` as one line on stderr and exit 1 (the message is printed as
+    is: text in square brackets such as ``[accounts.wa]`` is not taken for Rich markup)."""
+    err_console.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False)
     raise typer.Exit(1)
+
+
+def one_line(message: str) -> str:
+    """``message`` with its line breaks folded into spaces (an error is one line)."""
+    return " ".join(message.split())
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine; print a broadcaster error as one line and exit 1, never a traceback."""
     try:
         return asyncio.run(_wrap(coro_fn))
-    except (BroadcasterError, ScheduleError, LoaderError) as exc:
+    except BroadcasterError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except Exception as exc:
+        if not _is_input_error(exc):
+            raise
+        fail(str(exc))
     raise AssertionError("unreachable")
+
+
+def _is_input_error(exc: Exception) -> bool:
+    """An announcement file or a schedule that does not parse: the person's input, not a bug.
+    (Imported here, on the error path only: most commands never load either parser.)"""
+    from content.loader import LoaderError
+    from schedules.spec import ScheduleError
+
+    return isinstance(exc, ScheduleError | LoaderError)
 
 
 async def _wrap(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -65,6 +86,8 @@ async def _wrap(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 
 def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
+    from ..app import App
+
     async def go() -> T:
         async with App(settings_from(path)) as app:
             return await fn(app)
@@ -73,19 +96,37 @@ def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
 
 
 def emit(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str = ""
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    as_json: bool,
+    title: str = "",
+    keep: Sequence[str] = (),
 ) -> None:
+    """Rows as a table (or a JSON list). Columns in ``keep`` (ids, addresses, region codes:
+    what an operator copies) are never shortened, folded or wrapped, however narrow the
+    terminal: the other columns give way."""
     if as_json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, default=str, indent=2) + "\n")
         return
     table = Table(title=title or None, show_lines=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    for i, column in enumerate(columns):
+        if column in keep:
+            widest = max((len(line[i]) for line in cells), default=0)
+            table.add_column(
+                column, no_wrap=True, overflow="ignore", min_width=max(widest, len(column))
+            )
+        else:
+            table.add_column(column)
+    for line in cells:
+        table.add_row(*(Text(cell) for cell in line))  # printed as is, never as markup
     console.print(table)
     if not rows:
         console.print("(none)")
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def emit_one(row: dict[str, Any], as_json: bool) -> None:
@@ -95,7 +136,7 @@ def emit_one(row: dict[str, Any], as_json: bool) -> None:
     width = max((len(k) for k in row), default=0)
     for key, value in row.items():
         console.print(
-            f"[bold]{key.ljust(width)}[/]  {'' if value is None else value}", highlight=False
+            f"[bold]{escape(key.ljust(width))}[/]  {escape(_cell(value))}", highlight=False
         )
 
 

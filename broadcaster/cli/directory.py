@@ -13,7 +13,6 @@ from content.model import Level
 from ..app import App
 from ..auth import Perm, require
 from ..errors import NotFound
-from ..importer import UnitPlan, import_regions
 from ..store.records import Group, GroupFilter, GroupStatus, Role, User
 from .common import AsOption, ConfigOption, JsonOption, console, emit, emit_one, with_app
 
@@ -22,6 +21,28 @@ groups = typer.Typer(
     help="Add, approve, pause, resume, remove and move groups.", no_args_is_help=True
 )
 users = typer.Typer(help="Manage users, their roles and region scopes.", no_args_is_help=True)
+
+
+ValidUntilOption = typer.Option(
+    None,
+    "--valid-until",
+    help="the account ends after this date (YYYY-MM-DD, WIB); 'never' removes the end",
+)
+EmailOption = typer.Option(None, "--email", help="e-mail address (dashboard invitations)")
+
+
+async def validity(
+    app: App, acting: str, name: str, valid_until: str | None, email: str | None
+) -> None:
+    """Apply --valid-until / --email (authorised like any change to the user)."""
+    if valid_until is None and email is None:
+        return
+    from ..expiry import parse_valid_until
+    from ..people import set_validity
+
+    never = valid_until is not None and valid_until.strip().lower() == "never"
+    until = parse_valid_until(valid_until) if valid_until and not never else None
+    await set_validity(app.directory, acting, name, until, email, clear=never)
 
 
 @regions.command("import")
@@ -38,6 +59,7 @@ def regions_import(
     as_json: bool = JsonOption,
 ) -> None:
     """Import regions in one transaction; bad input imports nothing and names file:line."""
+    from ..importer import UnitPlan, import_regions
 
     async def go(app: App) -> dict[str, Any]:
         user = await app.directory.actor(acting)
@@ -54,7 +76,7 @@ def regions_import(
 def regions_list(
     under: str | None = typer.Option(None, help="only regions under this code"),
     level: Level | None = typer.Option(None, help="only this level"),
-    limit: int = typer.Option(50, help="at most this many rows"),
+    limit: int = typer.Option(50, min=1, help="at most this many rows"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -126,11 +148,17 @@ def groups_list(
     channel: list[str] = typer.Option([], help="only these channels (repeatable)"),
     status: list[GroupStatus] = typer.Option([], help="only these statuses (repeatable)"),
     level: list[Level] = typer.Option([], help="only groups attached at these levels"),
-    limit: int = typer.Option(100, help="at most this many rows"),
+    limit: int = typer.Option(
+        100, min=1, help="at most this many rows (the output says how many were left out)"
+    ),
+    every: bool = typer.Option(False, "--all", help="every matching group, no limit"),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """List groups, filtered by region subtree, kind, channel, status and level."""
+    """List groups, filtered by region subtree, kind, channel, status and level.
+
+    Shows at most --limit rows (default 100); the table's title and a closing line, or the
+    JSON object's "left_out", say how many matching groups were not shown. --all shows all."""
     where = GroupFilter(
         region=region,
         levels=tuple(level),
@@ -138,19 +166,43 @@ def groups_list(
         channels=tuple(channel),
         statuses=tuple(status),
     )
+    cap = None if every else limit
 
     async def go(app: App) -> tuple[list[dict[str, Any]], int]:
         rows: list[dict[str, Any]] = []
-        async for group in app.store.iter_groups(where, batch=min(limit, 1000)):
+        batch = 1000 if cap is None else min(cap, 1000)
+        async for group in app.store.iter_groups(where, batch=batch):
             rows.append(_group_row(group))
-            if len(rows) >= limit:
+            if cap is not None and len(rows) >= cap:
                 break
         total = (await app.store.count_groups(where))["total"]
         return rows, total
 
     rows, total = with_app(config, go)
+    left_out = max(0, total - len(rows))
+    if as_json:
+        emit_one(
+            {
+                "total": total,
+                "shown": len(rows),
+                "left_out": left_out,
+                "limit": cap,
+                "groups": rows,
+            },
+            as_json=True,
+        )
+        return
     columns = ["id", "channel", "account", "address", "region", "kind", "status", "title"]
-    emit(rows, columns, as_json, title=f"{len(rows)} of {total} groups")
+    emit(rows, columns, False, title=f"{len(rows)} of {total} groups", keep=_KEEP)
+    if left_out:
+        console.print(
+            f"{left_out} more groups not shown: raise --limit (now {cap}) or use --all",
+            highlight=False,
+        )
+
+
+#: what an operator copies from a table: never shortened (``@g.us`` ids are long)
+_KEEP = ("id", "group_id", "account", "address", "region")
 
 
 @groups.command("discover")
@@ -190,7 +242,8 @@ def groups_discover(
     rows = with_app(config, go)
     columns = ["address", "title", "participants", "status", "region", "kind", "group_id"]
     unmapped = sum(1 for r in rows if r["status"] == "unmapped")
-    emit(rows, columns, as_json, title=f"{len(rows)} groups on {account}, {unmapped} unmapped")
+    title = f"{len(rows)} groups on {account}, {unmapped} unmapped"
+    emit(rows, columns, as_json, title=title, keep=_KEEP)
 
 
 def _status_command(name: str, status: GroupStatus, doc: str) -> None:
@@ -243,13 +296,17 @@ def users_add(
     acting: str | None = typer.Option(
         None, "--as", help="acting admin (omit only to create the very first admin)"
     ),
+    valid_until: str | None = ValidUntilOption,
+    email: str | None = EmailOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a user. The first user must be an admin and is created without --as."""
 
     async def go(app: App) -> User:
-        return await app.directory.add_user(acting, name, role, scope)
+        user = await app.directory.add_user(acting, name, role, scope)
+        await validity(app, acting or name, name, valid_until, email)
+        return user
 
     emit_one(_user_row(with_app(config, go)), as_json)
 
@@ -270,13 +327,18 @@ def users_update(
     role: Role | None = typer.Option(None),
     scope: str | None = typer.Option(None),
     active: bool | None = typer.Option(None, "--active/--inactive"),
+    valid_until: str | None = ValidUntilOption,
+    email: str | None = EmailOption,
     acting: str = AsOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Change a user's role, scope or active flag."""
+    """Change a user's role, scope, active flag, end date or e-mail address."""
 
     async def go(app: App) -> User:
+        await validity(app, acting, name, valid_until, email)
+        if role is None and scope is None and active is None:
+            return await app.store.get_user(name)
         return await app.directory.update_user(acting, name, role, scope, active)
 
     emit_one(_user_row(with_app(config, go)), as_json)

@@ -38,7 +38,7 @@ def passwd(
         await set_password(app.store, acting or name, name, password)
 
     with_app(config, go)
-    console.print(f"password of {name} set")
+    console.print(f"password of {name} set", markup=False, highlight=False)
 
 
 @web.command("token-add")

@@ -32,7 +32,7 @@ from .monitor import Monitor
 from .planner import Planner
 from .ratelimit import RateLimiter
 from .scheduling import ScheduleBridge
-from .sender import AccountSender, SenderOptions
+from .sender import STOP_GRACE, AccountSender, SenderOptions, finish
 from .supervisor import Supervisor
 from .work import WorkSignal
 
@@ -168,6 +168,10 @@ class Engine:
             requeued = await self.store.requeue_in_flight(name)
             if requeued:
                 log.warning("account %s: requeued %s deliveries of its last holder", name, requeued)
+        # the config may have changed since they were held: the next send checks each cause
+        released = await self.store.release_holds(name)
+        if released:
+            log.info("account %s: %s held deliveries due again (cause re-checked)", name, released)
         self._sender_stops[name] = asyncio.Event()
         self._sender_tasks[name] = self.supervisor.start(
             f"sender:{name}",
@@ -229,7 +233,10 @@ class Engine:
         for name, adapter in self.adapters.items():
             if not self.coordinator.exclusive and name not in held:
                 continue  # the process holding the account's lease sends its notices
-            limiter = self.senders[name].limiter  # notices share the account's limits
+            sender = self.senders[name]
+            limiter = sender.limiter  # notices share the account's limits
+            if sender.hold.active() or limiter.paused_for > 0:
+                continue  # held or paused: the notices wait with the broadcasts
             for notice in await self.store.pending_notices(name):
                 try:
                     async with limiter.slot(notice.address):
@@ -262,10 +269,12 @@ class Engine:
             stop.set()
         self.work.has_deliveries()  # wakes every sender, which sees its stop
         tasks = self._tasks + list(self._sender_tasks.values())
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        for task, result in zip(tasks, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
-                log.error("task %s ended with %r", task.get_name(), result)
+        # senders give their in-flight sends STOP_GRACE; nothing may hold the exit up longer
+        await finish(tasks, STOP_GRACE + 2.0)
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                log.error("task %s ended with %r", task.get_name(), error)
         self._tasks = []
         self._sender_tasks = {}
         if self.bridge is not None and self.scheduling:

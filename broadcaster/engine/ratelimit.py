@@ -151,6 +151,11 @@ class RateLimiter:
         """Hold every grant for ``seconds`` (a provider's retry-after). Pauses never shorten."""
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
+    def address_ready_in(self, address: str) -> float:
+        """Seconds until the per-address limits let one more message go to ``address`` (0:
+        now), leaving the global window and pauses aside."""
+        return max(0.0, self._address_wait(address, self._clock()))
+
     def _address_wait(self, address: str, now: float) -> float:
         windows = self._per_address.get(address)
         if not windows:

@@ -6,18 +6,27 @@ What happens on failure depends only on the error's class:
 
 =================  ==========================================================================
 TransientError     retried with exponential backoff and jitter, up to ``max_attempts``
-RateLimited        the whole account pauses for ``retry_after``; the delivery is requeued
+RateLimited        the whole account pauses for ``retry_after``; the delivery is requeued, held
+                   with the reason; a pause over ``HOLD_AFTER`` holds the account (holding.py)
 PermanentError     failed, with the provider's reason
 RecipientGone      failed; the group is marked removed (audited) so no later dispatch tries it
 AddressMoved       the group's address is updated (audited) and the message is resent there
 RecipientThrottled this delivery only is retried after the provider's ``retry_after``
 AccountBlocked     the account stops sending for ``pause`` seconds (None: until restarted),
-                   claimed deliveries go back to the queue untouched, and an alert is raised
+                   claimed deliveries go back to the queue held, and an alert is raised
                    (log error, ``broadcaster_account_blocked`` gauge, ``/healthz``)
 =================  ==========================================================================
 
+Stopping never waits for a pause or a hold: a worker waiting on the rate limiter gives its
+delivery back untouched, and sends still running ``STOP_GRACE`` seconds after the stop are
+cancelled (their deliveries go back to the queue, as after a crash).
+
 A delivery of several messages (long text split, then a poll) remembers how many parts went
-out (``parts_done``), so a retry resumes after the last part sent instead of repeating it.
+out (``parts_done``), so a retry resumes after the last part sent instead of repeating it. A
+next part that must wait over ``PARK_AFTER`` seconds for its recipient (WhatsApp's pair rate: one
+message per 6 s to one number) goes back to the queue until then instead of holding a worker;
+an adapter whose result is ``last`` (a template carrying the whole announcement) ends the
+delivery at once, the remaining parts not sent.
 """
 
 from __future__ import annotations
@@ -28,12 +37,12 @@ import math
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from content.model import Priority
 
-from ..adapter import Adapter
+from ..adapter import Adapter, ChannelMessage, SendResult
 from ..auth import SYSTEM
 from ..errors import (
     AccountBlocked,
@@ -57,6 +66,7 @@ from ..store.records import (
     PollRef,
 )
 from .contentcache import ContentCache
+from .holding import RECHECK, AccountHold
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -65,8 +75,13 @@ MAX_MOVES = 3
 # the latency histogram observes one send in this many: observing costs more than an instant
 # send itself, and a sample describes the distribution just as well
 LATENCY_SAMPLE = 8
+#: a next part whose recipient is not ready for longer than this (seconds) goes back to the
+#: queue; shorter waits (Telegram's second per chat) are cheaper held in the worker
+PARK_AFTER = 2.0
 # at most this often (seconds) an idle sender looks for stray claims of its account
 SWEEP_EVERY = 2.0
+# seconds sends still running after a stop may take before they are cancelled
+STOP_GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,29 @@ async def _wait_any(*events: asyncio.Event, within: float | None = None) -> None
     finally:
         for task in tasks:
             task.cancel()
+
+
+async def finish(tasks: Sequence[asyncio.Task[None]], within: float) -> None:
+    """Wait up to ``within`` seconds for ``tasks``, then cancel the rest and wait for them."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=within)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _untouched(d: ClaimedDelivery, part: int, ids: list[str] | None = None) -> Outcome:
+    """Back to the queue as it was (no attempt counted), due at once."""
+    provider_ids = tuple(ids) if ids is not None else d.provider_ids
+    return Outcome(
+        id=d.id,
+        status=DeliveryStatus.queued,
+        attempts=d.attempts,
+        parts_done=part,
+        next_at=time.time(),
+        provider_ids=provider_ids,
+    )
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
@@ -148,9 +186,9 @@ class AccountSender:
         self._busy = 0
         self._has_work = asyncio.Event()
         self._need_more = asyncio.Event()
-        # set by AccountBlocked: no claims and no sends before this time (inf: until restart)
-        self.blocked_until = 0.0
-        self.blocked_reason: str | None = None
+        # quiet hours, daily cap, long pauses, blocks: no claims and no sends while it lasts
+        self.hold = AccountHold(adapter.channel, adapter.account, metrics)
+        self._marked = 0.0  # the end of the hold last written to the store (0: none)
         self._receipts = adapter.delivery_receipts
         self._failure: Exception | None = None
         self._swept = 0.0  # when stray claims were last looked for (see _idle)
@@ -160,6 +198,16 @@ class AccountSender:
     @property
     def account(self) -> str:
         return self.adapter.account
+
+    @property
+    def blocked_until(self) -> float:
+        """When the account's hold ends (0: not held; inf: until restarted)."""
+        return self.hold.until
+
+    @property
+    def blocked_reason(self) -> str | None:
+        """The provider's words for the current hold."""
+        return self.hold.detail
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Claim and send until ``stopping`` is set; then finish in-flight sends and return.
@@ -178,9 +226,11 @@ class AccountSender:
         flusher = asyncio.create_task(self._guarded(self._flush_periodically()))
         try:
             while not stopping.is_set():
-                if self._blocked():
-                    await _wait_any(stopping, within=min(1.0, self.blocked_until - time.time()))
+                if self.hold.active():
+                    await self._while_held()
                     continue
+                if self._marked:
+                    await self._end_hold()
                 if len(self._buffer) >= self.claim_size:
                     self._need_more.clear()
                     await _wait_any(self._need_more, stopping)
@@ -197,8 +247,9 @@ class AccountSender:
                     await self._idle(self._min_rank())
         finally:
             stopping.set()
+            self.hold.stop()
             self._has_work.set()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await finish(workers, STOP_GRACE)
             unstarted, self._buffer = list(self._buffer), deque()
             self._outcomes += [
                 Outcome(
@@ -268,6 +319,10 @@ class AccountSender:
             self._busy += 1
             try:
                 outcome = await self._deliver(delivery)
+            except asyncio.CancelledError:
+                # cancelled by a stop past its grace: back to the queue, as after a crash
+                self._outcomes.append(_untouched(delivery, delivery.parts_done))
+                raise
             finally:
                 self._busy -= 1
             # append only after the await: a flush may have swapped the list meanwhile
@@ -275,27 +330,27 @@ class AccountSender:
             if len(self._outcomes) >= self.claim_size:
                 await self.flush()
 
-    def _blocked(self) -> bool:
-        if self.blocked_until == 0.0:
-            return False
-        if time.time() < self.blocked_until:
-            return True
-        log.warning("account %s: provider block over, sending again", self.account)
-        self.blocked_until, self.blocked_reason = 0.0, None
-        self.metrics.account_blocked(self.adapter.channel, self.account, None)
-        return False
+    async def _while_held(self) -> None:
+        """Claim nothing; hold the account's queued deliveries in the store (again when new
+        ones were planned), so the status says why they wait and until when."""
+        hold = self.hold
+        if self._marked != hold.until or self.wake.is_set():
+            self.wake.clear()
+            self._marked = hold.until
+            endless = math.isinf(hold.until)
+            next_at = time.time() + RECHECK if endless else hold.until
+            assert hold.reason is not None
+            await self.store.hold_queued(
+                self.account, hold.reason, None if endless else hold.until, next_at
+            )
+        await _wait_any(self._stopping, self.wake, within=min(1.0, hold.until - time.time()))
 
-    def _block(self, exc: AccountBlocked) -> None:
-        until = math.inf if exc.pause is None else time.time() + exc.pause
-        self.blocked_until = max(self.blocked_until, until)
-        self.blocked_reason = f"{exc.provider_code or ''} {exc}".strip()
-        self.metrics.account_blocked(self.adapter.channel, self.account, exc.provider_code)
-        log.error(
-            "ALERT account %s blocked by the provider (%s): %s",
-            self.account,
-            "until restarted" if exc.pause is None else f"paused {exc.pause:g}s",
-            self.blocked_reason,
-        )
+    async def _end_hold(self) -> None:
+        """The hold is over: what it held is due now."""
+        self._marked = 0.0
+        await self.flush()  # held outcomes still buffered first, or they would hold again
+        await self._settle_writes(0)
+        await self.store.release_holds(self.account)
 
     def _min_rank(self) -> int:
         return Priority.emergency.rank if self.quiet() else 0
@@ -372,6 +427,13 @@ class AccountSender:
             self.metrics.delivery(self.adapter.channel, self.account, status, count)
 
     async def _deliver(self, d: ClaimedDelivery) -> Outcome:
+        checked = await self._prepare(d)
+        if isinstance(checked, Outcome):
+            return checked
+        return await self._send_parts(d, checked)
+
+    async def _prepare(self, d: ClaimedDelivery) -> Outcome | list[ChannelMessage]:
+        """The delivery's messages, or its outcome when it must not be sent."""
         if d.group_status is not GroupStatus.active:
             return Outcome(
                 id=d.id,
@@ -402,72 +464,41 @@ class AccountSender:
                 provider_ids=d.provider_ids,
                 error="announcement expired",
             )
-        messages = self.cache.messages(entry, d.language)
-        address = d.address
-        part = d.parts_done
-        ids = list(d.provider_ids)
+        return self.cache.messages(entry, d.language)
+
+    async def _send_parts(self, d: ClaimedDelivery, messages: list[ChannelMessage]) -> Outcome:
+        address, part, moves = d.address, d.parts_done, 0
+        ids: list[str] = list(d.provider_ids)
         notes: list[str] = []
-        moves = 0
-        account = self.account
-        limiter = self.limiter
+        hold = self.hold
         while part < len(messages):
-            if self.blocked_until and self._blocked():
-                return self._held(d, part, ids, f"account blocked: {self.blocked_reason}")
-            paced = not limiter.free
-            if paced:
-                await limiter.acquire(address)
-            started = time.perf_counter()
+            if hold.until and hold.active():
+                return hold.outcome(d, part, ids)
             try:
-                try:
-                    if self._send_slots is None:
-                        result = await self.adapter.send(messages[part], address)
-                    else:
-                        async with self._send_slots:
-                            result = await self.adapter.send(messages[part], address)
-                finally:
-                    if paced:
-                        limiter.done(address)
+                await self.adapter.prepare(messages[part], address)
+            except Exception as exc:  # a look-up failed: nothing was sent, try again later
+                return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
+            if part > d.parts_done and not self.limiter.free:
+                ready_in = self.limiter.address_ready_in(address)
+                if ready_in > PARK_AFTER:
+                    return self._parked(d, part, ids, notes, ready_in)
+            try:
+                result = await self._send_one(messages[part], address)
             except AddressMoved as exc:
                 moves += 1
                 if moves > MAX_MOVES:
                     return self._failed(d, part, ids, f"address moved too often: {exc}")
                 address = await self._move(d, address, exc)
                 continue
-            except RateLimited as exc:
-                self.limiter.pause(exc.retry_after)
-                self.metrics.rate_limited(self.adapter.channel, self.account)
-                return Outcome(
-                    id=d.id,
-                    status=DeliveryStatus.queued,
-                    attempts=d.attempts,
-                    parts_done=part,
-                    next_at=time.time() + exc.retry_after,
-                    provider_ids=tuple(ids),
-                    error=f"rate limited: retry after {exc.retry_after:g}s",
-                )
-            except AccountBlocked as exc:
-                self._block(exc)
-                return self._held(d, part, ids, f"account blocked: {exc}")
-            except RecipientThrottled as exc:
-                return self._retry(d, part, ids, f"recipient throttled: {exc}", exc.retry_after)
-            except RecipientGone as exc:
-                await self._remove_group(d, exc)
-                return self._failed(d, part, ids, f"recipient gone: {exc}")
-            except PermanentError as exc:
-                return self._failed(d, part, ids, f"permanent: {exc}")
-            except (TransientError, DeliveryError, BroadcasterError, OSError, TimeoutError) as exc:
-                return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
-            except Exception as exc:  # an adapter bug must not lose the delivery
-                log.exception("adapter %s raised unexpectedly", self.account)
-                return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
-            self._sends += 1
-            if self._sends % LATENCY_SAMPLE == 1:  # the first send is always observed
-                self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
+            except Exception as exc:
+                return await self._outcome_of(d, part, ids, exc)
+            if result is None:  # stopping, or the account is held: nothing was sent
+                return hold.outcome(d, part, ids) if hold.active() else _untouched(d, part, ids)
             ids.append(result.message_id)
             if result.poll_id is not None:
                 self._polls.append(
                     PollRef(
-                        account=account,
+                        account=self.account,
                         poll_id=result.poll_id,
                         announcement_id=d.announcement_id,
                         dispatch_id=d.dispatch_id,
@@ -477,6 +508,8 @@ class AccountSender:
             if result.note:
                 notes.append(result.note)
             part += 1
+            if result.last:
+                part = len(messages)  # the rest is not sent: nothing to wait for
         self.sent += 1
         return Outcome(
             id=d.id,
@@ -487,17 +520,101 @@ class AccountSender:
             error="; ".join(notes) or None,
         )
 
-    def _held(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
-        """Back to the queue untouched (no attempt counted) until the account's block ends;
-        looked at again within the hour when the block has no end (an operator must act)."""
+    async def _send_one(self, message: ChannelMessage, address: str) -> SendResult | None:
+        """One provider call within the limits; None when the wait for the rate limiter was
+        cut short (stopping, or the account is held)."""
+        limiter = self.limiter
+        paced = not limiter.free
+        if paced and not await self._acquire(address):
+            return None
+        started = time.perf_counter()
+        try:
+            if self._send_slots is None:
+                result = await self.adapter.send(message, address)
+            else:
+                async with self._send_slots:
+                    result = await self.adapter.send(message, address)
+        finally:
+            if paced:
+                limiter.done(address)
+        self._sends += 1
+        if self._sends % LATENCY_SAMPLE == 1:  # the first send is always observed
+            self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
+        return result
+
+    async def _acquire(self, address: str) -> bool:
+        """Wait for the rate limiter, unless a stop or a hold comes first (False: nothing was
+        granted), so that no worker sleeps through a shutdown or a long provider pause."""
+        interrupt = self.hold.interrupt
+        if interrupt.is_set():
+            return False
+        granted = asyncio.ensure_future(self.limiter.acquire(address))
+        woken = asyncio.ensure_future(interrupt.wait())
+        try:
+            await asyncio.wait((granted, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            if not granted.done():
+                granted.cancel()
+        if not granted.done() or granted.cancelled():
+            return False
+        granted.result()
+        return True
+
+    async def _outcome_of(
+        self, d: ClaimedDelivery, part: int, ids: list[str], exc: Exception
+    ) -> Outcome:
+        """What a send's error means for the delivery (the table in the module docstring)."""
+        if isinstance(exc, RateLimited):
+            return self._rate_limited(d, part, ids, exc)
+        if isinstance(exc, AccountBlocked):
+            self.hold.blocked(exc)
+            return self.hold.outcome(d, part, ids)
+        if isinstance(exc, RecipientThrottled):
+            return self._retry(d, part, ids, f"recipient throttled: {exc}", exc.retry_after)
+        if isinstance(exc, RecipientGone):
+            await self._remove_group(d, exc)
+            return self._failed(d, part, ids, f"recipient gone: {exc}")
+        if isinstance(exc, PermanentError):
+            return self._failed(d, part, ids, f"permanent: {exc}")
+        if isinstance(exc, TransientError | DeliveryError | BroadcasterError | OSError):
+            return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
+        # an adapter bug must not lose the delivery
+        log.error("adapter %s raised unexpectedly", self.account, exc_info=exc)
+        return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
+
+    def _parked(
+        self, d: ClaimedDelivery, part: int, ids: list[str], notes: list[str], wait: float
+    ) -> Outcome:
+        """Parts went out and the next must wait ``wait`` seconds for its recipient: back to
+        the queue until then (no attempt counted), the worker free for other deliveries."""
         return Outcome(
             id=d.id,
             status=DeliveryStatus.queued,
             attempts=d.attempts,
             parts_done=part,
-            next_at=min(self.blocked_until, time.time() + 3600),
+            next_at=time.time() + wait,
             provider_ids=tuple(ids),
-            error=reason,
+            error="; ".join(notes) or None,
+        )
+
+    def _rate_limited(
+        self, d: ClaimedDelivery, part: int, ids: list[str], exc: RateLimited
+    ) -> Outcome:
+        """Pause the account as the provider asked; the delivery waits, held with the reason."""
+        reason, until = self.hold.rate_limited(exc, self.limiter.paused_for > 0)
+        self.limiter.pause(exc.retry_after)
+        self.metrics.rate_limited(self.adapter.channel, self.account)
+        return Outcome(
+            id=d.id,
+            status=DeliveryStatus.queued,
+            attempts=d.attempts,
+            parts_done=part,
+            next_at=until,
+            provider_ids=tuple(ids),
+            error=f"{exc} (retry after {exc.retry_after:.0f} s)",
+            held_reason=reason,
+            held_until=until,
         )
 
     def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:

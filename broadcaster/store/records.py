@@ -212,7 +212,9 @@ class Outcome:
     """What happened to one claimed delivery; written back in batches.
 
     ``provider_ids`` is the whole list (earlier attempts' ids included): it replaces the stored
-    value. ``next_at`` is set exactly when the delivery goes back to the queue.
+    value. ``next_at`` is set exactly when the delivery goes back to the queue. ``held_reason``
+    (with ``held_until``) says it waits for a cause outside it (see
+    :mod:`broadcaster.store.contract.holds`); every other outcome clears a hold.
     """
 
     id: int
@@ -222,6 +224,8 @@ class Outcome:
     next_at: float | None = None
     provider_ids: tuple[str, ...] = ()
     error: str | None = None
+    held_reason: str | None = None
+    held_until: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ from fastapi import Request
 
 from ..auth import Perm, allowed
 from ..errors import NotAuthenticated, NotFound, PermissionDenied
+from ..expiry import ensure_current
 from ..store.contract import ApiToken
 from ..store.records import User
 from .context import SESSION_COOKIE, WebContext, web_context
@@ -51,7 +52,10 @@ async def session_principal(request: Request, ctx: WebContext) -> Principal | No
         user = await ctx.store.get_user(session.user)
     except NotFound:
         return None
-    return Principal(user, session_id=sid) if user.active else None
+    if not user.active:
+        return None
+    await _current(ctx, user)
+    return Principal(user, session_id=sid)
 
 
 async def token_principal(request: Request, ctx: WebContext) -> Principal | None:
@@ -68,7 +72,16 @@ async def token_principal(request: Request, ctx: WebContext) -> Principal | None
         raise NotAuthenticated("the token's user no longer exists") from None
     if not user.active:
         raise NotAuthenticated(f"user {user.name!r} is deactivated")
+    await _current(ctx, user)
     return Principal(user, token=token)
+
+
+async def _current(ctx: WebContext, user: User) -> None:
+    """An expired account is refused with the reason (sessions and tokens alike)."""
+    try:
+        await ensure_current(ctx.store, user)
+    except PermissionDenied as exc:
+        raise NotAuthenticated(str(exc)) from None
 
 
 class Need:

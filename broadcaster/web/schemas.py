@@ -154,6 +154,17 @@ class CountPart(_Out):
     total: int = 0
 
 
+class HoldOut(_Out):
+    """Deliveries waiting for one cause: ``reason`` (quiet_hours, daily_cap, rate_limited,
+    account_blocked), how many, until when (None: until an operator acts), and ``text``
+    ("ditahan sampai 05.30 (jam tenang) / held until 05:30 (quiet hours)")."""
+
+    reason: str
+    count: int
+    until: datetime | None
+    text: str
+
+
 class ProgressOut(_Out):
     dispatch: DispatchOut
     sent: int
@@ -167,6 +178,11 @@ class ProgressOut(_Out):
     by_regency: dict[str, CountPart]
     regency_names: dict[str, str]
     finished: bool
+    #: deliveries held (part of ``remaining``), by cause
+    held: int = 0
+    holds: list[HoldOut] = []
+    #: reason → count over failed and held deliveries (a failed one's recorded error)
+    reasons: dict[str, int] = {}
 
 
 class GroupOut(_Out):

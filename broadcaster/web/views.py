@@ -22,6 +22,7 @@ from ..announcements import current_approvers
 from ..audit import verify_chain
 from ..auth import Perm, require
 from ..errors import InputError, NotFound
+from ..holds import dispatch_reasons, hold_text
 from ..progress import read_progress, remaining_of
 from ..regions import is_within, level_of
 from ..results import results
@@ -48,6 +49,7 @@ from .schemas import (
     FieldChange,
     GroupOut,
     GroupPage,
+    HoldOut,
     PreviewMessage,
     PreviewOut,
     ProgressOut,
@@ -293,6 +295,10 @@ async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> Progres
     p = await read_progress(ctx.store, dispatch_id, 4)
     names = await ctx.store.get_regions(sorted(p.by_regency))
     eta = p.eta_seconds
+    now = datetime.now(UTC)
+    why = await dispatch_reasons(
+        ctx.store, p.dispatch, p.by_status.get("queued", 0), ctx.settings.quiet_hours(), now
+    )
     out = ProgressOut(
         dispatch=dispatch_out(p.dispatch),
         sent=p.sent,
@@ -306,6 +312,12 @@ async def progress(ctx: WebContext, who: Principal, dispatch_id: int) -> Progres
         by_regency={k: _part(v) for k, v in sorted(p.by_regency.items())},
         regency_names={k: names[k].name for k in p.by_regency if k in names},
         finished=p.finished,
+        held=why.held,
+        holds=[
+            HoldOut(reason=h.reason, count=h.count, until=h.until, text=hold_text(h, now))
+            for h in why.holds
+        ],
+        reasons=why.reasons,
     )
     if len(ctx.progress_cache) > 1000:
         ctx.progress_cache.clear()

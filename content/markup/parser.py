@@ -84,22 +84,29 @@ def parse(source: str, *, field: str = "body", breaks: bool = False) -> ParseRes
     builder = _Builder(field=field, breaks=breaks)
     root = SyntaxTreeNode(_MD.parse(source))
     blocks = builder.blocks(root.children, line=1)
-    return ParseResult(Document(tuple(blocks)), builder.problems)
+    return ParseResult(Document(tuple(blocks)), builder.problems())
 
 
 class _Builder:
     def __init__(self, *, field: str, breaks: bool) -> None:
         self.field = field
         self.breaks = breaks
-        self.problems: list[Problem] = []
-        self._seen: set[tuple[str, int, str]] = set()
+        # one problem per distinct cause (kind and detail, e.g. the HTML tag): the lines it
+        # occurs on, in order of first occurrence
+        self._causes: dict[tuple[str, tuple[tuple[str, object], ...]], list[int]] = {}
 
     def report(self, code: str, line: int, **params: object) -> None:
-        # One report per kind and line is enough: "<b>x</b>" is one problem, not two.
-        key = (code, line, repr(sorted(params.items())))
-        if key not in self._seen:
-            self._seen.add(key)
-            self.problems.append(make_problem(code, self.field, line=line, **params))
+        lines = self._causes.setdefault((code, tuple(sorted(params.items()))), [])
+        if line not in lines:
+            lines.append(line)
+
+    def problems(self) -> list[Problem]:
+        """One problem per distinct cause, naming its first line and every other line it is
+        on ("<tetap>" sixty times is one problem, not sixty)."""
+        return [
+            make_problem(code, self.field, line=lines[0], also=lines[1:], **dict(params))
+            for (code, params), lines in self._causes.items()
+        ]
 
     # --- blocks ---
 
@@ -128,7 +135,8 @@ class _Builder:
         if kind in ("fence", "code_block"):
             return [CodeBlock(node.content.removesuffix("\n"))]
         if kind == "html_block":
-            self.report("markup_html", line)
+            for tag in _html_tags(node.content):
+                self.report("markup_html", line, tag=tag)
             return _paragraph(_lines_as_inlines(_html_text(node.content)))
         if kind == "hr":
             self.report("markup_rule", line)
@@ -169,6 +177,8 @@ class _Builder:
         out: list[Inline] = []
         for node in nodes:
             out.extend(self.inline(node, line))
+            if node.type in ("softbreak", "hardbreak"):
+                line += 1  # a problem names the line it is on, not its paragraph's first
         return _merge_text(out)
 
     def inline(self, node: SyntaxTreeNode, line: int) -> list[Inline]:
@@ -194,7 +204,8 @@ class _Builder:
             alt = node.content or str(node.attrs.get("src", ""))
             return [Text(alt)] if alt else []
         if kind == "html_inline":
-            self.report("markup_html", line)
+            for tag in _html_tags(node.content):
+                self.report("markup_html", line, tag=tag)
             text = _html_text(node.content)
             return [Text(text)] if text else []
         if node.children:
@@ -274,6 +285,20 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _HTML_HIDDEN = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
 _HTML_BREAK = re.compile(r"<(?:br|/?(?:p|div|li|tr|h[1-6]))\b[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]*>")
+
+
+_HTML_TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)|<!--")
+
+
+def _html_tags(fragment: str) -> list[str]:
+    """The distinct tags in ``fragment`` as a person would name them (``<b>``, also for
+    ``</b>``; ``<!-- -->`` for a comment), in order; the fragment itself if it has none."""
+    tags: list[str] = []
+    for match in _HTML_TAG_NAME.finditer(fragment):
+        tag = f"<{match.group(1).lower()}>" if match.group(1) else "<!-- -->"
+        if tag not in tags:
+            tags.append(tag)
+    return tags or [fragment.strip()[:40]]
 
 
 def _html_text(fragment: str) -> str:

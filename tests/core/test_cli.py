@@ -111,7 +111,8 @@ def test_whole_flow_through_the_cli(cli: Any) -> None:
     cli("groups", "pause", str(added["id"]), "--as", "siti")
     cli("groups", "resume", str(added["id"]), "--as", "siti")
     listed = _json(cli("groups", "list", "--region", "3673", "--status", "active", "--json"))
-    assert [g["address"] for g in listed] == ["rt1-kamanisan"]
+    assert [g["address"] for g in listed["groups"]] == ["rt1-kamanisan"]
+    assert listed["left_out"] == 0
     (tmp / "pengumuman.md").write_text(ANNOUNCEMENT)
     created = _json(
         cli("announcements", "create", "-f", str(tmp / "pengumuman.md"), "--as", "siti", "--json")

@@ -30,6 +30,10 @@ PUBLIC_PATHS = {
     "/v/{code}",
     "/docs",  # the API docs page and its start-up script (no data; the schema is public too)
     "/docs-init.js",
+    # self-service (issue 13): invited users set a password; residents subscribe by e-mail
+    "/invite/{token}",
+    "/daftar",
+    "/daftar/confirm/{token}",
 }
 
 

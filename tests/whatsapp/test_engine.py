@@ -69,7 +69,7 @@ async def test_votes_from_buttons_lists_and_numbers_share_one_tally(tmp_path: Pa
             await _reset_window(store, late)
             record = await r.approved(poll=True)
             dispatch = await r.dispatch_now(record)
-            await r.engine.drain(10)
+            await r.engine.drain(30)  # a poll follows its text 6 s later (pair rate)
             progress = await store.dispatch_progress(dispatch.id)
             assert progress.by_status.get("sent") == 4
 

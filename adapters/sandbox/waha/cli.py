@@ -1,7 +1,8 @@
 """``broadcaster sandbox waha …``: drive a RUNNING WAHA gateway emulator from a shell.
 
 The commands call the emulator's admin API (``/_sandbox/...``, see :mod:`.server`): create
-community groups, let a member write or vote in a native poll (again to change the vote), drop
+community groups, add the number to one (it greets the group) or remove it, change a member's
+role, let a member write or vote in a native poll (again to change the vote), drop
 or restore the session, inject WhatsApp's ban precursors (463 reach-out timelock, 475 message
 capping). ``--url`` (default ``$BROADCASTER_SANDBOX_WAHA_URL``, else ``http://127.0.0.1:8083``,
 the shipped config's ``sandbox_port``) says where; ``--json`` prints the JSON answers.
@@ -84,12 +85,51 @@ def create_group(
     ctx: typer.Context,
     name: str,
     members: int = typer.Option(5, "--members", help="simulated members besides the number"),
+    without_number: bool = typer.Option(
+        False, "--without-number", help="the number is not in it yet (see add-number)"
+    ),
 ) -> None:
-    """A community group the number is in; prints its id and the members' ids."""
+    """A community group; prints its id and the members' ids. The first member listed created
+    the group: WAHA reports them as its superadmin (they may DAFTAR it)."""
     client = _client(ctx)
-    group = client.call("POST", "/_sandbox/groups", {"name": name, "members": members})
-    people = ", ".join(group["members"][1:]) or "none"
-    client.show(group, f"group {group['id']} '{name}': members {people}")
+    body = {"name": name, "members": members, "joined": not without_number}
+    group = client.call("POST", "/_sandbox/groups", body)
+    people = ", ".join(group["people"]) or "none"
+    client.show(
+        group, f"group {group['id']} '{name}': members {people} (the first is its superadmin)"
+    )
+
+
+@app.command("add-number")
+def add_number(ctx: typer.Context, chat: str) -> None:
+    """Someone adds the number to the group: the gateway posts ``group.v2.join`` and the
+    service greets the group with the commands."""
+    client = _client(ctx)
+    result = client.call("POST", f"/_sandbox/groups/{chat}/number", {"action": "add"})
+    client.show(result, f"the number was added to {chat}")
+
+
+@app.command("remove-number")
+def remove_number(ctx: typer.Context, chat: str) -> None:
+    """Someone removes the number from the group (``group.v2.leave``)."""
+    client = _client(ctx)
+    result = client.call("POST", f"/_sandbox/groups/{chat}/number", {"action": "remove"})
+    client.show(result, f"the number was removed from {chat}")
+
+
+@app.command()
+def role(
+    ctx: typer.Context,
+    chat: str,
+    member: str = typer.Argument(..., help="the member's id (…@c.us)"),
+    new_role: str = typer.Argument(..., metavar="ROLE", help="participant | admin | superadmin"),
+) -> None:
+    """Promote or demote a member (only admins may DAFTAR, BERHENTI, LANJUT)."""
+    client = _client(ctx)
+    result = client.call(
+        "POST", f"/_sandbox/groups/{chat}/role", {"member": member, "role": new_role}
+    )
+    client.show(result, f"{member} is now {new_role} in {chat}")
 
 
 @app.command()

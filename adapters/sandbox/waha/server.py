@@ -11,11 +11,14 @@ Webhooks (``message``, ``poll.vote``, ``message.ack``, ``session.status``) go to
 URL in WAHA's envelope ``{id, timestamp, event, session, payload}``; with an HMAC key they carry
 ``X-Webhook-Hmac`` (hex HMAC-SHA512 of the exact body) and ``X-Webhook-Hmac-Algorithm: sha512``.
 
-Admin API under ``/_sandbox/``: ``GET groups``, ``POST groups {name, members}``, ``POST message
-{chatId, from, text}``, ``POST vote {pollId, from, options}``, ``POST session {status}``, ``POST
-faults {code, times}``, ``POST config {webhook_url, hmac_key}``, ``GET stats``, ``GET
-messages?chatId=``. A malformed admin request answers 400 ``{"error"}``, an unknown group or
-poll 404. ``broadcaster sandbox waha …`` (:mod:`.cli`) drives these from a shell.
+Groups API and join/leave events: :mod:`.groups` (participants with roles, ``group.v2.join``
+and ``group.v2.leave`` when the number is added to or removed from a group).
+
+Admin API under ``/_sandbox/``: ``GET groups``, ``POST groups {name, members, joined}``,
+``POST message {chatId, from, text}``, ``POST vote {pollId, from, options}``, ``POST session
+{status}``, ``POST faults {code, times}``, ``POST config {webhook_url, hmac_key}``, ``GET
+stats``, ``GET messages?chatId=``. A malformed admin request answers 400 ``{"error"}``, an
+unknown group or poll 404. ``broadcaster sandbox waha …`` (:mod:`.cli`) drives these from a shell.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from .groups import add_group_routes
+
 HMAC_HEADER = "X-Webhook-Hmac"
 
 
@@ -45,6 +50,8 @@ class Group:
     id: str
     name: str
     members: list[str]
+    #: member id → WAHA role (participant, admin, superadmin); see :mod:`.groups`
+    roles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +112,7 @@ class WahaSandbox:
         app.router.add_post("/api/sendPoll", self._send_poll)
         app.router.add_get("/api/sessions/{session}", self._session)
         app.router.add_get("/api/{session}/groups", self._groups)
+        add_group_routes(self, app)
         app.router.add_get("/_sandbox/groups", self._list_groups)
         app.router.add_post("/_sandbox/groups", self._add_group)
         app.router.add_post("/_sandbox/message", self._member_message)
@@ -144,10 +152,16 @@ class WahaSandbox:
 
     # -- scripting (also over the admin API) -------------------------------------------------
 
-    def create_group(self, name: str, members: int = 5) -> Group:
+    def create_group(self, name: str, members: int = 5, joined: bool = True) -> Group:
+        """A community group of ``members`` people; the first of them created it (its
+        superadmin). ``joined``: the number is in it already (else see :meth:`add_number`)."""
         gid = "120363" + "".join(str(secrets.randbelow(10)) for _ in range(12)) + "@g.us"
         people = [f"628{secrets.randbelow(10**9):09d}@c.us" for _ in range(members)]
-        group = self.groups[gid] = Group(gid, name, [self.me + "@c.us", *people])
+        mine = [self.me + "@c.us"] if joined else []
+        group = self.groups[gid] = Group(gid, name, [*mine, *people])
+        group.roles = {p: "participant" for p in group.members}
+        if people:
+            group.roles[people[0]] = "superadmin"
         return group
 
     def member_message(self, chat_id: str, author: str, text: str) -> str:
@@ -366,8 +380,15 @@ class WahaSandbox:
 
     async def _add_group(self, request: web.Request) -> web.Response:
         data = await request.json()
-        group = self.create_group(str(data.get("name", "Grup")), int(data.get("members", 5)))
-        return web.json_response({"id": group.id, "name": group.name, "members": group.members})
+        group = self.create_group(
+            str(data.get("name", "Grup")),
+            int(data.get("members", 5)),
+            joined=bool(data.get("joined", True)),
+        )
+        people = [m for m in group.members if m != self.me + "@c.us"]
+        return web.json_response(
+            {"id": group.id, "name": group.name, "members": group.members, "people": people}
+        )
 
     async def _list_groups(self, request: web.Request) -> web.Response:
         return web.json_response(

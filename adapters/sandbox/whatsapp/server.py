@@ -26,6 +26,7 @@ import json
 import logging
 import secrets
 import time
+import zlib
 from dataclasses import asdict
 from typing import Any
 
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 WEBHOOK_ATTEMPTS = 5
+#: webhooks in flight at once: Meta posts them concurrently, so one slow answer does not hold
+#: up the others; the webhooks about one resident keep their order (one queue per resident)
+WEBHOOK_WORKERS = 4
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -65,16 +69,19 @@ class CloudSandbox:
             app_secret or secrets.token_hex(16),
             limits=limits or CloudLimits(),
         )
-        self.state.templates[("pengumuman_resmi", "id")] = 2
-        self.state.templates[("pengumuman_resmi", "en")] = 2
+        # title, body, verification link ({{1}}, {{2}}, "Cek keaslian: {{3}}")
+        self.state.templates[("pengumuman_resmi", "id")] = 3
+        self.state.templates[("pengumuman_resmi", "en")] = 3
         self.webhooks_sent = 0
         self.webhooks_failed = 0
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._queues: list[asyncio.Queue[dict[str, Any]]] = [
+            asyncio.Queue() for _ in range(WEBHOOK_WORKERS)
+        ]
         self._tasks: set[asyncio.Task[None]] = set()
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: list[asyncio.Task[None]] = []
 
     @property
     def url(self) -> str:
@@ -108,18 +115,20 @@ class CloudSandbox:
         port = runner.addresses[0][1]
         self._url = f"http://{self.host}:{port}"
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        self._worker = asyncio.create_task(self._deliver_webhooks())
+        self._workers = [
+            asyncio.create_task(self._deliver_webhooks(queue)) for queue in self._queues
+        ]
         return self._url
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
-        for task in [*self._tasks, *([self._worker] if self._worker else [])]:
+        for task in [*self._tasks, *self._workers]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._worker is not None:
+        for worker in self._workers:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+                await worker
+        self._workers = []
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -215,7 +224,7 @@ class CloudSandbox:
             }
             if status == "failed":
                 entry["errors"] = [webhook_error(131026)]
-            self._queue.put_nowait(self.envelope({"statuses": [entry]}))
+            self._enqueue(to, self.envelope({"statuses": [entry]}))
 
     def inbound(
         self,
@@ -247,7 +256,7 @@ class CloudSandbox:
             message["type"] = "text"
             message["text"] = {"body": text or ""}
         contacts = [{"profile": {"name": resident.name}, "wa_id": sender}]
-        self._queue.put_nowait(self.envelope({"contacts": contacts, "messages": [message]}))
+        self._enqueue(sender, self.envelope({"contacts": contacts, "messages": [message]}))
         return str(message["id"])
 
     async def post_webhook(self, payload: dict[str, Any]) -> int:
@@ -261,9 +270,12 @@ class CloudSandbox:
         async with self._http.post(self.state.webhook_url, data=raw, headers=headers) as answer:
             return answer.status
 
-    async def _deliver_webhooks(self) -> None:
+    def _enqueue(self, resident: str, payload: dict[str, Any]) -> None:
+        self._queues[zlib.crc32(resident.encode()) % len(self._queues)].put_nowait(payload)
+
+    async def _deliver_webhooks(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         while True:
-            payload = await self._queue.get()
+            payload = await queue.get()
             if not self.state.webhook_url:
                 continue
             for attempt in range(WEBHOOK_ATTEMPTS):
@@ -280,7 +292,7 @@ class CloudSandbox:
     async def drain(self, within: float = 5.0) -> None:
         """Wait until every queued webhook went out (tests)."""
         for _ in range(max(1, int(within / 0.02))):
-            if not (self._queue.qsize() or self._tasks):
+            if not (any(q.qsize() for q in self._queues) or self._tasks):
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)

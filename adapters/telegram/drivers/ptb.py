@@ -11,10 +11,15 @@ answers, and restores the prefix, to give the mapping the same facts the aiogram
 
 httpx logs every request URL at INFO, and a Bot API URL holds the token: a filter on the
 ``httpx`` logger rewrites ``/bot<token>/`` before any handler sees the record.
+
+An answer that is not JSON (a proxy's HTML "502 Bad Gateway" page) is a transient error like
+any 5xx, retried by the caller, who logs it in one line: PTB itself would log the page and a
+full traceback for each one (:class:`_Request`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Awaitable, Sequence
@@ -57,6 +62,25 @@ class _RedactTokens(logging.Filter):
         return True
 
 
+class _Request(HTTPXRequest):
+    """PTB's HTTPX request, without its ``log.exception`` (a traceback and the whole body) for
+    an answer that is not JSON: the error raised for it says enough, in one line."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response") from None
+        if not isinstance(data, dict):
+            raise TelegramError("Invalid server response")
+        return data
+
+
+#: PTB appends the raw body of an answer that is not JSON to the error's message
+_NOT_JSON = ". Parsing the server response "
+
+
 def _install_redaction() -> None:
     for name in ("httpx", "telegram.Bot"):
         logger = logging.getLogger(name)
@@ -91,7 +115,7 @@ class PtbDriver(Driver):
         _quiet_retry_after_deprecation()
         _quiet_raw_request_hint()
         timeout = options.request_timeout
-        request = HTTPXRequest(
+        request = _Request(
             connection_pool_size=options.pool_size,
             read_timeout=timeout,
             write_timeout=timeout,
@@ -255,6 +279,8 @@ def _describe(exc: TelegramError) -> _Description:
         return f"timed out: {message}", None, None, None
     if isinstance(exc, NetworkError):
         # an HTTP error answer (5xx, 429 without parameters) or no answer at all
+        if _NOT_JSON in message:  # keep "Bad Gateway (502)", not the proxy's page
+            message = message.split(_NOT_JSON, 1)[0] + " (the answer was not JSON)"
         return message, status_from_phrase(message), None, None
     return message, None, None, None  # e.g. "Invalid server response": nothing usable came
 

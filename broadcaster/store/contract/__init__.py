@@ -5,13 +5,18 @@ uses it, and :class:`Store`, their union, which every engine implements.
   schedules, the audit log (the workflow, the CLI, the directory);
 - :mod:`.engine` — :class:`EngineStore`: dispatches, planning, the delivery queue (the engine);
 - :mod:`.inbox` — :class:`InboxStore`: inbound events, polls, votes, replies, notices (the inbox);
-- :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows (the adapters);
+- :mod:`.channels` — :class:`ChannelStore`: provider receipts, messaging windows, daily send
+  counts (the adapters);
+- :mod:`.holds` — :class:`HoldStore`: held deliveries and the reasons of failed and held ones
+  (the engine, the CLI, the dashboard);
 - :mod:`.deadletters` — :class:`DeadLetterStore`: inbound updates skipped on purpose (the inbox
   keeps them, ``/metrics`` and ``/healthz`` count them);
 - :mod:`.web` — :class:`WebStore`: credentials, sessions, API tokens, moderation, content
   history (the dashboard and the JSON API);
 - :mod:`.audit_scope` — :class:`AuditScopeStore`: the reads behind audit listings that follow
   the reader's scope (:mod:`broadcaster.audit_scope`).
+- :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
+  users' end dates and e-mail addresses (self-service and onboarding).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -29,7 +34,9 @@ from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
+from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
+from .selfservice import GroupKey, SelfServiceStore
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
 
@@ -44,10 +51,13 @@ __all__ = [
     "DeadLetter",
     "DeadLetterStore",
     "EngineStore",
+    "GroupKey",
+    "HoldStore",
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
     "ObjectRef",
+    "SelfServiceStore",
     "Store",
     "VoteOutcome",
     "WebSession",
@@ -64,6 +74,8 @@ class Store(
     ChannelStore,
     DeadLetterStore,
     AuditScopeStore,
+    HoldStore,
+    SelfServiceStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

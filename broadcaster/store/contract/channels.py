@@ -1,6 +1,6 @@
 """Store contract, channels role: per-channel state the adapters need beyond groups and
-deliveries (delivery receipts by provider message id, messaging windows, the latest poll of a
-group)."""
+deliveries (delivery receipts by provider message id, messaging windows, daily send counts,
+the latest poll of a group)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,16 @@ class ChannelStore(ABC):
     @abstractmethod
     async def last_inbound(self, account: str, address: str) -> float | None:
         """When ``address`` last wrote to the account (Unix time), None if never."""
+
+    @abstractmethod
+    async def take_daily_slot(self, account: str, day: str, cap: int) -> bool:
+        """Count one more message of ``account`` on local ``day`` (``YYYY-MM-DD``) if fewer
+        than ``cap`` were counted that day; False (nothing counted) once the cap is reached.
+        Atomic: processes sharing the store never exceed the cap together."""
+
+    @abstractmethod
+    async def daily_sent(self, account: str, day: str) -> int:
+        """Messages counted by :meth:`take_daily_slot` for ``account`` on ``day``."""
 
     @abstractmethod
     async def latest_poll(self, account: str, group_id: int) -> PollRef | None:

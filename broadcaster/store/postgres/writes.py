@@ -173,10 +173,12 @@ class PgWrites(PgBase):
             await db.execute(
                 "UPDATE deliveries d SET status = o.status, attempts = o.attempts, "
                 "parts_done = o.parts_done, next_at = COALESCE(o.next_at, d.next_at), "
-                "provider_ids = o.provider_ids, error = o.error, updated_at = $8 "
+                "provider_ids = o.provider_ids, error = o.error, updated_at = $8, "
+                "held_reason = o.held_reason, held_until = o.held_until "
                 "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], "
-                "$5::float8[], $6::text[], $7::text[]) "
-                "AS o(id, status, attempts, parts_done, next_at, provider_ids, error) "
+                "$5::float8[], $6::text[], $7::text[], $9::text[], $10::float8[]) "
+                "AS o(id, status, attempts, parts_done, next_at, provider_ids, error, "
+                "held_reason, held_until) "
                 "WHERE d.id = o.id",
                 [o.id for o in outcomes],
                 [str(o.status) for o in outcomes],
@@ -186,6 +188,8 @@ class PgWrites(PgBase):
                 [stored_ids(o.provider_ids) for o in outcomes],
                 [o.error for o in outcomes],
                 stamp,
+                [o.held_reason for o in outcomes],
+                [o.held_until for o in outcomes],
             )
             if requeued:
                 await self._notify(tx, WORK_SEND)

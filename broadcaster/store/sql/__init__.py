@@ -2,7 +2,7 @@
 
 Every statement and every read of the store lives here, with ``?`` placeholders, in one
 module per concept (``directory``, ``content``, ``dispatch``, ``inbox``, ``web``, ``channels``,
-``audit``), as a mixin written against the small interface of :mod:`.base`:
+``holds``, ``audit``), as a mixin written against the small interface of :mod:`.base`:
 
 - ``self._tx()`` — one transaction, yielding a :class:`~.base.Tx` (``fetch``, ``execute``,
   ``executemany``, ``copy``, ``savepoint``, and the engine's ``duplicate`` / ``foreign_key``

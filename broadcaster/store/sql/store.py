@@ -10,7 +10,9 @@ from .content import ContentSql
 from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
+from .holds import HoldsSql
 from .inbox import InboxSql
+from .selfservice import SelfServiceSql
 from .web import WebSql
 
 
@@ -22,6 +24,8 @@ class SqlStore(
     WebSql,
     ChannelSql,
     DeadLetterSql,
+    HoldsSql,
+    SelfServiceSql,
     AuditSql,
     AuditScopeReads,
 ):

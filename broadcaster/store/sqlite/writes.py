@@ -139,7 +139,8 @@ class SqliteWrites(SqliteBase):
             if final:
                 await db.executemany(
                     "UPDATE deliveries SET status = ?, attempts = ?, parts_done = ?, "
-                    "provider_ids = ?, error = ?, updated_at = ? WHERE id = ?",
+                    "provider_ids = ?, error = ?, updated_at = ?, held_reason = NULL, "
+                    "held_until = NULL WHERE id = ?",
                     [
                         (
                             str(o.status),
@@ -156,7 +157,8 @@ class SqliteWrites(SqliteBase):
             if later:
                 await db.executemany(
                     "UPDATE deliveries SET status = ?, attempts = ?, parts_done = ?, next_at = ?, "
-                    "provider_ids = ?, error = ?, updated_at = ? WHERE id = ?",
+                    "provider_ids = ?, error = ?, updated_at = ?, held_reason = ?, held_until = ? "
+                    "WHERE id = ?",
                     [
                         (
                             str(o.status),
@@ -166,6 +168,8 @@ class SqliteWrites(SqliteBase):
                             ",".join(o.provider_ids) or None,  # as stored_ids
                             o.error,
                             stamp,
+                            o.held_reason,
+                            o.held_until,
                             o.id,
                         )
                         for o in later

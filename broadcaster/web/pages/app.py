@@ -12,7 +12,16 @@ from ...errors import NotAuthenticated
 from ..auth import session_principal
 from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
-from . import announcements, inbox, operations, public, session, tokens
+from . import (
+    announcements,
+    inbox,
+    onboarding,
+    operations,
+    public,
+    selfservice,
+    session,
+    tokens,
+)
 from .render import TEMPLATES, render
 
 STATIC = TEMPLATES.parent / "static"
@@ -22,7 +31,16 @@ def create_pages(ctx: WebContext) -> FastAPI:
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pages.state.web = ctx
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (session, public, announcements, operations, inbox, tokens):
+    for module in (
+        session,
+        public,
+        selfservice,
+        onboarding,
+        announcements,
+        operations,
+        inbox,
+        tokens,
+    ):
         pages.include_router(module.router)
 
     async def on_error(request: Request, exc: Exception) -> Response:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ...expiry import describe
 from ...store.records import AuditRecord
 from ..auth import CSRF_FIELD, Principal, Public, check_csrf, session_principal
 from ..context import LANG_COOKIE, SESSION_COOKIE, WebContext, web_context
@@ -116,6 +117,16 @@ async def login(request: Request, ctx: Ctx) -> Response:
             )
         )
         return login_form(request, ctx, status_code=401, next=target, error="invalid")
+    until = await ctx.store.user_valid_until(user.name)
+    if until is not None and time.time() >= until:
+        await ctx.store.audit(
+            AuditRecord(
+                actor=user.name, action="login.expired", object_type="user", object_id=user.name
+            )
+        )
+        return login_form(
+            request, ctx, status_code=403, next=target, error="expired", until=describe(until)
+        )
     await ctx.throttle.succeeded(name, address)
     sid, sid_hash = new_session_id()
     lifetime = ctx.settings.web.session_hours * 3600

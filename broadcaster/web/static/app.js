@@ -114,6 +114,11 @@ function liveProgress() {
     document.getElementById("bar-sent")?.setAttribute("width", sent);
     const bf = document.getElementById("bar-failed");
     if (bf) { bf.setAttribute("x", sent); bf.setAttribute("width", failed); }
+    set("d-held", p.held);
+    document.getElementById("holds")?.replaceChildren(
+      ...p.holds.map((h) => el("p", { class: "hold" }, `${h.text}: ${h.count}`)));
+    document.querySelector("#reasons tbody")?.replaceChildren(...Object.entries(p.reasons).map(
+      ([k, n]) => el("tr", {}, el("td", {}, k), el("td", {}, n))));
     table("by-channel", p.by_channel);
     table("by-regency", p.by_regency, p.regency_names);
     if (p.finished) box.dataset.finished = "1";

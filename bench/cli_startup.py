@@ -1,0 +1,82 @@
+"""How long a store-only CLI command takes, as a whole process, from start to answer.
+
+Runs ``python -m broadcaster ARGS`` (default: ``users list``) repeatedly against the shipped
+config.toml (every channel configured) in a scratch folder with one user, after a warm-up, and
+prints the minimum, median and maximum wall and CPU seconds per run. ``--source DIR`` runs
+another checkout's code with this interpreter instead (for a before/after comparison).
+
+    python -m bench.cli_startup --runs 20
+    python -m bench.cli_startup --runs 20 --source /path/to/older/checkout
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def one_run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def spread(values: list[float]) -> list[float]:
+    return [round(min(values), 3), round(statistics.median(values), 3), round(max(values), 3)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--source", type=Path, help="run this checkout's code instead")
+    parser.add_argument("args", nargs="*", default=["users", "list"])
+    options = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    if options.source is not None:
+        env["PYTHONPATH"] = str(options.source.resolve())
+    command = [sys.executable, "-m", "broadcaster", *options.args]
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+        folder = Path(tmp)
+        shutil.copy(ROOT / "config.toml", folder / "config.toml")
+        subprocess.run(
+            [sys.executable, "-m", "broadcaster", "users", "add", "admin", "--role", "admin"],
+            cwd=folder,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        one_run(command, folder, env)  # warm-up: caches, and bytecode where it may be written
+        runs = [one_run(command, folder, env) for _ in range(options.runs)]
+    walls = [w for w, _ in runs]
+    cpus = [c for _, c in runs]
+    print(
+        json.dumps(
+            {
+                "command": " ".join(["broadcaster", *options.args]),
+                "source": str(options.source or ROOT),
+                "runs": len(runs),
+                "wall_s_min_median_max": spread(walls),
+                "cpu_s_min_median_max": spread(cpus),
+                "load_1min": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
