@@ -14,7 +14,7 @@ from schedules.spec import load_zone
 
 from ..app import App
 from ..holds import Hold, dispatch_reasons, hold_text, holds_json, quiet_until
-from ..progress import DispatchProgress
+from ..progress import DispatchProgress, read_progress
 from ..store.contract.holds import QUIET_HOURS, DeliveryProblem
 from ..store.records import Dispatch, DispatchStatus, Progress
 from .common import ConfigOption, JsonOption, emit, with_app
@@ -74,8 +74,8 @@ def dispatches_failures(
     (Registered as ``broadcaster dispatches failures`` by :mod:`.main`.)"""
 
     async def go(app: App) -> tuple[list[dict[str, Any]], int]:
-        d = await app.store.get_dispatch(dispatch_id)
-        p = await app.store.dispatch_progress(dispatch_id)
+        p = await read_progress(app.store, dispatch_id)
+        d = p.dispatch
         quiet = app.settings.quiet_hours()
         quiet_end = quiet_until(quiet, d.priority, datetime.now(UTC))
         if d.status not in (DispatchStatus.planning, DispatchStatus.sending):
