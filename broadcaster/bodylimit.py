@@ -16,15 +16,19 @@ request costs nothing whatever its size (see the adapters' ``webhook.py``).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+if TYPE_CHECKING:  # the config reads DEFAULT_MAX_BODY: no web framework for that
+    from starlette.exceptions import HTTPException
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY = 1024 * 1024  # 1 MiB: a webhook batch or a form is a few kilobytes
 
 
 def too_large(limit: int) -> HTTPException:
     """The 413 (its ``detail`` is the message sent)."""
+    from starlette.exceptions import HTTPException
+
     return HTTPException(413, f"request body larger than {limit} bytes (http.max_body)")
 
 

@@ -13,14 +13,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import typer
 from rich.markup import escape
-
-from content.loader import LoaderError
-from schedules.spec import ScheduleError
 
 from ..errors import BroadcasterError
 from .common import err_console, one_line
@@ -67,7 +65,7 @@ def run_cli(command: Any, argv: Sequence[str] | None = None) -> int:
             prog_name="broadcaster",
             standalone_mode=False,
         )
-    except (BroadcasterError, ScheduleError, LoaderError) as exc:
+    except BroadcasterError as exc:
         return _error(str(exc))
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
@@ -77,6 +75,8 @@ def run_cli(command: Any, argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         return _error("aborted")
     except Exception as exc:
+        if _bad_content(exc):
+            return _error(str(exc))
         return _click_error(exc)
     return result if isinstance(result, int) else 0
 
@@ -97,3 +97,17 @@ def _click_error(exc: Exception) -> int:
     if os.environ.get(TRACEBACK_ENV, "").lower() in ("1", "true", "yes"):
         raise exc
     return _error(f"unexpected {type(exc).__name__}: {exc} (set {TRACEBACK_ENV}=1 to see where)")
+
+
+# Errors of content files and schedule specs: bad input, one line. Their modules are looked up
+# only when loaded (an exception of a class can only be raised once its module is imported), so
+# store-only commands never import YAML or APScheduler for this check.
+_CONTENT_ERRORS = (("content.loader", "LoaderError"), ("schedules.spec", "ScheduleError"))
+
+
+def _bad_content(exc: Exception) -> bool:
+    for module, name in _CONTENT_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False

@@ -20,6 +20,8 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_group
 
+from .entry import literal_help
+
 PLUGIN_GROUP = "broadcaster.cli"
 log = logging.getLogger(__name__)
 
@@ -80,4 +82,6 @@ class LazyGroup(TyperGroup):
     def _group(name: str, sub: typer.Typer) -> TyperGroup:
         group = get_group(sub)
         group.name = name
+        # help texts print as written (square brackets are not Rich markup), as for the root
+        literal_help(group)
         return group

@@ -165,10 +165,14 @@ def _tree() -> Any:
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    commands = getattr(command, "commands", None)
-    if isinstance(commands, dict):
-        for name, sub in sorted(commands.items()):
-            yield from _commands(sub, (*path, name))
+    # through list_commands/get_command, as click resolves a command line: the root's groups
+    # are imported on first use (broadcaster.cli.lazy), so they are not in its .commands yet
+    if hasattr(command, "list_commands"):  # a group (Typer vendors its own click)
+        ctx = command.context_class(command)
+        for name in sorted(command.list_commands(ctx)):
+            sub = command.get_command(ctx, name)
+            if sub is not None:
+                yield from _commands(sub, (*path, name))
     else:
         yield path, command
 
