@@ -246,34 +246,35 @@ class AccountSender:
                 else:
                     await self._idle(self._min_rank())
         finally:
-            stopping.set()
-            self.hold.stop()
-            self._has_work.set()
-            await finish(workers, STOP_GRACE)
-            unstarted, self._buffer = list(self._buffer), deque()
-            self._outcomes += [
-                Outcome(
-                    id=d.id,
-                    status=DeliveryStatus.queued,
-                    attempts=d.attempts,
-                    parts_done=d.parts_done,
-                    next_at=time.time(),
-                    provider_ids=d.provider_ids,
-                )
-                for d in unstarted
-            ]
-            flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
-            self._hand_off()
-            pending, self._writes = self._writes, []
-            for result in await asyncio.gather(*pending, return_exceptions=True):
-                if isinstance(result, Exception) and self._failure is None:
-                    self._failure = result
+            await self._wind_down(stopping, workers, flusher)
         if self._failure is not None:
             # a worker or a write failed (the store stayed unreachable): the run fails as a
             # whole, so the engine restarts it (see recover)
             failure, self._failure = self._failure, None
             raise failure
+
+    async def _wind_down(
+        self,
+        stopping: asyncio.Event,
+        workers: list[asyncio.Task[None]],
+        flusher: asyncio.Task[None],
+    ) -> None:
+        """Stop the workers (in-flight sends get ``STOP_GRACE``), put claimed but unstarted
+        deliveries back untouched and write every outcome; a failed write is kept as the run's
+        failure."""
+        stopping.set()
+        self.hold.stop()
+        self._has_work.set()
+        await finish(workers, STOP_GRACE)
+        unstarted, self._buffer = list(self._buffer), deque()
+        self._outcomes += [_untouched(d, d.parts_done) for d in unstarted]
+        flusher.cancel()
+        await asyncio.gather(flusher, return_exceptions=True)
+        self._hand_off()
+        pending, self._writes = self._writes, []
+        for result in await asyncio.gather(*pending, return_exceptions=True):
+            if isinstance(result, Exception) and self._failure is None:
+                self._failure = result
 
     async def _guarded(self, work: Awaitable[None]) -> None:
         """Run a worker or the flusher; its failure stops the whole run (which then raises)."""
