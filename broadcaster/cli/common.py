@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -48,13 +49,27 @@ def settings_from(path: Path | None) -> Settings:
 def fail(message: str) -> None:
     """Print ``error: message`` as one line on stderr and exit 1 (the message is printed as
     is: text in square brackets such as ``[accounts.wa]`` is not taken for Rich markup)."""
-    err_console.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(error_text(message))}", highlight=False)
     raise typer.Exit(1)
 
 
 def one_line(message: str) -> str:
     """``message`` with its line breaks folded into spaces (an error is one line)."""
     return " ".join(message.split())
+
+
+# a problem that names its place: "FILE:LINE: what is wrong"
+_PROBLEM_LINE = re.compile(r"^\S+:\d+: ")
+
+
+def error_text(message: str) -> str:
+    """An error as printed: one line — except a list of problems in a file (a summary, then one
+    ``FILE:LINE: problem`` per line, as the importers report), which keeps each problem on its
+    own line so that every one can be found and fixed."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if len(lines) > 1 and all(_PROBLEM_LINE.match(line) for line in lines[1:]):
+        return "\n".join(lines)
+    return one_line(message)
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:

@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import BroadcasterError
-from .common import err_console, one_line
+from .common import err_console, error_text
 
 #: set to 1 to see the traceback of an unexpected error (for a bug report)
 TRACEBACK_ENV = "BROADCASTER_TRACEBACK"
@@ -51,7 +51,7 @@ def literal_help(command: Any) -> Any:
 
 
 def _error(message: str) -> int:
-    err_console.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(error_text(message))}", highlight=False)
     return 1
 
 

@@ -14,7 +14,7 @@ from adapters.waha import WahaAdapter
 from broadcaster.http import create_http_app
 from broadcaster.store.records import AuditRecord, GroupStatus
 from tests.core.harness import rig
-from tests.web.conftest import PASSWORD, WEB, _password_hash, csrf_of
+from tests.web.conftest import PASSWORD, WEB, _password_hash, csrf_of, post_login
 from tests.whatsapp.conftest import wait_until
 
 ACCOUNTS = {
@@ -39,7 +39,7 @@ async def test_import_preview_discover_and_invite(tmp_path: Path) -> None:
             )
         transport = httpx.ASGITransport(app=create_http_app(r.engine))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as web:
-            login = await web.post("/login", data={"username": "officer", "password": PASSWORD})
+            login = await post_login(web, {"username": "officer", "password": PASSWORD})
             assert login.status_code == 303
             page = await web.get("/groups/import")
             assert page.status_code == 200
@@ -110,7 +110,7 @@ async def test_import_preview_discover_and_invite(tmp_path: Path) -> None:
             assert (await web.get("/users")).status_code == 403
 
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as admin:
-            await admin.post("/login", data={"username": "admin", "password": PASSWORD})
+            await post_login(admin, {"username": "admin", "password": PASSWORD})
             page = await admin.get("/users")
             assert page.status_code == 200
             await store.set_user_email(

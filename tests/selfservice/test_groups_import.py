@@ -52,7 +52,9 @@ def cli(tmp_path: Path, wilayah_dir: Path) -> Any:
 
 
 def _groups(cli: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads(cli("groups", "list", "--json").stdout)
+    rows: list[dict[str, Any]] = json.loads(cli("groups", "list", "--json", "--all").stdout)[
+        "groups"
+    ]
     return sorted(rows, key=lambda r: r["address"])
 
 

@@ -21,7 +21,7 @@ from broadcaster.store.records import AuditRecord
 from broadcaster.web.accounts import create_token
 from broadcaster.web.invites import Invites, accept_invite, check_invite, create_invite
 from tests.core.harness import rig
-from tests.web.conftest import WEB
+from tests.web.conftest import WEB, post_login
 
 CONFIG = '[service]\ndata_dir = "var"\n[http]\nenabled = false\n'
 
@@ -134,9 +134,9 @@ async def test_expired_users_are_refused_on_the_web_and_invites_work_once(
             assert done.status_code == 200 and "invite-done" in done.text
             used = await web.get(path)  # one time only
             assert used.status_code == 410 and "used already" in used.text
-            login = await web.post(
-                "/login",
-                data={"username": "serang_verifier", "password": "kata-sandi-baru-1"},
+            login = await post_login(
+                web,
+                {"username": "serang_verifier", "password": "kata-sandi-baru-1"},
             )
             assert login.status_code == 303
             assert (await web.get("/announcements")).status_code == 200
@@ -155,9 +155,9 @@ async def test_expired_users_are_refused_on_the_web_and_invites_work_once(
             refused = await web.get("/api/v1/me", headers=headers)
             assert refused.status_code == 401
             assert "expired at the end of 2001-09-09" in refused.text
-            again = await web.post(
-                "/login",
-                data={"username": "serang_verifier", "password": "kata-sandi-baru-1"},
+            again = await post_login(
+                web,
+                {"username": "serang_verifier", "password": "kata-sandi-baru-1"},
             )
             assert again.status_code == 403 and "login-error" in again.text
             assert re.search(r"2001-09-09", again.text)

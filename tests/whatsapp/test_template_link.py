@@ -63,8 +63,10 @@ async def test_the_service_refuses_to_start_with_such_a_template(tmp_path: Path)
         }
     }
     with pytest.raises(ConfigError, match="verify_url"):
-        async with App(make_settings(tmp_path, accounts=accounts)):
-            pass
+        async with App(make_settings(tmp_path, accounts=accounts)) as app:
+            # the service builds every account's adapter at start (CLI commands build only
+            # the ones they use)
+            assert app.adapters
 
 
 async def test_every_resident_reached_by_template_gets_the_link(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ...errors import NotAuthenticated
 from ...expiry import describe
 from ...store.records import AuditRecord
 from ..auth import CSRF_FIELD, Principal, Public, check_csrf, session_principal
@@ -76,7 +77,12 @@ def login_csrf_ok(request: Request, ctx: WebContext, token: object) -> bool:
 
 @router.get("/login", dependencies=[Anyone])
 async def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
-    who = await session_principal(request, ctx)
+    try:
+        who = await session_principal(request, ctx)
+    except NotAuthenticated:
+        # the session of an account that has ended: its pages send it here, so the form is
+        # shown (a redirect would loop)
+        who = None
     if who is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return login_form(request, ctx, next=safe_next(next), error=None)
