@@ -189,14 +189,14 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "id": (
             "Assalamu'alaikum dan salam sejahtera. Saya bot resmi Dinas Kominfo untuk pengumuman "
             "terverifikasi.\n\nPerintah untuk admin grup:\n"
-            "/daftar <kode wilayah> [jenis] — daftarkan grup ini (jenis: {kinds})\n"
+            "/daftar <nama atau kode wilayah> [jenis] — daftarkan grup ini (jenis: {kinds})\n"
             "/berhenti — hentikan sementara pengumuman\n/lanjut — lanjutkan pengumuman\n"
             "/status — lihat status grup\n/bantuan — bantuan"
         ),
         "en": (
             "Hello. I am the official Kominfo bot for verified announcements.\n\n"
             "Commands for group admins:\n"
-            "/daftar <region code> [kind] — subscribe this group (kinds: {kinds})\n"
+            "/daftar <region name or code> [kind] — subscribe this group (kinds: {kinds})\n"
             "/berhenti — pause announcements\n/lanjut — resume announcements\n"
             "/status — show this group's status\n/bantuan — help"
         ),
