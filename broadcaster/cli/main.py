@@ -25,14 +25,14 @@ class Commands(LazyGroup):
     ``broadcaster.cli`` entry points (e.g. ``broadcaster sandbox``) follow them."""
 
     groups = {  # noqa: RUF012 - class-level table read by LazyGroup
-        # the self-service module adds `regions search`, `groups import`, `users import` and
-        # `web invite` to the directory and web groups, so they are loaded through it
+        # the self-service module adds `regions search`, `groups import` and `users import` to
+        # the directory groups, so they are loaded through it
         "regions": "broadcaster.cli.selfservice:regions",
         "groups": "broadcaster.cli.selfservice:groups",
         "users": "broadcaster.cli.selfservice:users",
         "announcements": "broadcaster.cli.announcements:announcements",
         "dispatches": "broadcaster.cli.announcements:dispatches",
-        "web": "broadcaster.cli.selfservice:web",  # dashboard passwords and API tokens
+        "web": "broadcaster.cli.web:web",  # dashboard passwords and API tokens
         "audit": "broadcaster.cli.audit:audit",
         "db": "broadcaster.cli.db:db",
     }

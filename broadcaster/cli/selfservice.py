@@ -1,5 +1,6 @@
 """Self-service and onboarding commands, added to the existing command groups:
-``regions search``, ``groups import``, ``users import``, ``web invite``."""
+``regions search``, ``groups import``, ``users import`` (``web invite`` is with the other
+dashboard commands in :mod:`.web`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from .common import (
     AsOption,
     ConfigOption,
     JsonOption,
-    console,
     emit,
     emit_one,
     err_console,
@@ -21,7 +21,6 @@ from .common import (
     with_app,
 )
 from .directory import groups, regions, users
-from .web import web
 
 
 @regions.command("search")
@@ -105,28 +104,3 @@ def users_import(
             err_console.print("\n".join(str(p) for p in report["problems"]), highlight=False)
         raise typer.Exit(1)
     emit_one(report if as_json else {k: v for k, v in report.items() if k != "problems"}, as_json)
-
-
-@web.command("invite")
-def web_invite(
-    name: str = typer.Argument(..., help="the user who sets their own password"),
-    acting: str = AsOption,
-    config: Path | None = ConfigOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Print a one-time link (valid 72 hours) where NAME sets their own dashboard password.
-    Send it to them privately; it stops working once used."""
-    from ..web.invites import INVITE_HOURS, Invites, create_invite
-
-    async def go(app: App) -> dict[str, Any]:
-        invites = Invites.for_data_dir(app.settings.service.data_dir)
-        link = await create_invite(
-            app.directory, invites, app.settings.service.public_url, acting, name
-        )
-        return {"user": name, "link": link, "valid_hours": INVITE_HOURS}
-
-    result = with_app(config, go)
-    if as_json:
-        emit_one(result, True)
-    else:
-        console.print(result["link"], highlight=False, soft_wrap=True)

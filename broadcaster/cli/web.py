@@ -98,3 +98,28 @@ def token_revoke(
 
     with_app(config, go)
     console.print(f"token {token_id} revoked")
+
+
+@web.command("invite")
+def web_invite(
+    name: str = typer.Argument(..., help="the user who sets their own password"),
+    acting: str = AsOption,
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Print a one-time link (valid 72 hours) where NAME sets their own dashboard password.
+    Send it to them privately; it stops working once used."""
+    from ..web.invites import INVITE_HOURS, Invites, create_invite
+
+    async def go(app: App) -> dict[str, Any]:
+        invites = Invites.for_data_dir(app.settings.service.data_dir)
+        link = await create_invite(
+            app.directory, invites, app.settings.service.public_url, acting, name
+        )
+        return {"user": name, "link": link, "valid_hours": INVITE_HOURS}
+
+    result = with_app(config, go)
+    if as_json:
+        emit_one(result, True)
+    else:
+        console.print(result["link"], highlight=False, soft_wrap=True)

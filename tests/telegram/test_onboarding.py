@@ -65,7 +65,9 @@ async def test_group_onboarding_to_tally(tmp_path: Path, driver: str, anonymous:
 
         community.add_bot(chat, bot, by_user=admin.id)
         await arrived(1)
-        assert said(0).startswith("Assalamu'alaikum") and "/daftar <nama atau kode wilayah>" in said(0)
+        assert said(0).startswith(
+            "Assalamu'alaikum"
+        ) and "/daftar <nama atau kode wilayah>" in said(0)
 
         community.user_command(chat, joko.id, "daftar", RT, "rt")
         await arrived(2)
