@@ -29,11 +29,13 @@ from ..store.contract import Store
 from ..store.records import GroupFilter
 from .leasing import LeaseKeeper
 from .monitor import Monitor
+from .outcomes import SenderOptions
 from .planner import Planner
 from .ratelimit import RateLimiter
 from .scheduling import ScheduleBridge
-from .sender import STOP_GRACE, AccountSender, SenderOptions, finish
+from .sender import STOP_GRACE, AccountSender
 from .supervisor import Supervisor
+from .tasks import finish
 from .work import WorkSignal
 
 log = logging.getLogger(__name__)

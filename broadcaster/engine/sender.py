@@ -34,11 +34,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import random
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 
 from content.model import Priority
 
@@ -67,7 +65,9 @@ from ..store.records import (
 )
 from .contentcache import ContentCache
 from .holding import RECHECK, AccountHold
+from .outcomes import OutcomeRules, SenderOptions, untouched
 from .ratelimit import RateLimiter
+from .tasks import finish, wait_any
 
 log = logging.getLogger(__name__)
 
@@ -84,63 +84,7 @@ SWEEP_EVERY = 2.0
 STOP_GRACE = 5.0
 
 
-@dataclass(frozen=True)
-class SenderOptions:
-    claim_batch: int = 500
-    max_in_flight: int = 64
-    max_attempts: int = 8
-    backoff_base: float = 2.0
-    backoff_max: float = 900.0
-    idle_poll: float = 0.5
-    flush_interval: float = 0.1  # seconds between writes of finished sends' outcomes
-    verify_base: str | None = None
-    # several processes share the store: when idle, put back claims of this account that
-    # nothing in this process is working on (see _idle)
-    sweep_stray_claims: bool = False
-
-
-async def _wait_any(*events: asyncio.Event, within: float | None = None) -> None:
-    """Return when any of ``events`` is set (or after ``within`` seconds)."""
-    if any(e.is_set() for e in events):
-        return
-    tasks = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-
-
-async def finish(tasks: Sequence[asyncio.Task[None]], within: float) -> None:
-    """Wait up to ``within`` seconds for ``tasks``, then cancel the rest and wait for them."""
-    if not tasks:
-        return
-    _, pending = await asyncio.wait(tasks, timeout=within)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _untouched(d: ClaimedDelivery, part: int, ids: list[str] | None = None) -> Outcome:
-    """Back to the queue as it was (no attempt counted), due at once."""
-    provider_ids = tuple(ids) if ids is not None else d.provider_ids
-    return Outcome(
-        id=d.id,
-        status=DeliveryStatus.queued,
-        attempts=d.attempts,
-        parts_done=part,
-        next_at=time.time(),
-        provider_ids=provider_ids,
-    )
-
-
-def backoff(attempt: int, base: float, cap: float) -> float:
-    """Full-jitter exponential backoff: uniform in [0.5, 1] × min(cap, base ** attempt)."""
-    delay: float = min(cap, base**attempt)
-    return delay * (0.5 + random.random() / 2)
-
-
-class AccountSender:
+class AccountSender(OutcomeRules):
     def __init__(
         self,
         store: Store,
@@ -233,7 +177,7 @@ class AccountSender:
                     await self._end_hold()
                 if len(self._buffer) >= self.claim_size:
                     self._need_more.clear()
-                    await _wait_any(self._need_more, stopping)
+                    await wait_any(self._need_more, stopping)
                     continue
                 batch = await self._claim()
                 if batch:
@@ -242,7 +186,7 @@ class AccountSender:
                     continue
                 if self._buffer or self._busy:
                     self._need_more.clear()
-                    await _wait_any(self._need_more, stopping, within=self.options.idle_poll)
+                    await wait_any(self._need_more, stopping, within=self.options.idle_poll)
                 else:
                     await self._idle(self._min_rank())
         finally:
@@ -267,7 +211,7 @@ class AccountSender:
         self._has_work.set()
         await finish(workers, STOP_GRACE)
         unstarted, self._buffer = list(self._buffer), deque()
-        self._outcomes += [_untouched(d, d.parts_done) for d in unstarted]
+        self._outcomes += [untouched(d, d.parts_done) for d in unstarted]
         flusher.cancel()
         await asyncio.gather(flusher, return_exceptions=True)
         self._hand_off()
@@ -322,7 +266,7 @@ class AccountSender:
                 outcome = await self._deliver(delivery)
             except asyncio.CancelledError:
                 # cancelled by a stop past its grace: back to the queue, as after a crash
-                self._outcomes.append(_untouched(delivery, delivery.parts_done))
+                self._outcomes.append(untouched(delivery, delivery.parts_done))
                 raise
             finally:
                 self._busy -= 1
@@ -344,7 +288,7 @@ class AccountSender:
             await self.store.hold_queued(
                 self.account, hold.reason, None if endless else hold.until, next_at
             )
-        await _wait_any(self._stopping, self.wake, within=min(1.0, hold.until - time.time()))
+        await wait_any(self._stopping, self.wake, within=min(1.0, hold.until - time.time()))
 
     async def _end_hold(self) -> None:
         """The hold is over: what it held is due now."""
@@ -383,7 +327,7 @@ class AccountSender:
         if due is not None:
             timeout = max(0.0, min(timeout, due - time.time()))
         self.wake.clear()
-        await _wait_any(self.wake, self._stopping, within=timeout)
+        await wait_any(self.wake, self._stopping, within=timeout)
 
     async def _flush_periodically(self) -> None:
         while True:
@@ -494,7 +438,7 @@ class AccountSender:
             except Exception as exc:
                 return await self._outcome_of(d, part, ids, exc)
             if result is None:  # stopping, or the account is held: nothing was sent
-                return hold.outcome(d, part, ids) if hold.active() else _untouched(d, part, ids)
+                return hold.outcome(d, part, ids) if hold.active() else untouched(d, part, ids)
             ids.append(result.message_id)
             if result.poll_id is not None:
                 self._polls.append(
@@ -584,21 +528,6 @@ class AccountSender:
         log.error("adapter %s raised unexpectedly", self.account, exc_info=exc)
         return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
 
-    def _parked(
-        self, d: ClaimedDelivery, part: int, ids: list[str], notes: list[str], wait: float
-    ) -> Outcome:
-        """Parts went out and the next must wait ``wait`` seconds for its recipient: back to
-        the queue until then (no attempt counted), the worker free for other deliveries."""
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.queued,
-            attempts=d.attempts,
-            parts_done=part,
-            next_at=time.time() + wait,
-            provider_ids=tuple(ids),
-            error="; ".join(notes) or None,
-        )
-
     def _rate_limited(
         self, d: ClaimedDelivery, part: int, ids: list[str], exc: RateLimited
     ) -> Outcome:
@@ -616,39 +545,6 @@ class AccountSender:
             error=f"{exc} (retry after {exc.retry_after:.0f} s)",
             held_reason=reason,
             held_until=until,
-        )
-
-    def _failed(self, d: ClaimedDelivery, part: int, ids: list[str], reason: str) -> Outcome:
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.failed,
-            attempts=d.attempts + 1,
-            parts_done=part,
-            provider_ids=tuple(ids),
-            error=reason,
-        )
-
-    def _retry(
-        self,
-        d: ClaimedDelivery,
-        part: int,
-        ids: list[str],
-        reason: str,
-        delay: float | None = None,
-    ) -> Outcome:
-        attempts = d.attempts + 1
-        if attempts >= self.options.max_attempts:
-            return self._failed(d, part, ids, f"gave up after {attempts} attempts: {reason}")
-        if delay is None:
-            delay = backoff(attempts, self.options.backoff_base, self.options.backoff_max)
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.queued,
-            attempts=attempts,
-            parts_done=part,
-            next_at=time.time() + delay,
-            provider_ids=tuple(ids),
-            error=reason,
         )
 
     async def _move(self, d: ClaimedDelivery, old: str, exc: AddressMoved) -> str:
