@@ -44,7 +44,8 @@ class Coordinator(ABC):
 
     @abstractmethod
     async def start(self, on_work: OnWork) -> None:
-        """Begin delivering wake-ups: ``on_work`` gets ``"plan"`` or ``"send"``."""
+        """Begin delivering wake-ups: ``on_work`` gets ``"plan"``, ``"send"`` or
+        ``"notice:<account>"`` (see :class:`broadcaster.engine.work.WorkSignal`)."""
 
     @abstractmethod
     async def stop(self) -> None:
@@ -65,16 +66,30 @@ class Coordinator(ABC):
         expired membership rows are removed on the way."""
 
 
+@runtime_checkable
+class Listenable(Protocol):
+    """A store owned by one process that tells that process's listener of new work."""
+
+    def listen(self, on_work: OnWork | None) -> None: ...
+
+
 class LocalCoordinator(Coordinator):
-    """One process owns the store: every lease is granted, wake-ups stay in-process."""
+    """One process owns the store: every lease is granted, wake-ups stay in-process (the
+    store's ``_notify`` calls ``on_work`` directly)."""
 
     exclusive = True
 
+    def __init__(self, store: object = None) -> None:
+        super().__init__()
+        self.store = store
+
     async def start(self, on_work: OnWork) -> None:
-        return None
+        if isinstance(self.store, Listenable):
+            self.store.listen(on_work)
 
     async def stop(self) -> None:
-        return None
+        if isinstance(self.store, Listenable):
+            self.store.listen(None)
 
     async def acquire(self, name: str, ttl: float) -> bool:
         return True
@@ -97,7 +112,7 @@ def coordinator_for(store: object) -> Coordinator:
     """The store's own coordinator when it has one, else a :class:`LocalCoordinator`."""
     if isinstance(store, Coordinating):
         return store.coordinator()
-    return LocalCoordinator()
+    return LocalCoordinator(store)
 
 
 SCHEDULER_LEASE = "scheduler"

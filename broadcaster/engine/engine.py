@@ -22,7 +22,6 @@ from schedules.quiet import QuietHours
 from ..adapter import Adapter
 from ..config import Settings
 from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
-from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
 from ..store.contract import Store
@@ -60,8 +59,8 @@ class Engine:
         self.planner = Planner(store, engine.plan_batch, self.work, engine.idle_poll)
         self.coordinator = coordinator_for(store)
         self.senders = self._new_senders()
-        for sender in self.senders.values():
-            self.work.add_sender(sender.wake)
+        for name, sender in self.senders.items():
+            self.work.add_sender(sender.wake, name, sender.notices)
         self.work.on_schedules(self._sync_schedules)
         self.monitor = Monitor(store, self.metrics, list(self.adapters))
         self.is_sender = settings.service.has_role("sender")
@@ -229,34 +228,13 @@ class Engine:
                 delay = min(delay * 2, 60.0)
 
     async def send_notices(self) -> int:
-        """Send queued service messages (welcome, approval) through their accounts."""
+        """Have each account this process sends for send its queued notices now (its sender
+        does so on its own when told, see :mod:`.sender`); how many went out."""
         sent = 0
         held = set(self.held_accounts)
-        for name, adapter in self.adapters.items():
-            if not self.coordinator.exclusive and name not in held:
-                continue  # the process holding the account's lease sends its notices
-            sender = self.senders[name]
-            limiter = sender.limiter  # notices share the account's limits
-            if sender.hold.active() or limiter.paused_for > 0:
-                continue  # held or paused: the notices wait with the broadcasts
-            for notice in await self.store.pending_notices(name):
-                try:
-                    async with limiter.slot(notice.address):
-                        await adapter.notify(notice.address, notice.text)
-                except RateLimited as exc:
-                    limiter.pause(exc.retry_after)
-                    break  # keep it, and the rest, for a later round
-                except TransientError as exc:
-                    log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
-                    break
-                except BroadcasterError as exc:
-                    await self.store.finish_notice(notice.id, str(exc))
-                    continue
-                except Exception as exc:  # a provider hiccup: keep it for the next round
-                    log.warning("notice %s to %s not sent yet: %s", notice.id, name, exc)
-                    break
-                await self.store.finish_notice(notice.id)
-                sent += 1
+        for name, sender in self.senders.items():
+            if self.coordinator.exclusive or name in held:
+                sent += await sender.send_notices()
         return sent
 
     async def stop(self) -> None:
@@ -292,7 +270,6 @@ class Engine:
             try:
                 if self.is_sender:
                     await self.monitor.check()
-                    await self.send_notices()
                 if time.monotonic() - last_purge > 600:
                     last_purge = time.monotonic()
                     await self.store.purge_replies(time.time() - retention)

@@ -19,6 +19,7 @@ from ..errors import AccountBlocked, RateLimited
 from ..metrics import Metrics
 from ..store.contract.holds import ACCOUNT_BLOCKED, HOLD_REASONS, RATE_LIMITED
 from ..store.records import ClaimedDelivery, DeliveryStatus, Outcome
+from .outcomes import outcome
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +117,12 @@ class AccountHold:
         """Back to the queue untouched (no attempt counted), marked held until the hold ends;
         looked at again within the hour when it has no end (an operator must act)."""
         endless = math.isinf(self.until)
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.queued,
-            attempts=d.attempts,
-            parts_done=part,
+        return outcome(
+            d,
+            DeliveryStatus.queued,
+            part,
+            ids,
             next_at=time.time() + RECHECK if endless else self.until,
-            provider_ids=tuple(ids),
             error=self.detail,
             held_reason=self.reason,
             held_until=None if endless else self.until,

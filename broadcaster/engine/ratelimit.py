@@ -26,11 +26,10 @@ chat never holds up the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from ..adapter import Limits
 
@@ -193,22 +192,40 @@ class RateLimiter:
         for address in stale:
             del self._per_address[address]
 
-    @contextlib.asynccontextmanager
-    async def slot(self, address: str) -> AsyncIterator[None]:
-        """``async with limiter.slot(address):`` around one send: waits for its grant on entry
-        and marks it done on exit, however the send ends (nothing at all while :attr:`free`)."""
+    def slot(self, address: str, interrupt: asyncio.Event | None = None) -> Slot:
+        """``async with limiter.slot(address) as granted:`` around one send: waits for its
+        grant on entry and marks it done on exit, however the send ends (nothing at all while
+        :attr:`free`). ``granted`` is False — nothing was granted, so nothing may be sent — when
+        ``interrupt`` was set before the grant came (a stop, or the account is held), so that
+        no caller sleeps through a shutdown or a long provider pause."""
         if self.free:
-            yield
-            return
-        await self.acquire(address)
-        try:
-            yield
-        finally:
-            self.done(address)
+            return _FREE
+        return Slot(self, address, interrupt)
 
-    async def acquire(self, address: str) -> None:
-        """Wait until a message to ``address`` may be sent now, and count it as sent. Every
-        acquire must be followed by exactly one :meth:`done` for the same address."""
+    async def acquire(self, address: str, interrupt: asyncio.Event | None = None) -> bool:
+        """Wait until a message to ``address`` may be sent now, and count it as sent: True.
+        False when ``interrupt`` was set first (then nothing was counted). Every acquire that
+        returned True must be followed by exactly one :meth:`done` for the same address;
+        :meth:`slot` pairs them."""
+        if interrupt is None:
+            await self._acquire(address)
+            return True
+        if interrupt.is_set():
+            return False
+        granted = asyncio.ensure_future(self._acquire(address))
+        woken = asyncio.ensure_future(interrupt.wait())
+        try:
+            await asyncio.wait((granted, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            if not granted.done():
+                granted.cancel()
+        if not granted.done() or granted.cancelled():
+            return False
+        granted.result()  # the grant is recorded without an await in between: it counts
+        return True
+
+    async def _acquire(self, address: str) -> None:
         if self.unlimited and self._paused_until <= 0.0:
             self._grants += 1
             return
@@ -242,3 +259,33 @@ class RateLimiter:
     def tracked_addresses(self) -> int:
         """How many addresses the per-address windows currently remember."""
         return len(self._per_address)
+
+
+class Slot:
+    """One send's grant (see :meth:`RateLimiter.slot`): a plain class rather than a generator
+    context manager, as it is entered once per message of a fan-out."""
+
+    __slots__ = ("_address", "_granted", "_interrupt", "_limiter")
+
+    def __init__(
+        self, limiter: RateLimiter | None, address: str, interrupt: asyncio.Event | None
+    ) -> None:
+        self._limiter = limiter
+        self._address = address
+        self._interrupt = interrupt
+        self._granted = False
+
+    async def __aenter__(self) -> bool:
+        if self._limiter is None:
+            return True
+        self._granted = await self._limiter.acquire(self._address, self._interrupt)
+        return self._granted
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._granted and self._limiter is not None:
+            self._granted = False
+            self._limiter.done(self._address)
+
+
+#: the slot of a free limiter: grants at once, counts nothing
+_FREE = Slot(None, "", None)

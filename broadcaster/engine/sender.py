@@ -1,21 +1,18 @@
-"""One sender loop per channel account.
+"""One sender loop per channel account: the account's only way out, for deliveries and notices.
 
 Claims due deliveries in batches (the claim marks them ``sending`` before any call), waits on the
-account's rate limiter for every message, calls the adapter, and writes outcomes back in batches.
-What happens on failure depends only on the error's class:
+account's rate limiter for every message (``async with limiter.slot(...)``), calls the adapter,
+and writes outcomes back in batches. What a failed send means — for the account, the delivery or
+the notice — is one row of the table in :mod:`.outcomes` (``ERROR_TABLE``): retried with
+backoff, the account paused for the provider's ``retry_after`` (a long pause, or a block, holds
+it: :mod:`.holding`), failed, the group marked removed, the address migrated, or untouched.
 
-=================  ==========================================================================
-TransientError     retried with exponential backoff and jitter, up to ``max_attempts``
-RateLimited        the whole account pauses for ``retry_after``; the delivery is requeued, held
-                   with the reason; a pause over ``HOLD_AFTER`` holds the account (holding.py)
-PermanentError     failed, with the provider's reason
-RecipientGone      failed; the group is marked removed (audited) so no later dispatch tries it
-AddressMoved       the group's address is updated (audited) and the message is resent there
-RecipientThrottled this delivery only is retried after the provider's ``retry_after``
-AccountBlocked     the account stops sending for ``pause`` seconds (None: until restarted),
-                   claimed deliveries go back to the queue held, and an alert is raised
-                   (log error, ``broadcaster_account_blocked`` gauge, ``/healthz``)
-=================  ==========================================================================
+*Notices* (welcome, approval, self-service answers, acknowledgements, alerts: the store's
+``add_notice``) go out through the same sender: the same limiter, the same hold and pause, the
+same error table; so only the process holding the account's lease sends them, and never while the
+account is held or paused. The sender wakes for them through the engine's work signal
+(:meth:`.work.WorkSignal.has_notices`, from another process by ``NOTIFY``) and looks for them
+every ``idle_poll`` seconds as well.
 
 Stopping never waits for a pause or a hold: a worker waiting on the rate limiter gives its
 delivery back untouched, and sends still running ``STOP_GRACE`` seconds after the stop are
@@ -42,17 +39,7 @@ from content.model import Priority
 
 from ..adapter import Adapter, ChannelMessage, SendResult
 from ..auth import SYSTEM
-from ..errors import (
-    AccountBlocked,
-    AddressMoved,
-    BroadcasterError,
-    DeliveryError,
-    PermanentError,
-    RateLimited,
-    RecipientGone,
-    RecipientThrottled,
-    TransientError,
-)
+from ..errors import AddressMoved
 from ..metrics import Metrics
 from ..store.contract import Store
 from ..store.records import (
@@ -60,12 +47,21 @@ from ..store.records import (
     ClaimedDelivery,
     DeliveryStatus,
     GroupStatus,
+    Notice,
     Outcome,
     PollRef,
 )
 from .contentcache import ContentCache
 from .holding import RECHECK, AccountHold
-from .outcomes import OutcomeRules, SenderOptions, untouched
+from .outcomes import (
+    Delivery,
+    OutcomeRules,
+    SenderOptions,
+    outcome,
+    rule_for,
+    untouched,
+)
+from .outcomes import Notice as NoticeAct
 from .ratelimit import RateLimiter
 from .tasks import finish, wait_any
 
@@ -102,6 +98,11 @@ class AccountSender(OutcomeRules):
         self.quiet = quiet
         self.cache = ContentCache(store, adapter, options.verify_base)
         self.wake = asyncio.Event()
+        # set when notices may be waiting (the work signal's "notice"); set at first, so the
+        # notices queued while nobody sent for the account go out once it runs
+        self.notices = asyncio.Event()
+        self.notices.set()
+        self._notice_round = asyncio.Lock()
         self.sent = 0
         self._outcomes: list[Outcome] = []
         self._writes: list[asyncio.Task[None]] = []
@@ -140,10 +141,6 @@ class AccountSender(OutcomeRules):
         self._unwritten: list[tuple[list[Outcome], list[PollRef]]] = []
 
     @property
-    def account(self) -> str:
-        return self.adapter.account
-
-    @property
     def blocked_until(self) -> float:
         """When the account's hold ends (0: not held; inf: until restarted)."""
         return self.hold.until
@@ -167,6 +164,7 @@ class AccountSender(OutcomeRules):
         workers = [
             asyncio.create_task(self._guarded(self._worker())) for _ in range(self.worker_count)
         ]
+        workers.append(asyncio.create_task(self._guarded(self._notice_loop())))
         flusher = asyncio.create_task(self._guarded(self._flush_periodically()))
         try:
             while not stopping.is_set():
@@ -203,9 +201,9 @@ class AccountSender(OutcomeRules):
         workers: list[asyncio.Task[None]],
         flusher: asyncio.Task[None],
     ) -> None:
-        """Stop the workers (in-flight sends get ``STOP_GRACE``), put claimed but unstarted
-        deliveries back untouched and write every outcome; a failed write is kept as the run's
-        failure."""
+        """Stop the workers and the notices (in-flight sends get ``STOP_GRACE``), put claimed
+        but unstarted deliveries back untouched and write every outcome; a failed write is
+        kept as the run's failure."""
         stopping.set()
         self.hold.stop()
         self._has_work.set()
@@ -230,6 +228,7 @@ class AccountSender(OutcomeRules):
             self._stopping.set()
             self._has_work.set()
             self._need_more.set()
+            self.notices.set()
 
     async def recover(self) -> None:
         """Before a failed run is restarted: write the outcomes it could not write (so what
@@ -380,35 +379,16 @@ class AccountSender(OutcomeRules):
     async def _prepare(self, d: ClaimedDelivery) -> Outcome | list[ChannelMessage]:
         """The delivery's messages, or its outcome when it must not be sent."""
         if d.group_status is not GroupStatus.active:
-            return Outcome(
-                id=d.id,
-                status=DeliveryStatus.cancelled,
-                attempts=d.attempts,
-                parts_done=d.parts_done,
-                provider_ids=d.provider_ids,
-                error=f"group is {d.group_status.value}",
-            )
+            error = f"group is {d.group_status.value}"
+            return outcome(d, DeliveryStatus.cancelled, d.parts_done, error=error)
         entry = self.cache.peek(d.announcement_id) or await self.cache.get(d.announcement_id)
         if not entry.hash_ok or entry.record.content_hash != d.dispatch_hash:
             await self._cancel_dispatch(d.dispatch_id, "content differs from the approved hash")
-            return Outcome(
-                id=d.id,
-                status=DeliveryStatus.failed,
-                attempts=d.attempts,
-                parts_done=d.parts_done,
-                provider_ids=d.provider_ids,
-                error="refused: content differs from the approved hash",
-            )
+            error = "refused: content differs from the approved hash"
+            return outcome(d, DeliveryStatus.failed, d.parts_done, error=error)
         if entry.expired:
             await self._cancel_dispatch(d.dispatch_id, "announcement expired")
-            return Outcome(
-                id=d.id,
-                status=DeliveryStatus.cancelled,
-                attempts=d.attempts,
-                parts_done=d.parts_done,
-                provider_ids=d.provider_ids,
-                error="announcement expired",
-            )
+            return outcome(d, DeliveryStatus.cancelled, d.parts_done, error="announcement expired")
         return self.cache.messages(entry, d.language)
 
     async def _send_parts(self, d: ClaimedDelivery, messages: list[ChannelMessage]) -> Outcome:
@@ -429,14 +409,14 @@ class AccountSender(OutcomeRules):
                     return self._parked(d, part, ids, notes, ready_in)
             try:
                 result = await self._send_one(messages[part], address)
-            except AddressMoved as exc:
-                moves += 1
-                if moves > MAX_MOVES:
-                    return self._failed(d, part, ids, f"address moved too often: {exc}")
-                address = await self._move(d, address, exc)
-                continue
             except Exception as exc:
-                return await self._outcome_of(d, part, ids, exc)
+                rule = rule_for(exc)
+                if rule.delivery is Delivery.MOVE and moves < MAX_MOVES:
+                    assert isinstance(exc, AddressMoved)
+                    moves += 1
+                    address = await self._move(d, address, exc)
+                    continue
+                return await self._outcome_of(d, part, ids, exc, rule)
             if result is None:  # stopping, or the account is held: nothing was sent
                 return hold.outcome(d, part, ids) if hold.active() else untouched(d, part, ids)
             ids.append(result.message_id)
@@ -456,124 +436,72 @@ class AccountSender(OutcomeRules):
             if result.last:
                 part = len(messages)  # the rest is not sent: nothing to wait for
         self.sent += 1
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.sent,
-            attempts=d.attempts + 1,
-            parts_done=part,
-            provider_ids=tuple(ids),
-            error="; ".join(notes) or None,
-        )
+        error = "; ".join(notes) or None
+        return outcome(d, DeliveryStatus.sent, part, ids, attempted=True, error=error)
 
     async def _send_one(self, message: ChannelMessage, address: str) -> SendResult | None:
         """One provider call within the limits; None when the wait for the rate limiter was
         cut short (stopping, or the account is held)."""
-        limiter = self.limiter
-        paced = not limiter.free
-        if paced and not await self._acquire(address):
-            return None
-        started = time.perf_counter()
-        try:
+        async with self.limiter.slot(address, self.hold.interrupt) as granted:
+            if not granted:
+                return None
+            started = time.perf_counter()
             if self._send_slots is None:
                 result = await self.adapter.send(message, address)
             else:
                 async with self._send_slots:
                     result = await self.adapter.send(message, address)
-        finally:
-            if paced:
-                limiter.done(address)
         self._sends += 1
         if self._sends % LATENCY_SAMPLE == 1:  # the first send is always observed
             self.metrics.latency(self.adapter.channel, time.perf_counter() - started)
         return result
 
-    async def _acquire(self, address: str) -> bool:
-        """Wait for the rate limiter, unless a stop or a hold comes first (False: nothing was
-        granted), so that no worker sleeps through a shutdown or a long provider pause."""
-        interrupt = self.hold.interrupt
-        if interrupt.is_set():
-            return False
-        granted = asyncio.ensure_future(self.limiter.acquire(address))
-        woken = asyncio.ensure_future(interrupt.wait())
+    async def _notice_loop(self) -> None:
+        """Send the account's notices when told there are some, and every ``idle_poll``."""
+        while not self._stopping.is_set():
+            await wait_any(self.notices, self._stopping, within=self.options.idle_poll)
+            if self._stopping.is_set():
+                return
+            if self.hold.active() or self.limiter.paused_for > 0:
+                # the notices wait with the deliveries
+                await wait_any(self._stopping, within=min(1.0, self.options.idle_poll))
+                continue
+            self.notices.clear()
+            await self.send_notices()
+
+    async def send_notices(self) -> int:
+        """Send the account's queued notices now, in order, through the limiter; how many went
+        out. A round ends at the first notice the table keeps for later (the account paused or
+        held, the provider unreachable): the rest waits behind it. Nothing is sent while the
+        account is held or paused."""
+        sent = 0
+        async with self._notice_round:  # one round at a time, so no notice goes out twice
+            if self.hold.active() or self.limiter.paused_for > 0:
+                return sent
+            for notice in await self.store.pending_notices(self.account):
+                done = await self._send_notice(notice)
+                if done is None:
+                    break
+                sent += done
+        return sent
+
+    async def _send_notice(self, notice: Notice) -> int | None:
+        """1: sent; 0: ended with an error; None: kept for a later round."""
         try:
-            await asyncio.wait((granted, woken), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            woken.cancel()
-            if not granted.done():
-                granted.cancel()
-        if not granted.done() or granted.cancelled():
-            return False
-        granted.result()
-        return True
-
-    async def _outcome_of(
-        self, d: ClaimedDelivery, part: int, ids: list[str], exc: Exception
-    ) -> Outcome:
-        """What a send's error means for the delivery (the table in the module docstring)."""
-        if isinstance(exc, RateLimited):
-            return self._rate_limited(d, part, ids, exc)
-        if isinstance(exc, AccountBlocked):
-            self.hold.blocked(exc)
-            return self.hold.outcome(d, part, ids)
-        if isinstance(exc, RecipientThrottled):
-            return self._retry(d, part, ids, f"recipient throttled: {exc}", exc.retry_after)
-        if isinstance(exc, RecipientGone):
-            await self._remove_group(d, exc)
-            return self._failed(d, part, ids, f"recipient gone: {exc}")
-        if isinstance(exc, PermanentError):
-            return self._failed(d, part, ids, f"permanent: {exc}")
-        if isinstance(exc, TransientError | DeliveryError | BroadcasterError | OSError):
-            return self._retry(d, part, ids, f"{type(exc).__name__}: {exc}")
-        # an adapter bug must not lose the delivery
-        log.error("adapter %s raised unexpectedly", self.account, exc_info=exc)
-        return self._retry(d, part, ids, f"unexpected {type(exc).__name__}: {exc}")
-
-    def _rate_limited(
-        self, d: ClaimedDelivery, part: int, ids: list[str], exc: RateLimited
-    ) -> Outcome:
-        """Pause the account as the provider asked; the delivery waits, held with the reason."""
-        reason, until = self.hold.rate_limited(exc, self.limiter.paused_for > 0)
-        self.limiter.pause(exc.retry_after)
-        self.metrics.rate_limited(self.adapter.channel, self.account)
-        return Outcome(
-            id=d.id,
-            status=DeliveryStatus.queued,
-            attempts=d.attempts,
-            parts_done=part,
-            next_at=until,
-            provider_ids=tuple(ids),
-            error=f"{exc} (retry after {exc.retry_after:.0f} s)",
-            held_reason=reason,
-            held_until=until,
-        )
-
-    async def _move(self, d: ClaimedDelivery, old: str, exc: AddressMoved) -> str:
-        new = self.adapter.normalize_address(exc.new_address)
-        await self.store.update_group(
-            d.group_id,
-            AuditRecord(
-                actor=SYSTEM,
-                action="group.address_moved",
-                object_type="group",
-                object_id=str(d.group_id),
-                detail={"from": old, "to": new, "provider": str(exc)},
-            ),
-            address=new,
-        )
-        return new
-
-    async def _remove_group(self, d: ClaimedDelivery, exc: RecipientGone) -> None:
-        await self.store.update_group(
-            d.group_id,
-            AuditRecord(
-                actor=SYSTEM,
-                action="group.removed",
-                object_type="group",
-                object_id=str(d.group_id),
-                detail={"reason": str(exc)},
-            ),
-            status=GroupStatus.removed,
-        )
+            async with self.limiter.slot(notice.address, self.hold.interrupt) as granted:
+                if not granted:
+                    return None
+                await self.adapter.notify(notice.address, notice.text)
+        except Exception as exc:
+            rule = rule_for(exc)
+            self._on_account(rule, exc)
+            if rule.notice is NoticeAct.LATER:
+                log.warning("notice %s of %s not sent yet: %s", notice.id, self.account, exc)
+                return None
+            await self.store.finish_notice(notice.id, str(exc))
+            return 0
+        await self.store.finish_notice(notice.id)
+        return 1
 
     async def _cancel_dispatch(self, dispatch_id: int, reason: str) -> None:
         if dispatch_id in self._cancelled_dispatches:

@@ -49,3 +49,29 @@ async def test_free_limiter_slot_does_not_wait() -> None:
         async with limiter.slot("-100"):
             pass
     assert clock.now == 0.0
+
+
+async def test_an_interrupted_slot_grants_nothing_and_counts_nothing() -> None:
+    """A stop or a hold cuts the wait short: the body learns nothing was granted, and the
+    address is not charged for a send that never happened."""
+    import asyncio
+
+    limiter = RateLimiter(Limits(per_address_interval=60.0))
+    interrupt = asyncio.Event()
+    async with limiter.slot("-100", interrupt) as granted:
+        assert granted
+    ready_in = limiter.address_ready_in("-100")
+    assert ready_in > 59  # the next send to the address must wait a minute
+
+    async def interrupt_soon() -> None:
+        await asyncio.sleep(0.05)
+        interrupt.set()
+
+    task = asyncio.ensure_future(interrupt_soon())
+    async with limiter.slot("-100", interrupt) as granted:
+        assert not granted  # returned at the interrupt, not after a minute
+    await task
+    assert limiter.address_ready_in("-100") <= ready_in  # nothing more was counted
+    async with limiter.slot("-200", interrupt) as granted:
+        assert not granted  # already set: no wait at all
+    assert limiter.tracked_addresses() == 1

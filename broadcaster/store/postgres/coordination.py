@@ -64,6 +64,7 @@ class PgCoordinator(Coordinator):
                 if not first:
                     on_work("plan")
                     on_work("send")
+                    on_work("notice")
                 first = False
                 delay = 0.1
                 # asyncpg reports a closed connection through the termination listener; a

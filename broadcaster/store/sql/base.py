@@ -17,6 +17,7 @@ Row = tuple[Any, ...]
 
 WORK_PLAN = "plan"  # a dispatch waits for planning
 WORK_SEND = "send"  # deliveries were queued
+WORK_NOTICE = "notice"  # a notice was queued: ``notice:<account>`` (see engine.work)
 
 
 class Tx(Protocol):
@@ -92,7 +93,8 @@ class SqlBase(ABC):
     @abstractmethod
     async def _notify(self, db: Tx, what: str) -> None:
         """Say, when ``db`` commits, that work of kind ``what`` was created (:data:`WORK_PLAN`,
-        :data:`WORK_SEND`), to the store's other processes."""
+        :data:`WORK_SEND`, :data:`WORK_NOTICE`), to the store's other processes (and, for a
+        store one process owns, to that process's own listener)."""
 
 
 #: the migration versions a database has applied

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..contract import InboundVote, VoteOutcome
 from ..records import GroupTally, Notice, PollRef, Reply
-from .base import SqlBase
+from .base import WORK_NOTICE, SqlBase
 from .rows import POLL_COLS, REPLY_COLS, poll_of, reply_of
 
 Key = tuple[str, str]
@@ -146,10 +146,13 @@ class InboxSql(SqlBase):
             return await db.execute("DELETE FROM replies WHERE at < ?", (before,))
 
     async def add_notice(self, account: str, address: str, text: str) -> None:
-        await self._fetch(
-            "INSERT INTO notices(account, address, text, at) VALUES (?,?,?,?)",
-            (account, address, text, time.time()),
-        )
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO notices(account, address, text, at) VALUES (?,?,?,?)",
+                (account, address, text, time.time()),
+            )
+            # the account's sender wakes for it (see broadcaster.engine.work)
+            await self._notify(db, f"{WORK_NOTICE}:{account}")
 
     async def pending_notices(self, account: str, limit: int = 50) -> list[Notice]:
         rows = await self._fetch(

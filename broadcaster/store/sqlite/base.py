@@ -15,6 +15,7 @@ from typing import Any, ClassVar, cast
 import aiosqlite
 
 from ...audit import GENESIS, chain_entry
+from ...coordination import OnWork
 from ...errors import BroadcasterError
 from ...files import private_file, tighten
 from ..records import AuditEntry, AuditRecord
@@ -76,6 +77,7 @@ class SqliteBase(SqlBase):
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._on_work: OnWork | None = None
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -149,8 +151,16 @@ class SqliteBase(SqlBase):
         async with self._lock:
             return [tuple(r) for r in await self.db.execute_fetchall(sql, tuple(params))]
 
+    def listen(self, on_work: OnWork | None) -> None:
+        """Hand every wake-up of this store to ``on_work`` (None: to nobody): one process owns
+        the file, so its own engine is the only one to tell (see LocalCoordinator)."""
+        self._on_work = on_work
+
     async def _notify(self, db: Tx, what: str) -> None:
-        """Nothing to tell: one process owns the file, and it wakes itself."""
+        """Tell this process's listener at once: it only sets events, and what it wakes reads
+        under the same lock, so after this transaction commits."""
+        if self._on_work is not None:
+            self._on_work(what)
 
     async def _append_audit(self, db: Tx, record: AuditRecord) -> AuditEntry:
         """Append inside the caller's transaction, chained to the current head (the one
