@@ -151,3 +151,17 @@ def test_plugin_groups_are_found_through_their_entry_points(shipped: Path) -> No
     assert code == 0
     assert "adapters.sandbox.cli" in modules
     assert "whatsapp" in stdout and "waha" in stdout and "mail" in stdout
+
+
+def test_a_sqlite_store_command_imports_no_postgresql_code(shipped: Path) -> None:
+    """The shipped config stores in SQLite: the PostgreSQL store and its driver stay unloaded."""
+    code, stdout, modules = run_cli(shipped, "users", "list")
+    assert code == 0, stdout
+    assert "broadcaster.store.sqlite" in modules  # the check looks where the store is
+    postgres = [
+        m
+        for m in modules
+        if m in ("asyncpg", "broadcaster.store.postgres")
+        or m.startswith(("asyncpg.", "broadcaster.store.postgres."))
+    ]
+    assert postgres == []
