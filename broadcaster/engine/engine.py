@@ -3,9 +3,11 @@ as tasks on one event loop.
 
 Several processes may share one store (PostgreSQL). Each runs the roles it is given
 (``[service] roles`` / ``broadcaster run --role``): *sender* plans dispatches and sends for every
-account whose lease it holds, *scheduler* fires schedules while it holds the scheduler lease,
-*web* serves the HTTP app (started by :mod:`broadcaster.service`). Leases come from the store's
-coordinator (see :mod:`broadcaster.coordination`); with SQLite every lease is held at once.
+account whose lease it holds (deliveries and notices, both through that account's
+:class:`~.sender.AccountSender`: the engine has no send path of its own), *scheduler* fires
+schedules while it holds the scheduler lease, *web* serves the HTTP app (started by
+:mod:`broadcaster.service`). Leases come from the store's coordinator (see
+:mod:`broadcaster.coordination`); with SQLite every lease is held at once.
 """
 
 from __future__ import annotations
