@@ -7,17 +7,14 @@ variable that holds each token (``token_env = "..."``).
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
 
 from schedules.quiet import QuietHours
 from schedules.zones import load_zone
@@ -156,10 +153,18 @@ class AccountConfig(BaseModel):
         return extra
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="BROADCASTER_", env_nested_delimiter="__", extra="forbid"
-    )
+class Settings(BaseModel):
+    """The whole configuration: keyword values (the file's), overridden by ``BROADCASTER_*``
+    environment variables by pydantic-settings' rules (``__`` between nested keys, names in any
+    case, JSON for a whole section; the environment wins, sections are merged key by key).
+
+    pydantic-settings is imported only when the environment holds such a variable: without one
+    its result is the keyword values as given, validated here with the same options
+    (``validate_default``, ``arbitrary_types_allowed``, ``extra="forbid"``), so store-only
+    commands skip its import (see :func:`_with_environment`).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, arbitrary_types_allowed=True)
     service: ServiceConfig = ServiceConfig()
     store: StoreConfig = StoreConfig()
     http: HttpConfig = HttpConfig()
@@ -169,17 +174,8 @@ class Settings(BaseSettings):
     audit: AuditConfig = AuditConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # the file's values arrive as init kwargs; the environment must win over them
-        return env_settings, init_settings
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**_with_environment(values))
 
     def quiet_hours(self) -> QuietHours:
         parsed = QuietHours.parse(self.schedule.quiet_hours)
@@ -189,6 +185,69 @@ class Settings(BaseSettings):
         """``path`` relative to the data directory (absolute paths unchanged)."""
         p = Path(path)
         return p if p.is_absolute() else self.service.data_dir / p
+
+
+ENV_PREFIX = "BROADCASTER_"
+
+
+def _environment_names() -> bool:
+    """True when a variable in the environment is one pydantic-settings reads for Settings:
+    ``BROADCASTER_<SECTION>`` or ``BROADCASTER_<SECTION>__…``, in any case."""
+    prefix = ENV_PREFIX.lower()
+    sections = Settings.model_fields
+    for name in os.environ:
+        lowered = name.lower()
+        if not lowered.startswith(prefix):
+            continue
+        rest = lowered[len(prefix) :]
+        if rest.partition("__")[0] in sections:
+            return True
+    return False
+
+
+def _with_environment(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as pydantic-settings would hand them to the model: overridden by the
+    environment. Without a variable it reads, that is ``values`` itself (its environment source
+    then contributes nothing), and it is not imported."""
+    if not _environment_names():
+        return values
+    reader = _environment_reader()
+    sources, init_kwargs = reader._settings_init_sources(_init_kwargs=values)
+    merged: dict[str, Any] = reader._settings_build_values(sources, init_kwargs)
+    return merged
+
+
+@functools.cache
+def _environment_reader() -> Any:
+    """A pydantic-settings twin of :class:`Settings` (the same fields and options), used only
+    to read the environment the way ``BaseSettings`` does."""
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+    class FromEnvironment(BaseSettings, Settings):
+        model_config = SettingsConfigDict(
+            env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
+        )
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            # the file's values arrive as init kwargs; the environment must win over them
+            return env_settings, init_settings
+
+    return FromEnvironment
+
+
+def _is_settings_error(exc: Exception) -> bool:
+    """A ``BROADCASTER_*`` variable holding a whole section that is not valid JSON (the
+    class is looked up only when pydantic-settings was imported: only then can it be raised)."""
+    module = sys.modules.get("pydantic_settings")
+    return module is not None and isinstance(exc, module.SettingsError)
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -214,8 +273,9 @@ def load_settings(path: str | Path | None) -> Settings:
             key = ".".join(str(p) for p in err["loc"])
             problems.append(f"{key}: {err['msg']}")
         raise ConfigError(f"{where}: " + "; ".join(problems)) from exc
-    except SettingsError as exc:
-        # a BROADCASTER_* variable holding a whole section that is not valid JSON
+    except Exception as exc:
+        if not _is_settings_error(exc):
+            raise
         raise ConfigError(f"environment: {exc}") from exc
     if path is not None:
         # relative data paths are relative to the config file's folder, not the cwd
