@@ -165,3 +165,29 @@ def test_a_sqlite_store_command_imports_no_postgresql_code(shipped: Path) -> Non
         or m.startswith(("asyncpg.", "broadcaster.store.postgres."))
     ]
     assert postgres == []
+
+
+def test_without_broadcaster_variables_the_config_skips_pydantic_settings(shipped: Path) -> None:
+    """pydantic-settings only reads ``BROADCASTER_<SECTION>…`` variables; with none set (here
+    only BROADCASTER_CONFIG, which names the file) it is not imported — and with one set it is,
+    and the variable wins over the file."""
+    code, stdout, modules = run_cli(shipped, "users", "list")
+    assert code == 0, stdout
+    assert "pydantic_settings" not in modules
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+    env["BROADCASTER_CONFIG"] = str(shipped / "config.toml")
+    env["broadcaster_store__url"] = f"sqlite:///{shipped / 'other.db'}"  # any case
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps(["users", "list", "--json"])],
+        cwd=shipped,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0, done.stderr
+    assert "pydantic_settings" in result["modules"]
+    assert json.loads(result["stdout"]) == []  # another store: the variable was applied
+    assert (shipped / "other.db").exists()
