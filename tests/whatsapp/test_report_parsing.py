@@ -35,7 +35,7 @@ def image(caption: str | None = None, mid: str = "wamid.2", **extra: Any) -> dic
     return {"id": mid, "type": "image", "image": item, **extra}
 
 
-FORWARDED = {"context": {"forwarded": True}}
+FORWARDED: dict[str, Any] = {"context": {"forwarded": True}}
 
 
 def test_lapor_text_any_case_is_a_direct_report() -> None:
