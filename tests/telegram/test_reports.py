@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.telegram import TelegramAdapter
+from broadcaster.store.records import GroupStatus
 from tests.core.harness import rig
 
 from .conftest import RELAXED, AdapterFactory, bot_id
@@ -81,3 +82,42 @@ async def test_bare_lapor_in_a_group_answers_with_the_howto(tmp_path: Path, driv
         community.private_message(member.id, bot, "/lapor")
         await wait_until(lambda: len(sb.messages(member.id)) >= 1)
         assert "teruskan (forward)" in str(sb.messages(member.id)[0].text)
+
+
+async def test_reports_become_one_case_and_reporters_get_the_code_where_they_reported(
+    tmp_path: Path, driver: str
+) -> None:
+    """Through the running service: a group member replies /lapor, another resident forwards
+    the same message to the bot privately; one case with two reports from the group's region,
+    each reporter acknowledged with its code where they reported (the group, the private chat)."""
+    account = {"adapter": "telegram", "sandbox": True, "driver": driver}
+    async with rig(tmp_path, accounts={"tg": account}) as r:
+        store = r.app.store
+        adapter = r.app.adapters["tg"]
+        assert isinstance(adapter, TelegramAdapter)
+        sb = adapter.sandbox
+        sb.configure_limits(RELAXED)
+        (bot,) = sb.state.bots
+        community = sb.community
+        admin, siti, joko = (community.add_user(n) for n in ("Pak RT", "Bu Siti", "Pak Joko"))
+        chat = community.create_group("RT 01 Tajur", creator=admin.id, members=[siti.id, joko.id])
+        community.add_bot(chat.id, bot, by_user=admin.id)
+        await wait_until(lambda: len(sb.messages(chat.id)) >= 1)  # the welcome
+        await r.app.directory.add_group(
+            "officer", "tg", str(chat.id), "3671010001", "rt", status=GroupStatus.active
+        )
+        rumour = community.user_message(chat.id, joko.id, HOAX)
+        community.user_message(chat.id, siti.id, "/lapor", reply_to_message_id=rumour.message_id)
+        await wait_until(lambda: len(sb.messages(chat.id)) >= 2, within=10)
+        [case] = await store.list_hoax_cases()
+        ack = str(sb.messages(chat.id)[1].text)
+        assert case.code in ack and case.reports == 1
+        assert case.regions == ("3671010001",) and case.channels == ("telegram",)
+        [report] = await store.hoax_reports(case.id)
+        assert report.content == HOAX and str(siti.id) not in str(report.reporter)
+        # the same message forwarded privately by someone else: the same case, answered there
+        community.forward_to_bot(admin.id, bot, chat.id, rumour.message_id)
+        await wait_until(lambda: len(sb.messages(admin.id)) >= 1, within=10)
+        assert case.code in str(sb.messages(admin.id)[0].text)
+        [again] = await store.list_hoax_cases()
+        assert again.id == case.id and again.reports == 2
