@@ -34,6 +34,8 @@ PUBLIC_PATHS = {
     "/invite/{token}",
     "/daftar",
     "/daftar/confirm/{token}",
+    # hoax desk (issue 14): anyone reports a suspicious message (CSRF-bound, rate-limited)
+    "/lapor",
 }
 
 

@@ -15,6 +15,7 @@ from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
     inbox,
+    lapor,
     onboarding,
     operations,
     public,
@@ -35,6 +36,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
         session,
         public,
         selfservice,
+        lapor,
         onboarding,
         announcements,
         operations,
