@@ -241,4 +241,4 @@ def load_settings(path: str | Path | None) -> Settings:
     return settings
 
 
-__all__ = ["AccountConfig", "Settings", "load_settings"]
+__all__ = ["AccountConfig", "HoaxConfig", "Settings", "load_settings"]

@@ -161,8 +161,9 @@ def media_keys(media_ref: str | None, media_hash: str | None) -> list[str]:
 
 def band_keys(norm: str) -> list[str]:
     """MinHash of the word set, cut into bands: two texts whose word sets have Jaccard
-    similarity J share a band with probability 1 - (1 - J^4)^12 (0.96 at J = 0.7)."""
-    words = set(norm.split())
+    similarity J share a band with probability 1 - (1 - J^4)^12 (0.96 at J = 0.7). Links
+    are compared case-insensitively here (a variant typed in capitals), exactly by the key."""
+    words = set(norm.casefold().split())
     if len(words) < MIN_WORDS:
         return []
     hashes = [
@@ -215,6 +216,7 @@ def _replaced_word(a: list[str], b: list[str]) -> bool:
 def similarity(a: str, b: str) -> float:
     """0..1: how alike two normalised texts are as claims (0 when a rule above rules out the
     same claim; 1 for the same text)."""
+    a, b = a.casefold(), b.casefold()  # links too: "BIT.LY/ABC" typed in capitals
     if a == b:
         return 1.0
     wa, wb = a.split(), b.split()

@@ -21,7 +21,7 @@ from content.i18n import t
 from content.model import Announcement, Target, Variant
 
 from ..auth import Perm, require
-from ..errors import Conflict, InputError, IntegrityError, PermissionDenied
+from ..errors import Conflict, InputError, IntegrityError, NotFound, PermissionDenied
 from ..expiry import ensure_current
 from ..regions import is_within
 from ..store.contract import Store
@@ -284,3 +284,14 @@ async def purge(store: Store, *, retention_days: float, now: float) -> int:
             detail={"retention_days": retention_days},
         ),
     )
+
+
+async def find_case(store: Store, ref: str | int) -> HoaxCase:
+    """A case by id ("12") or public code ("HX-7K3Q9"); NotFound otherwise."""
+    text = str(ref).strip()
+    if text.isdigit():
+        return await store.get_hoax_case(int(text))
+    case = await store.find_hoax_case(text)
+    if case is None:
+        raise NotFound(f"hoax case {text!r} not found")
+    return case
