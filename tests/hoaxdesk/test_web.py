@@ -146,3 +146,17 @@ async def test_the_authenticity_page_links_the_registry(web: Web) -> None:
     async with web.client() as anonymous:
         page = await anonymous.get(f"/v/{approved.short_code}")
     assert 'href="/hoaks"' in page.text
+
+
+async def test_the_api_lists_and_shows_cases_in_scope(web: Web) -> None:
+    await _groups(web)
+    await _report(web, 1, TAJUR_RT1, ARISAN)
+    await _report(web, 2, KAMANISAN_RT1, GEMPA)
+    async with web.client(token_of="serang_verifier") as client:
+        listed = (await client.get("/api/v1/hoaxes")).json()
+        assert [c["regions"] for c in listed] == [[KAMANISAN_RT1]]
+        one = await client.get(f"/api/v1/hoaxes/{listed[0]['id']}")
+        assert one.status_code == 200 and one.json()["verdicts"] == []
+        assert "reporter" not in one.text
+        [arisan] = [c for c in await web.rig.app.store.list_hoax_cases() if c.id != listed[0]["id"]]
+        assert (await client.get(f"/api/v1/hoaxes/{arisan.id}")).status_code == 404
