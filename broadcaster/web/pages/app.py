@@ -14,6 +14,7 @@ from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
+    hoaxes,
     inbox,
     lapor,
     onboarding,
@@ -41,6 +42,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
         announcements,
         operations,
         inbox,
+        hoaxes,
         tokens,
     ):
         pages.include_router(module.router)
