@@ -38,7 +38,7 @@ from .store.records import AuditRecord, Group, GroupStatus, NewGroup
 if TYPE_CHECKING:
     from .inbox import Inbox
 
-#: how-to texts for a bare LAPOR, by (direct, plain words)
+#: how-to texts for a bare LAPOR, by (direct, plain words); e-mail says ``howto = "email"``
 _LAPOR_HOWTO = {
     (False, False): "lapor.howto_group",
     (True, False): "lapor.howto_direct",
@@ -65,7 +65,10 @@ class SelfService:
         direct = bool(event.data.get("direct"))
         if event.data.get("command") == "lapor":
             # a report command without anything to report (hoax desk, issue 14): say how
-            await self._say(event, _LAPOR_HOWTO[(direct, bool(event.data.get("plain")))])
+            key = _LAPOR_HOWTO[(direct, bool(event.data.get("plain")))]
+            if event.data.get("howto") == "email":
+                key = "lapor.howto_email"
+            await self._say(event, key)
             return
         if command == "bantuan":
             await self._say(event, self._welcome_key(event), kinds=", ".join(GROUP_KINDS))

@@ -58,4 +58,18 @@ HOAXCHAN_MESSAGES: Mapping[str, Mapping[str, str]] = {
             "and the verification team's verdict later."
         ),
     },
+    # a LAPOR mail with nothing in it (no body, no attachment)
+    "lapor.howto_email": {
+        "id": (
+            "Cara melaporkan pesan yang mencurigakan (dugaan hoaks) lewat e-mail: kirim atau "
+            "teruskan pesan itu ke alamat ini dengan subjek yang diawali LAPOR, dan tempel "
+            "teksnya atau lampirkan gambarnya. Anda akan menerima kode laporan, lalu hasil "
+            "pemeriksaan tim verifikasi."
+        ),
+        "en": (
+            "To report a suspicious message (possible hoax) by e-mail: send or forward it to "
+            "this address with a subject starting with LAPOR, and paste its text or attach its "
+            "picture. You get a case code now and the verification team's verdict later."
+        ),
+    },
 }

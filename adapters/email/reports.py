@@ -134,6 +134,13 @@ def report_event(
         "message_id": event_id,
     }
     if not data["text"] and digest is None:
-        howto = {"command": "lapor", "args": [], "user": sender, "direct": True, "plain": True}
+        howto = {
+            "command": "lapor",
+            "args": [],
+            "user": sender,
+            "direct": True,
+            "plain": True,
+            "howto": "email",
+        }
         return InboundEvent("command", account, event_id, sender, howto)
     return InboundEvent("report", account, event_id, sender, data)

@@ -1,6 +1,7 @@
 """Hoax reports by e-mail through a real Dovecot mailbox, the running service's IMAP loop and
 the SMTP sandbox: a LAPOR mail with a picture and a forwarded LAPOR mail of the same picture
-join one case; each sender gets the code privately; none of them is a moderation reply."""
+join one case; each sender gets the code privately; none of them is a moderation reply; an
+empty LAPOR mail gets the how-to."""
 
 from __future__ import annotations
 
@@ -78,3 +79,16 @@ async def test_lapor_mails_become_a_case_and_senders_get_the_code(
         assert all(budi not in str(x.reporter) and siti not in str(x.reporter) for x in reports)
         assert {x.content for x in reports} == {HOAX}
         assert not await store.list_replies()  # reports are not moderation replies
+        # an empty LAPOR mail gets the e-mail how-to, privately, and opens no case
+        ani = "ani@warga.example.id"
+        empty = f"From: {ani}\r\nTo: {REPLY}\r\nSubject: LAPOR\r\nMessage-ID: <e@w.id>\r\n\r\n\r\n"
+        dovecot.deliver("balas", empty.encode())
+
+        async def told() -> bool:
+            return bool(smtp.messages_to(ani))
+
+        await wait_for(told, 20)
+        [howto] = smtp.messages_to(ani)
+        text = howto.get_body(preferencelist=("plain",))
+        assert text is not None and "subjek yang diawali LAPOR" in str(text.get_content())
+        assert len(await store.list_hoax_cases()) == 1
