@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.telegram import TelegramAdapter
+from broadcaster.hoaxdesk import verdicts
 from broadcaster.store.records import GroupStatus
 from tests.core.harness import rig
 
@@ -89,7 +90,8 @@ async def test_reports_become_one_case_and_reporters_get_the_code_where_they_rep
 ) -> None:
     """Through the running service: a group member replies /lapor, another resident forwards
     the same message to the bot privately; one case with two reports from the group's region,
-    each reporter acknowledged with its code where they reported (the group, the private chat)."""
+    each reporter acknowledged with its code where they reported (the group, the private chat),
+    and both told the verdict there once two verifiers ruled."""
     account = {"adapter": "telegram", "sandbox": True, "driver": driver}
     async with rig(tmp_path, accounts={"tg": account}) as r:
         store = r.app.store
@@ -121,3 +123,17 @@ async def test_reports_become_one_case_and_reporters_get_the_code_where_they_rep
         assert case.code in str(sb.messages(admin.id)[0].text)
         [again] = await store.list_hoax_cases()
         assert again.id == case.id and again.reports == 2
+        # two verifiers rule: both reporters hear the verdict where they reported
+        await verdicts.propose(
+            store,
+            case.id,
+            label="hoaks",
+            explanation="PLN Banten tidak mengumumkan pemadaman total.",
+            sources=["https://www.pln.co.id/"],
+            acting="verifier",
+        )
+        await verdicts.confirm(store, case.id, acting="verifier2", public_url="https://x.test")
+        await wait_until(lambda: len(sb.messages(chat.id)) >= 3, within=10)
+        await wait_until(lambda: len(sb.messages(admin.id)) >= 2, within=10)
+        for answer in (sb.messages(chat.id)[2], sb.messages(admin.id)[1]):
+            assert case.code in str(answer.text) and "PLN Banten" in str(answer.text)
