@@ -8,7 +8,7 @@ written straight into the tables so the set-up takes seconds, not the hours a re
 fill would. Texts are synthetic Indonesian chain messages: 14-30 words drawn from a vocabulary
 of ~3,000 words plus numbers and links, so unrelated cases share common words as real ones do.
 
-Then ``--reports`` reports go through :func:`broadcaster.hoaxdesk.intake.file_report` as the
+Then ``--reports`` reports go through :class:`broadcaster.hoaxdesk.batch.ReportBatcher` as the
 Inbox files them — ``--concurrency`` at a time, each from a subscribed group (so the group's
 region is looked up) — a mix of exact repeats of existing cases (30 %), variants (capitals,
 emoji, "Sebarkan!!", tracking parameters, an added sentence: 50 %) and new claims (20 %).
@@ -27,7 +27,8 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from broadcaster.hoaxdesk import cluster
-from broadcaster.hoaxdesk.intake import ReportIn, file_report
+from broadcaster.hoaxdesk.batch import ReportBatcher
+from broadcaster.hoaxdesk.intake import ReportIn
 from broadcaster.store.records import AuditRecord, NewGroup, Region
 from broadcaster.store.sqlite import SqliteStore
 from content.model import Level
@@ -176,26 +177,27 @@ async def ingest(
 ) -> tuple[float, list[int]]:
     queue = list(enumerate(reports))
     found: list[int] = [0] * len(reports)
+    batcher = ReportBatcher(store, b"bench")
 
     async def worker() -> None:
         while queue:
             i, text = queue.pop()
-            ack = await file_report(
-                store,
+            ack = await batcher.submit(
                 ReportIn(
                     channel="telegram",
                     account="tg",
                     address=f"-100{i % len(REGIONS)}",
                     reporter=f"user{i}",
                     text=text,
-                ),
-                salt=b"bench",
+                )
             )
             found[i] = ack.case_id
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - start, found
+    seconds = time.perf_counter() - start
+    log(f"{batcher.batches} transactions")
+    return seconds, found
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -138,15 +138,16 @@ class _Index:
                 pending.new_ref = min(self.new[key])
                 return
         best: tuple[float, int | None, int | None] = (threshold, None, None)
-        for key in keys.bands:
-            for case_id in self.cases.get(key, ()):
-                score = cluster.similarity(keys.norm, self.norms[case_id])
-                if score >= best[0] and self.norms[case_id]:
-                    best = (score, case_id, None)
-            for new_ref in self.new.get(key, ()):
-                score = cluster.similarity(keys.norm, self.new_norms[new_ref])
-                if score >= best[0]:
-                    best = (score, None, new_ref)
+        stored = {c for key in keys.bands for c in self.cases.get(key, ())}
+        for case_id in sorted(stored):  # each candidate scored once, however many bands match
+            norm = self.norms[case_id]
+            score = cluster.similarity(keys.norm, norm) if norm else 0.0
+            if score >= best[0]:
+                best = (score, case_id, None)
+        for new_ref in sorted({r for key in keys.bands for r in self.new.get(key, ())}):
+            score = cluster.similarity(keys.norm, self.new_norms[new_ref])
+            if score >= best[0]:
+                best = (score, None, new_ref)
         _, pending.join, pending.new_ref = best
         if pending.join is None and pending.new_ref is None:
             pending.new_ref = ref
