@@ -12,7 +12,9 @@ Then ``--reports`` reports go through :class:`broadcaster.hoaxdesk.batch.ReportB
 Inbox files them — ``--concurrency`` at a time, each from a subscribed group (so the group's
 region is looked up) — a mix of exact repeats of existing cases (30 %), variants (capitals,
 emoji, "Sebarkan!!", tracking parameters, an added sentence: 50 %) and new claims (20 %).
-Reports whether every variant found its case, the rate, and the process's peak RSS.
+The store is filled once; each ``--runs`` ingests into a fresh copy in a child process, which
+reports whether every variant found its case and every new claim opened one, the rate (wall and
+per CPU second: the machine is shared) and its own peak RSS.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from multiprocessing import Pool
@@ -200,19 +205,12 @@ async def ingest(
     return seconds, found
 
 
-async def main(args: argparse.Namespace) -> None:
+def workload(args: argparse.Namespace) -> tuple[list[str], list[str], list[int]]:
+    """The cases' texts, the reports and the case each report belongs to (0: a new claim);
+    the same for the same arguments, in every process."""
     rng = random.Random(14)
     words = vocabulary(rng)
     texts = [claim(rng, words) for _ in range(args.cases)]
-    folder = Path(tempfile.mkdtemp(prefix="hoax-bench-"))
-    path = folder / "bench.db"
-    store = SqliteStore(path)
-    await store.open()
-    await seed(store)
-    await store.close()
-    started = time.perf_counter()
-    fill(path, texts)
-    log(f"{args.cases} cases with their keys filled in {time.perf_counter() - started:.1f} s")
     reports, expected = [], []
     for _ in range(args.reports):
         roll = rng.random()
@@ -226,24 +224,65 @@ async def main(args: argparse.Namespace) -> None:
         else:
             reports.append(claim(rng, words))
             expected.append(0)
+    return texts, reports, expected
+
+
+async def prepare(path: Path, texts: list[str]) -> None:
     store = SqliteStore(path)
     await store.open()
+    await seed(store)
+    await store.close()
+    started = time.perf_counter()
+    fill(path, texts)
+    log(f"{len(texts)} cases with their keys filled in {time.perf_counter() - started:.1f} s")
+
+
+async def measure(args: argparse.Namespace, path: Path) -> None:
+    """The ingest alone, in a process of its own (its peak RSS is the ingest's)."""
+    _, reports, expected = workload(args)
+    store = SqliteStore(path)
+    await store.open()
+    cpu = time.process_time()
     seconds, found = await ingest(store, reports, args.concurrency)
+    cpu = time.process_time() - cpu
     await store.close()
     joined = sum(1 for e, f in zip(expected, found, strict=True) if e and e == f)
     wanted = sum(1 for e in expected if e)
     fresh = sum(1 for e, f in zip(expected, found, strict=True) if not e and f > args.cases)
     print(
         f"cases {args.cases}, reports {args.reports}, concurrency {args.concurrency}: "
-        f"{args.reports / seconds:,.0f} reports/s ({seconds:.2f} s); "
-        f"joined their case {joined}/{wanted}; new claims opened new cases {fresh}/"
-        f"{args.reports - wanted}; peak RSS {peak_rss_mb():.0f} MiB"
+        f"{args.reports / seconds:,.0f} reports/s ({seconds:.2f} s wall, "
+        f"{args.reports / cpu:,.0f} reports per CPU second); joined their case "
+        f"{joined}/{wanted}; new claims opened new cases {fresh}/{args.reports - wanted}; "
+        f"peak RSS of the ingesting process {peak_rss_mb():.0f} MiB"
     )
+
+
+def main(args: argparse.Namespace) -> None:
+    if args.db is not None:
+        asyncio.run(measure(args, Path(args.db)))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="hoax-bench-"))
+    path = folder / "bench.db"
+    texts, _, _ = workload(args)
+    asyncio.run(prepare(path, texts))
+    for _ in range(args.runs):
+        copy = folder / "run.db"
+        shutil.copyfile(path, copy)
+        command = [sys.executable, "-m", "bench.hoax_ingest", "--db", str(copy)]
+        for name in ("cases", "reports", "concurrency"):
+            command += [f"--{name}", str(getattr(args, name))]
+        subprocess.run(command, check=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--reports", type=int, default=5_000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=1, help="ingests, each on a fresh copy")
+    parser.add_argument("--db", help=argparse.SUPPRESS)  # the child: ingest into this file
+    main(parser.parse_args())
