@@ -176,6 +176,10 @@ async def test_the_purge_strips_personal_parts_after_the_verdict(seeded: Store) 
     assert kept.content and kept.reporter == "hash-a"  # no verdict: kept
     assert await seeded.purge_hoax_reports(now + 1, rec("purge")) == 0
     assert await audit_len(seeded) == before + 1  # nothing purged: no entry
+    late, _ = await file(seeded, report(now + 5), ["t:a"], "HX-LATE")  # after the purge
+    assert late.id == case.id  # the hashed key still finds the case
+    assert await seeded.purge_hoax_reports(now + 2, rec("purge")) == 0  # its own period
+    assert await seeded.purge_hoax_reports(now + 6, rec("purge")) == 1
 
 
 async def test_figures(seeded: Store) -> None:

@@ -233,8 +233,9 @@ class HoaxStore(ABC):
     @abstractmethod
     async def purge_hoax_reports(self, confirmed_before: float, audit: AuditRecord) -> int:
         """Remove the personal parts (reporter, account, address, content, link, media
-        reference) of the reports of cases confirmed before ``confirmed_before``, and the
-        cases' texts; one audit entry when any was purged. Returns the number of reports."""
+        reference) of the reports received before ``confirmed_before`` of cases confirmed
+        before it, and those cases' texts; one audit entry when any was purged. Returns the
+        number of reports."""
 
     @abstractmethod
     async def hoax_stats(self, since: float) -> HoaxStats:

@@ -497,12 +497,13 @@ class HoaxSql(SqlBase, HoaxStore):
     async def purge_hoax_reports(self, confirmed_before: float, audit: AuditRecord) -> int:
         now = time.time()
         async with self._tx() as db:
-            cases = "SELECT id FROM hoax_cases WHERE confirmed_at < ? AND purged_at IS NULL"
+            # a report that joined after the verdict keeps its own retention period
             purged = await db.execute(
                 "UPDATE hoax_reports SET reporter = NULL, account = NULL, address = NULL, "
                 "content = NULL, link = NULL, media_ref = NULL, purged_at = ? "
-                f"WHERE purged_at IS NULL AND case_id IN ({cases})",
-                (now, confirmed_before),
+                "WHERE purged_at IS NULL AND at < ? AND case_id IN "
+                "(SELECT id FROM hoax_cases WHERE confirmed_at < ?)",
+                (now, confirmed_before, confirmed_before),
             )
             touched = await db.execute(
                 "UPDATE hoax_cases SET norm = '', summary = '', purged_at = ? "
