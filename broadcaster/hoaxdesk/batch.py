@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError, TransientError
 from ..store.contract import Store
-from .intake import DEFAULT_SIMILARITY, ReportAck, ReportIn, check, file_reports
+from .intake import DEFAULT_SIMILARITY, Pending, ReportAck, ReportIn, file_prepared, prepare
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,14 @@ class ReportBatcher:
     similarity: float = DEFAULT_SIMILARITY
     max_batch: int = MAX_BATCH
     batches: int = 0  # committed, for benchmarks and tests
-    _queue: list[tuple[ReportIn, asyncio.Future[ReportAck]]] = field(default_factory=list)
+    _queue: list[tuple[Pending, asyncio.Future[ReportAck]]] = field(default_factory=list)
     _flusher: asyncio.Task[None] | None = None
 
     async def submit(self, report: ReportIn) -> ReportAck:
         """The report's acknowledgement once it is stored; InputError at once when empty."""
-        check(report)
+        pending = prepare(report)  # while the batch before commits (the GIL is free then)
         future: asyncio.Future[ReportAck] = asyncio.get_running_loop().create_future()
-        self._queue.append((report, future))
+        self._queue.append((pending, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush(), name="hoax-reports")
         return await future
@@ -65,10 +65,10 @@ class ReportBatcher:
         finally:
             self._flusher = None
 
-    async def _commit(self, batch: list[tuple[ReportIn, asyncio.Future[ReportAck]]]) -> None:
+    async def _commit(self, batch: list[tuple[Pending, asyncio.Future[ReportAck]]]) -> None:
         try:
-            acks = await file_reports(
-                self.store, [r for r, _ in batch], salt=self.salt, similarity=self.similarity
+            acks = await file_prepared(
+                self.store, [p for p, _ in batch], salt=self.salt, similarity=self.similarity
             )
         except asyncio.CancelledError:
             for _, future in batch:

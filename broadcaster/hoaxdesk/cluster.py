@@ -24,6 +24,7 @@ answering residents with another claim's verdict.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -149,6 +150,14 @@ def media_keys(media_ref: str | None, media_hash: str | None) -> list[str]:
     return keys
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_hashes(word: str) -> memoryview:
+    """The word's 32-bit hash per band row (cached: people reuse the same few thousand
+    words)."""
+    width = MINHASH_BANDS * MINHASH_ROWS
+    return memoryview(hashlib.shake_128(word.encode()).digest(4 * width)).cast("I")
+
+
 def band_keys(norm: str) -> list[str]:
     """MinHash of the word set, cut into bands: two texts whose word sets have Jaccard
     similarity J share a band with probability 1 - (1 - J^4)^12 (0.96 at J = 0.7). Links
@@ -158,8 +167,7 @@ def band_keys(norm: str) -> list[str]:
         return []
     # one independent 32-bit hash per band row and word, all from one SHAKE-128 call per word
     # (MinHash with k hash functions), the minimum per row taken column by column in C
-    width = MINHASH_BANDS * MINHASH_ROWS
-    rows = [memoryview(hashlib.shake_128(w.encode()).digest(4 * width)).cast("I") for w in words]
+    rows = [_word_hashes(w) for w in words]
     mins = [min(column) for column in zip(*rows, strict=True)]
     keys = []
     for band in range(MINHASH_BANDS):

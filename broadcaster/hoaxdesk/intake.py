@@ -74,7 +74,7 @@ def _summary(text: str, link: str | None) -> str:
 
 
 @dataclass
-class _Pending:
+class Pending:
     """A report on its way in: its row, keys and where the batch decided it goes."""
 
     report: ReportIn
@@ -126,7 +126,7 @@ class _Index:
         self.new: dict[str, set[int]] = {}  # key -> new_ref
         self.new_norms: dict[int, str] = {}
 
-    def place(self, pending: _Pending, ref: int, threshold: float) -> None:
+    def place(self, pending: Pending, ref: int, threshold: float) -> None:
         """Decide: an exact key, else the most similar candidate at or above the threshold,
         else a new case (which later reports of the batch may join)."""
         keys = pending.keys
@@ -156,6 +156,16 @@ class _Index:
                 self.new.setdefault(key, set()).add(ref)
 
 
+def prepare(report: ReportIn) -> Pending:
+    """Check the report (InputError when empty) and compute its lookup keys: the CPU part of
+    filing, done by the caller (the batcher overlaps it with the previous batch's commit)."""
+    check(report)
+    text = report.text.strip()[:MAX_TEXT]
+    link = (report.link or "").strip() or None
+    keys = cluster.keys_for(text, link, report.media_ref, report.media_hash)
+    return Pending(report=report, text=text, link=link, keys=keys)
+
+
 async def file_reports(
     store: Store,
     reports: Sequence[ReportIn],
@@ -165,16 +175,23 @@ async def file_reports(
     similarity: float = DEFAULT_SIMILARITY,
 ) -> list[ReportAck]:
     """:func:`file_report` for many reports at once: one candidate lookup, one transaction,
-    one audit entry (what :class:`ReportBatcher` commits). InputError when one is empty."""
-    for report in reports:
-        check(report)
+    one audit entry. InputError when one is empty."""
+    pending = [prepare(report) for report in reports]
+    return await file_prepared(store, pending, salt=salt, now=now, similarity=similarity)
+
+
+async def file_prepared(
+    store: Store,
+    pending: Sequence[Pending],
+    *,
+    salt: bytes,
+    now: datetime | None = None,
+    similarity: float = DEFAULT_SIMILARITY,
+) -> list[ReportAck]:
+    """File reports :func:`prepare` made ready (what :class:`~.batch.ReportBatcher`
+    commits)."""
     at = (now or datetime.now().astimezone()).timestamp()
-    pending = []
-    for report in reports:
-        text = report.text.strip()[:MAX_TEXT]
-        link = (report.link or "").strip() or None
-        keys = cluster.keys_for(text, link, report.media_ref, report.media_hash)
-        pending.append(_Pending(report=report, text=text, link=link, keys=keys))
+    reports = [p.report for p in pending]
     index = _Index(await store.hoax_candidates([k for p in pending for k in p.keys.all]))
     for ref, item in enumerate(pending):
         index.place(item, ref, similarity)
