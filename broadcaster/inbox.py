@@ -53,7 +53,8 @@ from content.i18n import t
 from .adapter import Adapter, InboundEvent
 from .errors import InputError
 from .files import tighten, write_private
-from .hoaxdesk.intake import DEFAULT_SIMILARITY, ReportIn, file_report
+from .hoaxdesk.batch import ReportBatcher
+from .hoaxdesk.intake import DEFAULT_SIMILARITY, ReportIn
 from .hoaxdesk.verdicts import public_case_url
 from .inbox_batch import VoteBatcher
 from .publicurl import DEFAULT_PUBLIC_URL
@@ -105,6 +106,7 @@ class Inbox:
         self.auto_approve = auto_approve
         self.votes = VoteBatcher(store)
         self.selfservice = SelfService(self)
+        self.reports = ReportBatcher(store, salt, hoax_similarity)
 
     def hash_user(self, account: str, raw: object) -> str:
         digest = hmac.new(self.salt, f"{account}:{raw}".encode(), hashlib.sha256)
@@ -334,9 +336,7 @@ class Inbox:
             language=language,
         )
         try:
-            ack = await file_report(
-                self.store, report, salt=self.salt, similarity=self.hoax_similarity
-            )
+            ack = await self.reports.submit(report)
         except InputError:
             await self._say(event, "hoax.empty")
             return

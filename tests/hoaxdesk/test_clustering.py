@@ -4,10 +4,14 @@ real store, so the keys, the indexed candidate lookup and the similarity rule ar
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from broadcaster.errors import InputError
+from broadcaster.hoaxdesk.batch import ReportBatcher
 from broadcaster.hoaxdesk.cluster import canonical_url, normalise, similarity
-from broadcaster.hoaxdesk.intake import ReportAck, ReportIn, file_report
+from broadcaster.hoaxdesk.intake import ReportAck, ReportIn, file_report, file_reports
 from broadcaster.store.contract import Store
 
 SALT = b"salt"
@@ -135,3 +139,34 @@ def test_the_similarity_of_different_claims_is_zero(text: str) -> None:
 def test_the_similarity_of_a_variant_is_high() -> None:
     added = CULIK + " Mohon jaga anak-anak kita"
     assert similarity(normalise(CULIK), normalise(added)) >= 0.85
+
+
+async def test_variants_in_one_batch_open_one_case(desk_store: Store) -> None:
+    """A burst: the first report and its variants arrive in the same transaction."""
+    reports = [
+        ReportIn(channel="web", account=None, address=None, reporter=f"r{i}", text=text)
+        for i, text in enumerate([CULIK, VAKSIN, *CULIK_VARIANTS, *VAKSIN_VARIANTS])
+    ]
+    acks = await file_reports(desk_store, reports, salt=SALT)
+    culik, vaksin = acks[0].case_id, acks[1].case_id
+    assert culik != vaksin and acks[0].new_case and acks[1].new_case
+    assert [a.case_id for a in acks[2 : 2 + len(CULIK_VARIANTS)]] == [culik] * len(CULIK_VARIANTS)
+    assert [a.case_id for a in acks[2 + len(CULIK_VARIANTS) :]] == [vaksin] * len(VAKSIN_VARIANTS)
+    assert sum(a.new_case for a in acks) == 2
+    assert (await desk_store.get_hoax_case(culik)).reports == 1 + len(CULIK_VARIANTS)
+
+
+async def test_concurrent_reports_are_filed_in_few_transactions(desk_store: Store) -> None:
+    batcher = ReportBatcher(desk_store, SALT)
+    texts = [CULIK, *CULIK_VARIANTS] * 5
+    reports = [
+        ReportIn(channel="web", account=None, address=None, reporter=f"r{i}", text=text)
+        for i, text in enumerate(texts)
+    ]
+    acks = await asyncio.gather(*(batcher.submit(r) for r in reports))
+    assert len({a.case_id for a in acks}) == 1 and sum(a.new_case for a in acks) == 1
+    assert batcher.batches < len(reports) / 5  # committed together, not one by one
+    with pytest.raises(InputError):
+        await batcher.submit(
+            ReportIn(channel="web", account=None, address=None, reporter="x", text=" ")
+        )

@@ -12,12 +12,13 @@ from broadcaster.errors import Conflict, IntegrityError, NotFound, PermissionDen
 from broadcaster.store.contract import Store
 from broadcaster.store.contract.hoaxes import (
     HoaxCase,
+    HoaxFiling,
     HoaxStatus,
     NewHoaxReport,
     NewHoaxVerdict,
     VerdictStatus,
 )
-from tests.store.support import KAMANISAN_RT1, TAJUR_RT1, audit_len, rec
+from tests.store.support import KAMANISAN_RT1, TAJUR_RT1, add_groups, audit_len, group, rec
 
 
 def report(
@@ -46,16 +47,22 @@ def report(
 async def file(
     store: Store, r: NewHoaxReport, keys: list[str], code: str, join: int | None = None
 ) -> tuple[HoaxCase, bool]:
-    return await store.add_hoax_report(
-        r,
-        join=join,
-        exact_keys=[k for k in keys if k.startswith("t:")],
-        keys=keys,
-        code=code,
-        norm="besok listrik padam total se banten",
-        summary="Besok listrik padam total se-Banten",
-        audit=rec("hoax.report", "hoax_case"),
+    [filed] = await store.add_hoax_reports(
+        [
+            HoaxFiling(
+                report=r,
+                join=join,
+                new_ref=None,
+                exact_keys=tuple(k for k in keys if k.startswith("t:")),
+                keys=tuple(keys),
+                norm="besok listrik padam total se banten",
+                summary="Besok listrik padam total se-Banten",
+            )
+        ],
+        lambda: code,
+        rec("hoax.report", "hoax_case"),
     )
+    return await store.get_hoax_case(filed.case_id), filed.new_case
 
 
 async def test_reports_join_a_case_by_its_exact_key_and_count(seeded: Store) -> None:
@@ -169,6 +176,10 @@ async def test_the_purge_strips_personal_parts_after_the_verdict(seeded: Store) 
     assert kept.content and kept.reporter == "hash-a"  # no verdict: kept
     assert await seeded.purge_hoax_reports(now + 1, rec("purge")) == 0
     assert await audit_len(seeded) == before + 1  # nothing purged: no entry
+    late, _ = await file(seeded, report(now + 5), ["t:a"], "HX-LATE")  # after the purge
+    assert late.id == case.id  # the hashed key still finds the case
+    assert await seeded.purge_hoax_reports(now + 2, rec("purge")) == 0  # its own period
+    assert await seeded.purge_hoax_reports(now + 6, rec("purge")) == 1
 
 
 async def test_figures(seeded: Store) -> None:
@@ -184,3 +195,52 @@ async def test_figures(seeded: Store) -> None:
     assert len(stats.reports_by_day) >= 2
     assert stats.open_cases == 1 and stats.confirmed_cases == 1
     assert stats.median_seconds_to_verdict == pytest.approx(2 * day, abs=60)
+
+
+def filing(at: float, *, join: int | None = None, new_ref: int | None, key: str) -> HoaxFiling:
+    return HoaxFiling(
+        report=report(at),
+        join=join,
+        new_ref=new_ref,
+        exact_keys=(key,),
+        keys=(key, "b1:" + key),
+        norm=key,
+        summary=key,
+    )
+
+
+async def test_a_batch_opens_its_new_cases_once_and_joins_existing_ones(seeded: Store) -> None:
+    now = time.time()
+    codes = iter(["HX-TAKEN", "HX-TAKEN", "HX-NEW01", "HX-NEW02", "HX-NEW03"])
+    [first] = await seeded.add_hoax_reports(
+        [filing(now, new_ref=None, key="t:x")], lambda: "HX-TAKEN", rec("hoax.report")
+    )
+    before = await audit_len(seeded)
+    filed = await seeded.add_hoax_reports(
+        [
+            filing(now, new_ref=0, key="t:a"),  # opens a case (after a taken code)
+            filing(now + 1, new_ref=0, key="t:a"),  # the same new case
+            filing(now, new_ref=2, key="t:x"),  # opened before: joins it, opens nothing
+            filing(now, join=first.case_id, new_ref=None, key="t:y"),
+            filing(now, new_ref=4, key="t:b"),
+        ],
+        lambda: next(codes),
+        rec("hoax.report"),
+    )
+    assert await audit_len(seeded) == before + 1  # one entry per batch
+    a, a2, x, y, b = filed
+    assert a.new_case and not a2.new_case and a.case_id == a2.case_id and a.code == "HX-NEW01"
+    assert x.case_id == y.case_id == first.case_id and not x.new_case
+    assert b.new_case and b.code == "HX-NEW02"
+    assert (await seeded.get_hoax_case(a.case_id)).reports == 2
+    assert (await seeded.get_hoax_case(first.case_id)).reports == 3
+    joined = await seeded.hoax_candidates(["b1:t:y"])
+    assert [c.case_id for c in joined] == [first.case_id]  # the joining report's keys count
+
+
+async def test_group_regions_are_read_in_one_go(seeded: Store) -> None:
+    await add_groups(seeded, [group(TAJUR_RT1, "g1"), group(KAMANISAN_RT1, "g2")])
+    found = await seeded.hoax_group_regions(
+        [("telegram", "tg", "g1"), ("telegram", "tg", "g2"), ("telegram", "tg", "nope")]
+    )
+    assert found == {("telegram", "tg", "g1"): TAJUR_RT1, ("telegram", "tg", "g2"): KAMANISAN_RT1}

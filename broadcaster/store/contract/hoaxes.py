@@ -8,7 +8,7 @@ address) until the verdict is confirmed and answered, and its personal parts unt
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -64,6 +64,27 @@ class NewHoaxReport:
     region: str | None
     language: str
     at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoaxFiling:
+    """One report to store, and where it goes: an existing case (``join``), else the new case
+    opened for every filing of the batch with the same ``new_ref``."""
+
+    report: NewHoaxReport
+    join: int | None
+    new_ref: int | None
+    exact_keys: tuple[str, ...]  # text and media keys (an exact repeat joins at once)
+    keys: tuple[str, ...]  # every lookup key, added to the case
+    norm: str  # a new case's normalised text
+    summary: str  # a new case's excerpt
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filed:
+    case_id: int
+    code: str
+    new_case: bool  # this filing opened the case
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,22 +149,21 @@ class HoaxStore(ABC):
         """Cases holding any of ``keys`` (one indexed read), with the keys each shares."""
 
     @abstractmethod
-    async def add_hoax_report(
-        self,
-        report: NewHoaxReport,
-        *,
-        join: int | None,
-        exact_keys: Sequence[str],
-        keys: Sequence[str],
-        code: str,
-        norm: str,
-        summary: str,
-        audit: AuditRecord,
-    ) -> tuple[HoaxCase, bool]:
-        """Store ``report`` in one transaction: in case ``join``; else in the case holding
-        one of ``exact_keys`` by then; else in a new case ``code`` (Conflict when that code is
-        taken: pick another). ``keys`` are added to the case; its counts, last_seen, region and
-        channel follow. Appends ``audit`` (object: the case). Returns (case, opened a new one)."""
+    async def hoax_group_regions(
+        self, chats: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], str]:
+        """The region of each known (channel, account, address) group (any status)."""
+
+    @abstractmethod
+    async def add_hoax_reports(
+        self, filings: Sequence[HoaxFiling], codes: Callable[[], str], audit: AuditRecord
+    ) -> list[Filed]:
+        """Store ``filings`` in one transaction, in order. A filing without ``join`` joins the
+        case that holds one of its ``exact_keys`` by then (another process may have opened
+        it), else the batch's new case for its ``new_ref``, opened with a code drawn from
+        ``codes`` (drawn again while taken). Keys, counts, last_seen, regions and channels of
+        the cases follow; ``audit`` is appended once, its detail completed with the counts.
+        Returns where each filing went, in order."""
 
     # -- reading ---------------------------------------------------------------------------
     @abstractmethod
@@ -213,8 +233,9 @@ class HoaxStore(ABC):
     @abstractmethod
     async def purge_hoax_reports(self, confirmed_before: float, audit: AuditRecord) -> int:
         """Remove the personal parts (reporter, account, address, content, link, media
-        reference) of the reports of cases confirmed before ``confirmed_before``, and the
-        cases' texts; one audit entry when any was purged. Returns the number of reports."""
+        reference) of the reports received before ``confirmed_before`` of cases confirmed
+        before it, and those cases' texts; one audit entry when any was purged. Returns the
+        number of reports."""
 
     @abstractmethod
     async def hoax_stats(self, since: float) -> HoaxStats:

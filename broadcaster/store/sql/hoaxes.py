@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ...errors import Conflict, IntegrityError, NotFound, PermissionDenied
 from ..contract.hoaxes import (
+    Filed,
     HoaxCandidate,
     HoaxCase,
+    HoaxFiling,
     HoaxReport,
     HoaxStats,
     HoaxStatus,
@@ -23,7 +26,7 @@ from ..contract.hoaxes import (
     VerdictStatus,
 )
 from ..records import AuditRecord
-from .base import Row, SqlBase, Tx, marks, with_object
+from .base import Row, SqlBase, Tx, marks
 
 CASE_COLS = "id, code, status, summary, reports, first_seen, last_seen, confirmed_at"
 REPORT_COLS = (
@@ -35,6 +38,26 @@ VERDICT_COLS = (
     "decided_by, decided_at, reason"
 )
 DAY = 86400
+CHUNK = 2000  # most values in one IN list (both engines cap a statement's parameters)
+CODE_ATTEMPTS = 8
+
+
+def _report_row(case_id: int, r: NewHoaxReport) -> tuple[Any, ...]:
+    return (
+        case_id,
+        r.channel,
+        r.account,
+        r.address,
+        r.reporter,
+        r.content,
+        r.link,
+        r.media_ref,
+        r.media_hash,
+        r.region,
+        r.language,
+        r.at,
+        int(r.at // DAY),
+    )
 
 
 def _opt(value: Any) -> float | None:
@@ -118,109 +141,148 @@ class HoaxSql(SqlBase, HoaxStore):
 
     # -- intake ----------------------------------------------------------------------------
     async def hoax_candidates(self, keys: Sequence[str]) -> list[HoaxCandidate]:
-        if not keys:
-            return []
-        rows = await self._fetch(
-            f"SELECT k.case_id, k.key, c.norm FROM hoax_keys k JOIN hoax_cases c "
-            f"ON c.id = k.case_id WHERE k.key IN ({marks(keys)}) ORDER BY k.case_id",
-            list(keys),
-        )
         found: dict[int, tuple[str, list[str]]] = {}
-        for cid, key, norm in rows:
-            found.setdefault(int(cid), (str(norm), []))[1].append(str(key))
+        listed = sorted(set(keys))
+        for i in range(0, len(listed), CHUNK):
+            part = listed[i : i + CHUNK]
+            rows = await self._fetch(
+                f"SELECT k.case_id, k.key, c.norm FROM hoax_keys k JOIN hoax_cases c "
+                f"ON c.id = k.case_id WHERE k.key IN ({marks(part)})",
+                part,
+            )
+            for cid, key, norm in rows:
+                found.setdefault(int(cid), (str(norm), []))[1].append(str(key))
         return [
-            HoaxCandidate(case_id=cid, norm=norm, keys=tuple(ks))
-            for cid, (norm, ks) in found.items()
+            HoaxCandidate(case_id=cid, norm=norm, keys=tuple(sorted(ks)))
+            for cid, (norm, ks) in sorted(found.items())
         ]
 
-    async def add_hoax_report(
-        self,
-        report: NewHoaxReport,
-        *,
-        join: int | None,
-        exact_keys: Sequence[str],
-        keys: Sequence[str],
-        code: str,
-        norm: str,
-        summary: str,
-        audit: AuditRecord,
-    ) -> tuple[HoaxCase, bool]:
+    async def hoax_group_regions(
+        self, chats: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], str]:
+        wanted: dict[tuple[str, str], set[str]] = {}
+        for channel, account, address in chats:
+            wanted.setdefault((channel, account), set()).add(address)
+        found: dict[tuple[str, str, str], str] = {}
+        for (channel, account), addresses in sorted(wanted.items()):
+            listed = sorted(addresses)
+            for i in range(0, len(listed), CHUNK):
+                part = listed[i : i + CHUNK]
+                rows = await self._fetch(
+                    "SELECT address, region FROM groups WHERE channel = ? AND account = ? "
+                    f"AND address IN ({marks(part)})",
+                    [channel, account, *part],
+                )
+                found.update({(channel, account, str(a)): str(r) for a, r in rows})
+        return found
+
+    async def add_hoax_reports(
+        self, filings: Sequence[HoaxFiling], codes: Callable[[], str], audit: AuditRecord
+    ) -> list[Filed]:
+        if not filings:
+            return []
         async with self._tx() as db:
-            case_id, new = await self._case_for(db, report, join, exact_keys, code, norm, summary)
-            await db.execute(
+            cases, opened = await self._place(db, filings, codes)
+            await db.executemany(
                 "INSERT INTO hoax_reports(case_id, channel, account, address, reporter, content, "
                 "link, media_ref, media_hash, region, language, at, day) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    case_id,
-                    report.channel,
-                    report.account,
-                    report.address,
-                    report.reporter,
-                    report.content,
-                    report.link,
-                    report.media_ref,
-                    report.media_hash,
-                    report.region,
-                    report.language,
-                    report.at,
-                    int(report.at // DAY),
-                ),
+                [_report_row(case_id, f.report) for case_id, f in zip(cases, filings, strict=True)],
             )
-            await db.execute(
-                f"UPDATE hoax_cases SET reports = reports + 1, "
-                f"last_seen = {self.dialect.greatest}(last_seen, ?) WHERE id = ?",
-                (report.at, case_id),
-            )
-            await db.executemany(
-                "INSERT INTO hoax_keys(key, case_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(k, case_id) for k in dict.fromkeys(keys)],
-            )
-            if report.region:
-                await db.execute(
-                    "INSERT INTO hoax_case_regions(case_id, region) VALUES (?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (case_id, report.region),
-                )
-            await db.execute(
-                "INSERT INTO hoax_case_channels(case_id, channel) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (case_id, report.channel),
-            )
-            await self._append_audit(db, with_object(audit, case_id))
-            rows = await db.fetch(f"SELECT {CASE_COLS} FROM hoax_cases WHERE id = ?", (case_id,))
-            return (await self._cases(db, rows))[0], new
-
-    async def _case_for(
-        self,
-        db: Tx,
-        report: NewHoaxReport,
-        join: int | None,
-        exact_keys: Sequence[str],
-        code: str,
-        norm: str,
-        summary: str,
-    ) -> tuple[int, bool]:
-        """The case the report joins (given, or by an exact key), else a new one."""
-        if join is not None:
-            return join, False
-        if exact_keys:
+            await self._follow(db, cases, filings)
             rows = await db.fetch(
-                f"SELECT MIN(case_id) FROM hoax_keys WHERE key IN ({marks(exact_keys)})",
-                list(exact_keys),
+                f"SELECT id, code FROM hoax_cases WHERE id IN ({marks(set(cases))})",
+                sorted(set(cases)),
             )
-            if rows and rows[0][0] is not None:
-                return int(rows[0][0]), False
-        try:
-            async with db.savepoint():
-                rows = await db.fetch(
-                    "INSERT INTO hoax_cases(code, status, norm, summary, reports, first_seen, "
-                    "last_seen) VALUES (?, 'open', ?, ?, 0, ?, ?) RETURNING id",
-                    (code, norm, summary, report.at, report.at),
-                )
-        except db.duplicate as exc:
-            raise Conflict(f"hoax case code {code} is taken") from exc
-        return int(rows[0][0]), True
+            code_of = {int(i): str(c) for i, c in rows}
+            detail = {
+                **audit.detail,
+                "reports": len(filings),
+                "new_cases": len(opened),
+                "cases": sorted(set(cases))[:50],
+            }
+            await self._append_audit(db, replace(audit, detail=detail))
+        return [
+            Filed(case_id=c, code=code_of[c], new_case=i in opened) for i, c in enumerate(cases)
+        ]
+
+    async def _place(
+        self, db: Tx, filings: Sequence[HoaxFiling], codes: Callable[[], str]
+    ) -> tuple[list[int], set[int]]:
+        """The case of each filing (opening the batch's new cases); the indexes of the
+        filings that opened one."""
+        fresh = {k for f in filings if f.join is None for k in f.exact_keys}
+        existing: dict[str, int] = {}
+        listed = sorted(fresh)
+        for i in range(0, len(listed), CHUNK):
+            part = listed[i : i + CHUNK]
+            for key, case_id in await db.fetch(
+                f"SELECT key, MIN(case_id) FROM hoax_keys WHERE key IN ({marks(part)}) "
+                "GROUP BY key",
+                part,
+            ):
+                existing[str(key)] = int(case_id)
+        by_ref: dict[int, int] = {}
+        cases: list[int] = []
+        opened: set[int] = set()
+        for index, f in enumerate(filings):
+            if f.join is not None:
+                cases.append(f.join)
+                continue
+            known = [existing[k] for k in f.exact_keys if k in existing]
+            if known:  # opened meanwhile (another process, or an earlier batch)
+                cases.append(min(known))
+                continue
+            ref = -1 - index if f.new_ref is None else f.new_ref
+            if ref not in by_ref:
+                by_ref[ref] = await self._open_case(db, f, codes)
+                opened.add(index)
+            cases.append(by_ref[ref])
+        return cases, opened
+
+    async def _open_case(self, db: Tx, f: HoaxFiling, codes: Callable[[], str]) -> int:
+        for _ in range(CODE_ATTEMPTS):
+            rows = await db.fetch(
+                "INSERT INTO hoax_cases(code, status, norm, summary, reports, first_seen, "
+                "last_seen) VALUES (?, 'open', ?, ?, 0, ?, ?) ON CONFLICT (code) DO NOTHING "
+                "RETURNING id",
+                (codes(), f.norm, f.summary, f.report.at, f.report.at),
+            )
+            if rows:
+                return int(rows[0][0])
+        raise Conflict("no free hoax case code found; try again")
+
+    async def _follow(self, db: Tx, cases: list[int], filings: Sequence[HoaxFiling]) -> None:
+        """Counts, last_seen, keys, regions and channels of the cases the filings went to."""
+        counts: dict[int, list[float]] = {}
+        keys: set[tuple[str, int]] = set()
+        regions: set[tuple[int, str]] = set()
+        channels: set[tuple[int, str]] = set()
+        for case_id, f in zip(cases, filings, strict=True):
+            seen = counts.setdefault(case_id, [0, f.report.at])
+            seen[0] += 1
+            seen[1] = max(seen[1], f.report.at)
+            keys.update((k, case_id) for k in f.keys)
+            if f.report.region:
+                regions.add((case_id, f.report.region))
+            channels.add((case_id, f.report.channel))
+        await db.executemany(
+            f"UPDATE hoax_cases SET reports = reports + ?, "
+            f"last_seen = {self.dialect.greatest}(last_seen, ?) WHERE id = ?",
+            [(int(n), at, case_id) for case_id, (n, at) in sorted(counts.items())],
+        )
+        await db.executemany(
+            "INSERT INTO hoax_keys(key, case_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            sorted(keys),
+        )
+        await db.executemany(
+            "INSERT INTO hoax_case_regions(case_id, region) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            sorted(regions),
+        )
+        await db.executemany(
+            "INSERT INTO hoax_case_channels(case_id, channel) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            sorted(channels),
+        )
 
     # -- reading ---------------------------------------------------------------------------
     async def get_hoax_case(self, case_id: int) -> HoaxCase:
@@ -435,12 +497,13 @@ class HoaxSql(SqlBase, HoaxStore):
     async def purge_hoax_reports(self, confirmed_before: float, audit: AuditRecord) -> int:
         now = time.time()
         async with self._tx() as db:
-            cases = "SELECT id FROM hoax_cases WHERE confirmed_at < ? AND purged_at IS NULL"
+            # a report that joined after the verdict keeps its own retention period
             purged = await db.execute(
                 "UPDATE hoax_reports SET reporter = NULL, account = NULL, address = NULL, "
                 "content = NULL, link = NULL, media_ref = NULL, purged_at = ? "
-                f"WHERE purged_at IS NULL AND case_id IN ({cases})",
-                (now, confirmed_before),
+                "WHERE purged_at IS NULL AND at < ? AND case_id IN "
+                "(SELECT id FROM hoax_cases WHERE confirmed_at < ?)",
+                (now, confirmed_before, confirmed_before),
             )
             touched = await db.execute(
                 "UPDATE hoax_cases SET norm = '', summary = '', purged_at = ? "
