@@ -27,6 +27,7 @@ class Perm(StrEnum):
     announcements_write = "announcements.write"  # create, edit, submit, schedule, cancel
     announcements_verify = "announcements.verify"  # approve, reject
     replies_moderate = "replies.moderate"  # mark residents' replies handled / hidden / hoax
+    hoaxes_rule = "hoaxes.rule"  # propose, confirm, reject hoax verdicts (hoax desk)
     read = "read"  # lists, dispatch progress, audit
 
 
@@ -39,6 +40,7 @@ _ROLES: dict[Perm, frozenset[Role]] = {
     Perm.announcements_write: frozenset({Role.admin, Role.officer}),
     Perm.announcements_verify: frozenset({Role.admin, Role.verifier}),
     Perm.replies_moderate: frozenset({Role.admin, Role.officer, Role.verifier}),
+    Perm.hoaxes_rule: frozenset({Role.admin, Role.verifier}),
     Perm.read: frozenset(Role),
 }
 

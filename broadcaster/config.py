@@ -138,6 +138,18 @@ class ScheduleConfig(_Section):
         return value
 
 
+class HoaxConfig(_Section):
+    """The hoax desk (docs/hoax-desk.md)."""
+
+    # how alike (0..1, rapidfuzz token-set ratio of the normalised texts) a report must be to
+    # an existing case to join it; lower merges more loosely worded variants, and more claims
+    # that differ in one detail
+    similarity: float = Field(0.85, gt=0, le=1)
+    # days after a confirmed verdict until reports lose their personal parts (reporter hash,
+    # address, content); the verdict and the counts stay
+    retention_days: float = Field(30, ge=0)
+
+
 class AccountConfig(BaseModel):
     """One channel account. Keys other than these go to the adapter as its settings."""
 
@@ -172,6 +184,7 @@ class Settings(BaseModel):
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
     audit: AuditConfig = AuditConfig()
+    hoax: HoaxConfig = HoaxConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:
@@ -288,4 +301,4 @@ def load_settings(path: str | Path | None) -> Settings:
     return settings
 
 
-__all__ = ["AccountConfig", "Settings", "load_settings"]
+__all__ = ["AccountConfig", "HoaxConfig", "Settings", "load_settings"]

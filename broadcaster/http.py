@@ -12,6 +12,7 @@ from starlette.routing import Router
 from .bodylimit import BodyLimit
 from .checkpoint import current_checkpoint
 from .engine import Engine
+from .hoaxdesk.stats import hoax_gauges
 from .inbox import load_salt
 from .store.records import DispatchStatus
 from .web.headers import SecurityHeaders
@@ -71,6 +72,7 @@ def create_http_app(engine: Engine) -> FastAPI:
         try:
             await engine.refresh_gauges()
             engine.metrics.dead_letters_counted(await engine.store.dead_letter_counts())
+            await hoax_gauges(engine.store, engine.metrics)
         except Exception as exc:  # the store is unreachable: still show what this process knows
             log.warning("metrics: gauges read from the store not refreshed: %s", exc)
         return Response(engine.metrics.render(), media_type="text/plain; version=0.0.4")

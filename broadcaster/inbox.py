@@ -20,6 +20,13 @@ reply          ``address``, ``user`` (raw id), ``text`` — a reply to one of ou
                option is a vote in that poll instead (polls sent as text: "Balas 1 / 2 / 3")
 status         provider receipt for one message we sent: ``message_id``, ``status`` (sent,
                delivered, read, failed), ``error`` (failed only); updates its delivery
+report         a resident reports a suspicious message (hoax desk, :mod:`broadcaster.hoaxdesk`):
+               ``user`` (raw id), ``text`` (the reported text or caption; may be "" with
+               media), ``media`` (provider media reference or "sha256:<hex>", or None),
+               ``media_hash`` (hex sha256 of the bytes, or None), ``direct`` (1:1 chat or
+               e-mail: answer privately; else the group ``address``), ``forwarded`` (bool),
+               ``message_id`` (optional); answered at once with the case code, later with
+               the verdict (notices to ``address``)
 skipped        an update the adapter skipped (unreadable, or failing again and again) so later
                ones flow: ``ref`` (the provider's reference), ``reason`` (never the content);
                logged once and kept as a dead letter (``/metrics``, ``/healthz``)
@@ -44,10 +51,16 @@ from pathlib import Path
 from content.i18n import t
 
 from .adapter import Adapter, InboundEvent
+from .errors import InputError
 from .files import tighten, write_private
+from .hoaxdesk.batch import ReportBatcher
+from .hoaxdesk.intake import DEFAULT_SIMILARITY, ReportIn
+from .hoaxdesk.verdicts import public_case_url
 from .inbox_batch import VoteBatcher
+from .publicurl import DEFAULT_PUBLIC_URL
 from .selfservice import SelfService
 from .store.contract import InboundVote, Store, VoteOutcome
+from .store.contract.hoaxes import HoaxStatus, VerdictStatus
 from .store.records import AuditRecord, GroupStatus
 
 log = logging.getLogger(__name__)
@@ -81,13 +94,19 @@ class Inbox:
         adapters: Mapping[str, Adapter],
         salt: bytes,
         auto_approve: bool = False,
+        *,
+        hoax_similarity: float = DEFAULT_SIMILARITY,
+        public_url: str = DEFAULT_PUBLIC_URL,
     ) -> None:
         self.store = store
+        self.hoax_similarity = hoax_similarity  # [hoax] similarity
+        self.public_url = public_url  # service.public_url: links in the hoax desk's answers
         self.adapters = adapters
         self.salt = salt
         self.auto_approve = auto_approve
         self.votes = VoteBatcher(store)
         self.selfservice = SelfService(self)
+        self.reports = ReportBatcher(store, salt, hoax_similarity)
 
     def hash_user(self, account: str, raw: object) -> str:
         digest = hmac.new(self.salt, f"{account}:{raw}".encode(), hashlib.sha256)
@@ -294,6 +313,47 @@ class Inbox:
                 return
         author = self.hash_user(event.account, event.data.get("user"))
         await self.store.add_reply(event.account, group_id, author, str(event.data.get("text", "")))
+
+    async def _on_report(self, event: InboundEvent) -> None:
+        """A resident's hoax report: file it, answer with the case code (or with the verdict
+        when the case was already ruled)."""
+        data = event.data
+        language = "id"
+        channel = self._channel(event.account)
+        if event.address is not None:
+            group = await self.store.find_group(channel, event.account, event.address)
+            language = group.language if group is not None else "id"
+        media = data.get("media")
+        media_hash = data.get("media_hash")
+        report = ReportIn(
+            channel=channel,
+            account=event.account,
+            address=event.address,
+            reporter=str(data.get("user", "")),
+            text=str(data.get("text") or ""),
+            media_ref=None if media is None else str(media),
+            media_hash=None if media_hash is None else str(media_hash),
+            language=language,
+        )
+        try:
+            ack = await self.reports.submit(report)
+        except InputError:
+            await self._say(event, "hoax.empty")
+            return
+        case = await self.store.get_hoax_case(ack.case_id)
+        if case.status is HoaxStatus.confirmed:
+            for verdict in await self.store.hoax_verdicts(case.id):
+                if verdict.status is VerdictStatus.confirmed:
+                    await self._say(
+                        event,
+                        "hoax.ack_known",
+                        code=case.code,
+                        label=t(f"hoax.label.{verdict.label}", language),
+                        explanation=verdict.explanation,
+                        url=public_case_url(self.public_url, case.code),
+                    )
+                    return
+        await self._say(event, "hoax.ack", code=ack.case_code)
 
     async def _on_status(self, event: InboundEvent) -> None:
         at = event.at.timestamp() if event.at is not None else time.time()

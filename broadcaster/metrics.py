@@ -74,6 +74,23 @@ class Metrics:
             ["account"],
             registry=self.registry,
         )
+        # the hoax desk (issue 14), read from the store on each scrape
+        self.hoax_reports_today = Gauge(
+            "broadcaster_hoax_reports_today",
+            "Hoax reports received today (UTC day), every channel and the web form",
+            registry=self.registry,
+        )
+        self.hoax_open_cases = Gauge(
+            "broadcaster_hoax_open_cases",
+            "Hoax cases without a confirmed verdict (open, or a verdict awaiting confirmation)",
+            registry=self.registry,
+        )
+        self.hoax_verdict_median = Gauge(
+            "broadcaster_hoax_verdict_median_seconds",
+            "Median time from a case's first report to its confirmed verdict, cases confirmed "
+            "in the last 30 days (NaN: none)",
+            registry=self.registry,
+        )
 
         # labels() costs microseconds per call: on the hot path, reuse the children
         self._delivery_children: dict[tuple[str, str, str], Counter] = {}
@@ -111,6 +128,14 @@ class Metrics:
         """Set the dead-letter gauge from the store's counts (every process sees them all)."""
         for account, count in counts.items():
             self.dead_letters.labels(account).set(count)
+
+    def hoax_counted(
+        self, reports_today: int, open_cases: int, median_seconds: float | None
+    ) -> None:
+        """Set the hoax desk's gauges from the store's figures."""
+        self.hoax_reports_today.set(reports_today)
+        self.hoax_open_cases.set(open_cases)
+        self.hoax_verdict_median.set(float("nan") if median_seconds is None else median_seconds)
 
     def latency(self, channel: str, seconds: float) -> None:
         child = self._latency_children.get(channel)

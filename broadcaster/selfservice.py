@@ -12,6 +12,9 @@ answers a list of regions). The rules are Telegram's ``/daftar`` for every group
   several are listed with numbers to answer with ("2"; the list is kept for
   :data:`CHOICE_TTL` seconds, per person), none gets a hint.
 
+A ``lapor`` command (a hoax report with nothing to report: a bare ``/lapor`` or ``LAPOR``,
+issue 14) is answered with a short how-to, whoever sent it.
+
 A ``direct`` event is a 1:1 chat (WhatsApp Cloud API): the writer is the recipient, so they
 act for themselves — DAFTAR subscribes them at once (they opted in by writing), BERHENTI (also
 STOP, UNSUBSCRIBE) pauses them at once and confirms, as WhatsApp requires.
@@ -35,6 +38,13 @@ from .store.records import AuditRecord, Group, GroupStatus, NewGroup
 if TYPE_CHECKING:
     from .inbox import Inbox
 
+#: how-to texts for a bare LAPOR, by (direct, plain words); e-mail says ``howto = "email"``
+_LAPOR_HOWTO = {
+    (False, False): "lapor.howto_group",
+    (True, False): "lapor.howto_direct",
+    (False, True): "lapor.howto_plain",
+    (True, True): "lapor.howto_direct_plain",
+}
 CHOICE_TTL = 15 * 60.0
 MAX_CHOICES = 9
 DIRECT_KIND = "other"
@@ -53,6 +63,13 @@ class SelfService:
         command = canonical(str(event.data.get("command", "")))
         args = [str(a) for a in event.data.get("args", [])]
         direct = bool(event.data.get("direct"))
+        if event.data.get("command") == "lapor":
+            # a report command without anything to report (hoax desk, issue 14): say how
+            key = _LAPOR_HOWTO[(direct, bool(event.data.get("plain")))]
+            if event.data.get("howto") == "email":
+                key = "lapor.howto_email"
+            await self._say(event, key)
+            return
         if command == "bantuan":
             await self._say(event, self._welcome_key(event), kinds=", ".join(GROUP_KINDS))
             return

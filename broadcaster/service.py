@@ -104,6 +104,14 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
                 publish_checkpoints(app.store, settings.audit, secret, engine.stopping),
                 name="audit-checkpoints",
             )
+        # the hoax desk's retention purge, by the one process that holds the scheduler role
+        hoax_purge: asyncio.Task[None] | None = None
+        if settings.service.has_role("scheduler"):
+            from .hoaxdesk.housekeeping import purge_reports
+
+            hoax_purge = asyncio.create_task(
+                purge_reports(app.store, settings.hoax, engine.stopping), name="hoax-purge"
+            )
         if http_app is not None:
             config = uvicorn.Config(
                 http_app,
@@ -133,6 +141,8 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
             engine.stopping.set()
             if publisher is not None:
                 await publisher
+            if hoax_purge is not None:
+                await hoax_purge
             await engine.stop()
             if server is not None and server_task is not None:
                 server.should_exit = True

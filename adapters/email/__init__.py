@@ -247,7 +247,7 @@ class EmailAdapter(Adapter):
             event = read_inbound(raw, self.signer, self.account, self.settings.reply_address)
             if event is None:
                 return
-            if event.kind == "command" and event.address:
+            if event.kind == "command" and event.data.get("command") != "lapor" and event.address:
                 self._note_unsubscribe(event.address)
             await sink(event)
 

@@ -12,7 +12,9 @@
    ``MAILER-DAEMON`` or with an empty return path): ignored.
 3. **Unsubscribe by mail** (the ``mailto:`` of ``List-Unsubscribe``: subject ``berhenti
    <token>``): a ``berhenti`` command for the address in the signed token.
-4. **Reply**: correlated by ``In-Reply-To``/``References`` (our Message-IDs name their
+4. **Hoax report**: a mail to the reply address whose subject starts with LAPOR
+   (:mod:`adapters.email.reports`): a ``report`` answered privately to the sender.
+5. **Reply**: correlated by ``In-Reply-To``/``References`` (our Message-IDs name their
    recipient) or, when a client dropped those, by the ``+tag`` of our Reply-To address, which
    must match the sender. The text is the new part only (:func:`strip_quoted`). Anything else is
    unrelated mail and ignored.
@@ -34,6 +36,7 @@ from broadcaster.errors import InputError
 
 from .compose import UNSUBSCRIBE_WORD
 from .links import Signer
+from .reports import report_event
 
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _UNSUBSCRIBE = re.compile(rf"^\s*(?:{UNSUBSCRIBE_WORD}|unsubscribe)\s+(\S+)\s*$", re.IGNORECASE)
@@ -243,6 +246,17 @@ def read_inbound(
             return None
         data = {"command": UNSUBSCRIBE_WORD, "args": [], "user": address, "is_admin": True}
         return InboundEvent("command", account, event_id, address, data)
+    report = report_event(
+        parsed,
+        account=account,
+        event_id=event_id,
+        sender=sender,
+        reply_address=reply_address,
+        text_of=body_text,
+        strip=strip_quoted,
+    )
+    if report is not None:
+        return report  # subject LAPOR …: a hoax report (adapters.email.reports)
     group = _correlate(parsed, signer, sender, reply_address)
     if group is None:
         return None

@@ -14,6 +14,8 @@ A session, from an empty emulator to a subscribed group::
     broadcaster sandbox command -4100000001 6100000001 "/daftar 3671010001.RW001.RT001 rt"
     broadcaster sandbox messages -4100000001           # what the bot answered
     broadcaster sandbox vote 5720000000000000001 6100000002 0
+    broadcaster sandbox reply -4100000001 6100000002 7 "/lapor"   # report message 7 as a hoax
+    broadcaster sandbox forward 6100000002 -4100000001 7          # ... or forward it privately
     broadcaster sandbox fault rate-limit --count 20    # a 429 storm on the next 20 sends
 
 Every command prints a short human summary, or the API's JSON with ``--json``. A refused action
@@ -301,6 +303,37 @@ def reply(ctx: typer.Context, chat: int, user: int, message_id: int, text: str) 
     body = {"user_id": user, "text": text, "reply_to_message_id": message_id}
     sent = sb.call("POST", f"/sandbox/chats/{chat}/messages", body)
     sb.show(sent, f"reply {sent['message_id']} to {message_id} in {chat}")
+
+
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
+def media(
+    ctx: typer.Context,
+    chat: int,
+    user: int,
+    kind: str = typer.Option("photo", "--kind", help="photo, document or video"),
+    caption: str | None = typer.Option(None, "--caption"),
+) -> None:
+    """A member posts a photo, document or video (e.g. a hoax picture to report)."""
+    sb = _sb(ctx)
+    body: dict[str, Any] = {"user_id": user, "kind": kind, "caption": caption}
+    sent = sb.call("POST", f"/sandbox/chats/{chat}/media", body)
+    sb.show(sent, f"{kind} {sent['message_id']} in {chat}")
+
+
+@app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)
+def forward(
+    ctx: typer.Context,
+    user: int,
+    chat: int,
+    message_id: int,
+    username: str | None = typer.Option(None, "--bot-username", help="default: the only bot"),
+) -> None:
+    """The user forwards a message of ``chat`` into their private chat with the bot (a hoax
+    report: the bot answers with a case code)."""
+    sb = _sb(ctx)
+    body = {"bot": sb.bot_ref(username, None), "from_chat_id": chat, "message_id": message_id}
+    sent = sb.call("POST", f"/sandbox/private/{user}/forward", body)
+    sb.show(sent, f"forwarded {message_id} of {chat} to the bot as {sent['message_id']}")
 
 
 @app.command(context_settings=_ARGS_MAY_BE_NEGATIVE)

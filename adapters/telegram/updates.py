@@ -21,6 +21,8 @@ before) left or was kicked
 (``/x@OtherBot`` is ignored)                 an anonymous admin sent it (``is_admin`` True)
 ``message`` in a group replying to one of    ``reply`` {user, text, reply_to}
 the bot's own messages
+``/lapor`` (as a reply, or with a text),     ``report`` (or a ``lapor`` how-to ``command``);
+or a message forwarded into a private chat   see :mod:`adapters.telegram.reports`
 ``poll_answer`` (non-anonymous polls)        ``vote`` {poll_id, user, options}; empty
                                              ``options`` = the vote was retracted
 ``poll`` (counts; anonymous polls too)       ``poll_counts`` {poll_id, counts, closed}
@@ -49,6 +51,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from broadcaster.adapter import InboundEvent
+
+from .reports import COMMAND as LAPOR
+from .reports import report_event
 
 #: The update types the adapter asks for (getUpdates and setWebhook ``allowed_updates``).
 ALLOWED_UPDATES: tuple[str, ...] = ("message", "my_chat_member", "poll", "poll_answer")
@@ -91,7 +96,9 @@ def map_update(update: Mapping[str, Any], account: str, bot: BotIdentity) -> Inb
 
 def command_needs_admin_check(event: InboundEvent) -> bool:
     """Whether the adapter still has to ask getChatMember before handing ``event`` on."""
-    return event.kind == "command" and "is_admin" not in event.data
+    if event.kind != "command" or "is_admin" in event.data:
+        return False
+    return event.data.get("command") != LAPOR  # anyone may report: no admin check
 
 
 def _membership(update: Mapping[str, Any], account: str, base: str) -> InboundEvent | None:
@@ -139,6 +146,11 @@ def _message(
     user: object = f"chat:{chat_id}" if anonymous_admin else _int(sender.get("id"))
     if user is None:
         return None
+    report = report_event(
+        message, account=account, event_id=event_id, user=user, username=bot.username, at=at
+    )
+    if report is not None:
+        return report
     text = message.get("text")
     if not isinstance(text, str):
         text = message.get("caption") if isinstance(message.get("caption"), str) else None

@@ -46,6 +46,7 @@ from content.model import Announcement
 from .commands import as_command
 from .errors import delivery_error
 from .pacing import Pacer
+from .reports import with_media_hash
 from .settings import WahaSettings
 from .webhook import webhook_routes
 
@@ -229,6 +230,26 @@ class WahaAdapter(Adapter):
             answer.status_code, data, ban_pause=s.ban_pause, session_pause=s.session_pause
         )
 
+    async def _fetch(self, path: str, limit: int) -> bytes | None:
+        """A file from the gateway (a reported message's media), or None when it cannot be
+        had or is larger than ``limit`` bytes."""
+        client = self._client
+        if client is None:
+            return None
+        try:
+            async with client.stream("GET", path) as answer:
+                if answer.status_code != 200:
+                    return None
+                content = bytearray()
+                async for chunk in answer.aiter_bytes():
+                    content += chunk
+                    if len(content) > limit:
+                        return None
+                return bytes(content)
+        except httpx.HTTPError as exc:
+            log.info("waha account %s: media not fetched: %s", self.account, exc)
+            return None
+
     async def notify(self, address: str, text: str) -> None:
         try:
             chat = self.normalize_address(address)
@@ -258,6 +279,7 @@ class WahaAdapter(Adapter):
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         async def handle(events: list[InboundEvent]) -> None:
             for event in events:
+                event = await with_media_hash(event, self._fetch)
                 await sink(await as_command(event, self.settings.session, self._call))
 
         return webhook_routes(self.account, lambda: self._hmac_key, handle, self._on_session)

@@ -11,6 +11,8 @@ Events (deduplicated by the core on WAHA's ids):
 * ``message`` in a group, not from us → ``reply`` (address: the group; user: the participant;
   the adapter turns a command into a ``command`` with the author's role from the gateway);
   a reply that is only an option number is a vote (see :mod:`broadcaster.inbox`);
+* ``message`` in a group whose first word is ``/lapor`` or ``LAPOR``, quoting a message →
+  ``report`` (a bare one → the how-to ``command``; :mod:`adapters.waha.reports`);
 * ``poll.vote`` on one of our polls → ``vote`` with the chosen options' texts;
 * ``message.ack`` → ``status`` (1 sent, 2 delivered, 3-4 read, -1 failed);
 * ``group.v2.join`` / ``group.v2.leave`` → ``joined`` / ``left`` (:mod:`adapters.waha.commands`);
@@ -35,6 +37,7 @@ from starlette.routing import BaseRoute, Route
 from broadcaster.adapter import InboundEvent
 
 from .commands import GROUP_EVENTS, group_events
+from .reports import report_event
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +103,13 @@ def parse_events(account: str, envelope: dict[str, Any]) -> Iterator[InboundEven
         if not chat.endswith("@g.us"):
             return  # 1:1 chats to the gateway number are not subscribed groups
         author = payload.get("participant") or payload.get("author")
+        at = _at(payload.get("timestamp"))
+        report = report_event(account, payload, chat, author, at)
+        if report is not None:  # /lapor or LAPOR quoting a message: a hoax report
+            yield report
+            return
         data = {"user": author, "text": str(payload.get("body") or "")}
-        yield InboundEvent(
-            "reply", account, str(payload.get("id")), chat, data, _at(payload.get("timestamp"))
-        )
+        yield InboundEvent("reply", account, str(payload.get("id")), chat, data, at)
     elif event == "poll.vote":
         vote, poll = payload.get("vote") or {}, payload.get("poll") or {}
         if not poll.get("fromMe") or not poll.get("id"):

@@ -61,6 +61,7 @@ from .render import (
     split_text,
     template_body,
 )
+from .reports import Pairing
 from .sandboxed import AccountSandbox
 from .settings import WhatsAppSettings
 from .webhook import webhook_routes
@@ -97,6 +98,8 @@ class WhatsAppAdapter(Adapter):
         self._app_secret: str | None = None
         self._verify_token: str | None = None
         self._windows: dict[str, float] = {}
+        #: forwarded messages waiting for a LAPOR (hoax reports; see .reports)
+        self._pairing = Pairing()
         self._pair_hits: dict[str, int] = {}
         self._prepared: dict[str, bool] = {}  # address → window open, looked up by prepare()
 
@@ -273,8 +276,9 @@ class WhatsAppAdapter(Adapter):
     def http_routes(self, sink: InboundSink) -> list[BaseRoute]:
         async def handle(events: list[InboundEvent]) -> None:
             state = self.context.channel_state
-            for event in events:
-                if event.kind in ("reply", "vote", "opened", "command") and event.address:
+            for raw in events:
+                event = self._pairing.apply(raw)
+                if event.kind in ("reply", "vote", "opened", "command", "report") and event.address:
                     at = event.at.timestamp() if event.at is not None else time.time()
                     self._remember(event.address, at)
                     if state is not None:

@@ -15,6 +15,8 @@ Contract, in order:
 * A text that is a self-service command (``DAFTAR …``, ``BERHENTI``/``STOP``/``UNSUBSCRIBE``,
   ``LANJUT``, ``STATUS``, ``BANTUAN``; :mod:`broadcaster.commands`) is a ``command`` event of a
   1:1 chat (``direct``): the resident subscribes or opts out for themselves.
+* ``LAPOR <teks>``, a media message captioned LAPOR, or a forwarded message accompanied by a
+  bare LAPOR is a hoax ``report`` (:mod:`adapters.whatsapp.reports`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +39,7 @@ from broadcaster.adapter import InboundEvent
 from broadcaster.commands import parse_command
 
 from .render import option_index
+from .reports import FORWARD_KEY, forwarded_report, report_event
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +143,20 @@ def _message_event(account: str, message: dict[str, Any]) -> InboundEvent | None
     if not sender or not message_id:
         return None
     at = _at(message.get("timestamp"))
+    report = report_event(account, message, sender, message_id, at)
+    if report is not None:
+        return report  # LAPOR …: a hoax report (adapters.whatsapp.reports)
+    event = _plain_event(account, message, sender, message_id, at)
+    forward = forwarded_report(message, sender, message_id)
+    if event is not None and forward is not None:
+        # kept aside for a LAPOR that may accompany it (reports.Pairing); removed before the core
+        event = replace(event, data={**event.data, FORWARD_KEY: forward})
+    return event
+
+
+def _plain_event(
+    account: str, message: dict[str, Any], sender: str, message_id: str, at: datetime | None
+) -> InboundEvent | None:
     context = (message.get("context") or {}).get("id")
     kind = message.get("type")
     if kind == "text":

@@ -85,6 +85,8 @@ class Engine:
             self.adapters,
             load_salt(settings.service.data_dir),
             auto_approve=settings.service.auto_approve_subscriptions,
+            hoax_similarity=settings.hoax.similarity,
+            public_url=settings.service.public_url,
         )
         self._tasks: list[asyncio.Task[None]] = []
         # every long-running task is restarted when it fails, and shows as down meanwhile

@@ -97,6 +97,7 @@ def shipped(tmp_path: Path) -> Path:
         ("users", "add", "eve", "--role", "admin", "--as", "admin"),
         ("audit", "verify"),
         ("db", "version"),
+        ("hoaxes", "list"),
     ],
     ids=lambda a: " ".join(a),
 )

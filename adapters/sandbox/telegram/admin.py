@@ -25,10 +25,14 @@ Bots are named by token or id (``"bot"``); users and chats by id.
 ``POST /sandbox/chats/{id}/messages``                 user message ``{user_id, text,
                                                       reply_to_message_id?}``
 ``POST /sandbox/chats/{id}/commands``                 ``{user_id, command, args?}``
+``POST /sandbox/chats/{id}/media``                    a member's photo, document or video
+                                                      ``{user_id, kind?, caption?, file_id?}``
 ``GET  /sandbox/chats/{id}/messages?bot=``            what bots sent there
 ``POST /sandbox/chats/{id}/buttons``                  ``{message_id, user_id, data}``
 ``POST /sandbox/private/{user_id}/messages``          ``{bot, text}``
 ``POST /sandbox/private/{user_id}/start|block|unblock``  ``{bot}``
+``POST /sandbox/private/{user_id}/forward``           forward a message to the bot ``{bot,
+                                                      from_chat_id, message_id}``
 ``GET  /sandbox/polls/{id}``                          poll state with voters
 ``POST /sandbox/polls/{id}/votes``                    ``{user_id, option_ids}`` ([] retracts)
 ``POST /sandbox/polls/{id}/close``                    close as if stopped
@@ -89,10 +93,12 @@ def admin_routes(sandbox: TelegramSandbox) -> list[web.RouteDef]:
         post("/sandbox/chats/{chat_id}/migrate", _wrap(handlers.migrate)),
         post("/sandbox/chats/{chat_id}/messages", _wrap(handlers.user_message)),
         post("/sandbox/chats/{chat_id}/commands", _wrap(handlers.user_command)),
+        post("/sandbox/chats/{chat_id}/media", _wrap(handlers.user_media)),
         get("/sandbox/chats/{chat_id}/messages", _wrap(handlers.sent_messages)),
         post("/sandbox/chats/{chat_id}/buttons", _wrap(handlers.press_button)),
         post("/sandbox/private/{user_id}/messages", _wrap(handlers.private_message)),
         post("/sandbox/private/{user_id}/{action:start|block|unblock}", _wrap(handlers.private)),
+        post("/sandbox/private/{user_id}/forward", _wrap(handlers.forward)),
         get("/sandbox/polls/{poll_id}", _wrap(handlers.poll)),
         post("/sandbox/polls/{poll_id}/votes", _wrap(handlers.vote)),
         post("/sandbox/polls/{poll_id}/close", _wrap(handlers.close_poll)),
@@ -305,6 +311,29 @@ class _AdminHandlers:
             _int(body.get("user_id"), "user_id"),
             str(body.get("command", "")),
             *[str(arg) for arg in args],
+        )
+        return self.state.message_json(message)
+
+    def user_media(self, request: web.Request, body: JsonDict) -> JsonDict:
+        kind = str(body.get("kind", "photo"))
+        if kind not in ("photo", "document", "video"):
+            raise ValueError("kind must be photo, document or video")
+        caption, file_id = body.get("caption"), body.get("file_id")
+        message = self.community.user_media(
+            self._chat_id(request),
+            _int(body.get("user_id"), "user_id"),
+            kind,  # type: ignore[arg-type]
+            caption=None if caption is None else str(caption),
+            file_id=None if file_id is None else str(file_id),
+        )
+        return self.state.message_json(message)
+
+    def forward(self, request: web.Request, body: JsonDict) -> JsonDict:
+        message = self.community.forward_to_bot(
+            _int(request.match_info["user_id"], "user_id"),
+            _bot_ref(body),
+            _int(body.get("from_chat_id"), "from_chat_id"),
+            _int(body.get("message_id"), "message_id"),
         )
         return self.state.message_json(message)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from typing import Any
+from typing import Any, Literal
 
 from .errors import ApiError
 from .formatting import format_text
@@ -37,6 +37,7 @@ from .models import (
 from .state import BotRef, SandboxState
 
 JsonDict = dict[str, Any]
+MediaKind = Literal["photo", "document", "video"]
 _ADMINS: frozenset[str] = frozenset({"creator", "administrator"})
 _ASSIGNABLE: frozenset[str] = frozenset({"administrator", "member", "restricted", "left", "kicked"})
 
@@ -246,6 +247,56 @@ class Community:
         ``/daftar 3671010001 rt``."""
         text = " ".join(["/" + command.removeprefix("/"), *args])
         return self.user_message(chat_id, user_id, text)
+
+    def user_media(
+        self,
+        chat_id: int,
+        user_id: int,
+        kind: MediaKind = "photo",
+        *,
+        caption: str | None = None,
+        file_id: str | None = None,
+    ) -> MessageRecord:
+        """A present member posts a photo, document or video (``file_id`` reuses a file seen
+        before: its ``file_unique_id`` is the same, as when Telegram forwards one file around).
+        Bots that may see it get a ``message`` update, as for :meth:`user_message`."""
+        chat = self._group(chat_id)
+        if chat.status(user_id) not in PRESENT:
+            raise ValueError("the user is not in this chat")
+        message = self.state.store_message(
+            chat, self.state.user(user_id), text=caption, raw_text=caption, **_media(kind, file_id)
+        )
+        payload = self.state.message_json(message)
+        for bot in self.state.bots_in(chat):
+            if self._bot_sees(chat, bot, message):
+                self.state.emit(bot.id, "message", payload)
+        return message
+
+    def forward_to_bot(
+        self, user_id: int, bot: BotRef, from_chat_id: int, message_id: int
+    ) -> MessageRecord:
+        """The user forwards a message of ``from_chat_id`` into their private chat with the
+        bot: a copy (text, caption, media) with ``forward_origin`` naming its sender."""
+        record = self.state.bot(bot)
+        source = self.state.chat(from_chat_id).messages[message_id]
+        chat = self.state.private_chat(user_id)
+        if chat.status(record.id) == "kicked":
+            raise ValueError("the user blocked this bot")
+        chat.roster[record.id] = "member"
+        origin = {"type": "user", "date": source.date, "sender_user": source.sender.to_json()}
+        message = self.state.store_message(
+            chat,
+            self.state.user(user_id),
+            text=source.text,
+            raw_text=source.raw_text,
+            entities=source.entities,
+            photo_file_id=source.photo_file_id,
+            document=source.document,
+            video=source.video,
+            forward_origin=origin,
+        )
+        self.state.emit(record.id, "message", self.state.message_json(message))
+        return message
 
     def _store_user_text(
         self, chat: ChatRecord, user: UserRecord, text: str, reply_to: int | None
@@ -457,3 +508,16 @@ class Community:
         if chat.status(by_user) not in PRESENT:
             raise ValueError("the acting user is not in this chat")
         return chat, self.state.bot(bot), actor
+
+
+def _media(kind: MediaKind, file_id: str | None) -> JsonDict:
+    """The MessageRecord fields of one photo, document or video."""
+    file_id = file_id or SandboxState.new_file_id(
+        {"photo": "AgAC", "document": "BQAC"}.get(kind, "BAAC")
+    )
+    if kind == "photo":
+        return {"photo_file_id": file_id}
+    item = {"file_id": file_id, "file_unique_id": file_id[-12:] + "d", "file_size": 131_072}
+    if kind == "document":
+        return {"document": {**item, "file_name": "kabar.pdf", "mime_type": "application/pdf"}}
+    return {"video": {**item, "width": 640, "height": 360, "duration": 12}}

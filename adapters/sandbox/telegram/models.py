@@ -149,6 +149,9 @@ class MessageRecord:
     document: JsonDict | None = None
     reply_markup: JsonDict | None = None
     reply_to_message_id: int | None = None
+    #: ``MessageOrigin`` of a forwarded message (see :meth:`Community.forward_to_bot`)
+    forward_origin: JsonDict | None = None
+    video: JsonDict | None = None
     service: JsonDict | None = None
     paid_broadcast: bool = False
     deleted: bool = False
@@ -162,6 +165,8 @@ class MessageRecord:
             return "photo"
         if self.document is not None:
             return "document"
+        if self.video is not None:
+            return "video"
         if self.service is not None:
             return "service"
         return "text"
@@ -317,9 +322,11 @@ def message_json(
     entities = [entity.to_json() for entity in message.entities]
     if message.poll is not None:
         body["poll"] = message.poll.to_json()
-    elif message.photo_file_id is not None or message.document is not None:
+    elif message.photo_file_id is not None or message.document is not None or message.video:
         if message.photo_file_id is not None:
             body["photo"] = _photo_sizes(message.photo_file_id)
+        elif message.video is not None:
+            body["video"] = dict(message.video)
         else:
             body["document"] = dict(message.document or {})
         if message.text:
@@ -332,6 +339,8 @@ def message_json(
         body["text"] = message.text
         if entities:
             body["entities"] = entities
+    if message.forward_origin is not None:
+        body["forward_origin"] = dict(message.forward_origin)
     if reply_to is not None:
         body["reply_to_message"] = message_json(reply_to, chat)
     if message.reply_markup is not None:

@@ -138,12 +138,16 @@ def write(
     chat: str,
     text: str,
     author: str | None = typer.Option(None, "--from", help="member id (default: the last)"),
+    reply_to: str | None = typer.Option(None, "--reply-to", help="the message id quoted"),
 ) -> None:
-    """A member writes in the group ("2" votes in the group's latest poll)."""
+    """A member writes in the group ("2" votes in the group's latest poll; "LAPOR" quoting a
+    message with --reply-to reports it as a hoax)."""
     client = _client(ctx)
     body: dict[str, Any] = {"chatId": chat, "text": text}
     if author:
         body["from"] = author
+    if reply_to:
+        body["replyTo"] = reply_to
     sent = client.call("POST", "/_sandbox/message", body)
     client.show(sent, f"message {sent['id']} in {chat}")
 

@@ -37,6 +37,7 @@ import aiohttp
 from aiohttp import web
 
 from .groups import add_group_routes
+from .residents import add_resident_routes, media_message, new_id, quoted, remember
 
 HMAC_HEADER = "X-Webhook-Hmac"
 
@@ -87,6 +88,9 @@ class WahaSandbox:
         self.status = "WORKING"
         self.groups: dict[str, Group] = {}
         self.sent: list[SentMessage] = []
+        #: members' messages by id (quoted by later replies) and their media files by name
+        self.received: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}
         self.faults: list[tuple[int, int]] = []  # (code, times)
         self.errors: dict[int, int] = {}
         self.webhook_url: str | None = None
@@ -113,6 +117,7 @@ class WahaSandbox:
         app.router.add_get("/api/sessions/{session}", self._session)
         app.router.add_get("/api/{session}/groups", self._groups)
         add_group_routes(self, app)
+        add_resident_routes(self, app)
         app.router.add_get("/_sandbox/groups", self._list_groups)
         app.router.add_post("/_sandbox/groups", self._add_group)
         app.router.add_post("/_sandbox/message", self._member_message)
@@ -164,9 +169,13 @@ class WahaSandbox:
             group.roles[people[0]] = "superadmin"
         return group
 
-    def member_message(self, chat_id: str, author: str, text: str) -> str:
-        message_id = f"false_{chat_id}_{secrets.token_hex(10).upper()}_{author}"
-        payload = {
+    def member_message(
+        self, chat_id: str, author: str, text: str, reply_to: str | None = None
+    ) -> str:
+        """A member writes in a group; ``reply_to`` quotes an earlier message (a member's or
+        one the number sent: ``replyTo`` in the webhook, see :mod:`.residents`)."""
+        message_id = new_id(chat_id, author)
+        payload: dict[str, Any] = {
             "id": message_id,
             "timestamp": int(time.time()),
             "from": chat_id,
@@ -177,8 +186,25 @@ class WahaSandbox:
             "hasMedia": False,
             "source": "app",
         }
+        if reply_to is not None:
+            try:
+                payload["replyTo"] = quoted(self, reply_to)
+            except LookupError as exc:
+                raise Unknown(str(exc)) from None
+        remember(self, payload)
         self._emit("message", payload)
         return message_id
+
+    def member_media(
+        self,
+        chat_id: str,
+        author: str,
+        kind: str = "image",
+        caption: str = "",
+        content: bytes | None = None,
+    ) -> str:
+        """A member posts an image, video or document (see :mod:`.residents`)."""
+        return media_message(self, chat_id, author, kind, caption, content)
 
     def member_vote(self, poll_id: str, author: str, options: list[str]) -> None:
         poll = next((m for m in self.sent if m.id == poll_id and m.kind == "poll"), None)
@@ -409,7 +435,11 @@ class WahaSandbox:
         if chat not in self.groups:
             raise Unknown(f"no group {chat}")
         author = str(data.get("from") or self.groups[chat].members[-1])
-        return web.json_response({"id": self.member_message(chat, author, str(data["text"]))})
+        reply_to = data.get("replyTo")
+        message_id = self.member_message(
+            chat, author, str(data["text"]), None if reply_to is None else str(reply_to)
+        )
+        return web.json_response({"id": message_id})
 
     async def _member_vote(self, request: web.Request) -> web.Response:
         data = await request.json()

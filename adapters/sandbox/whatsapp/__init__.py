@@ -2,6 +2,7 @@
 bodies, templates and the 24-hour window, simulated residents, signed webhooks, faults.
 Run one alone with ``python -m adapters.sandbox.whatsapp --port 8082``."""
 
+from .media import MediaIn
 from .server import SIGNATURE_HEADER, CloudSandbox, sign
 from .state import CloudLimits, CloudState, Fault, Resident
 
@@ -11,6 +12,7 @@ __all__ = [
     "CloudSandbox",
     "CloudState",
     "Fault",
+    "MediaIn",
     "Resident",
     "sign",
 ]

@@ -141,12 +141,17 @@ def write(
     number: str,
     text: str,
     reply_to: str | None = typer.Option(None, "--reply-to", help="the message id replied to"),
+    forwarded: bool = typer.Option(False, "--forwarded", help="marked as forwarded"),
+    image: bool = typer.Option(False, "--image", help="an image with the text as caption"),
 ) -> None:
-    """A resident writes (e.g. "DAFTAR", "2" to vote, any reply); opens their 24-hour window."""
+    """A resident writes (e.g. "DAFTAR", "2" to vote, "LAPOR <teks>" to report a hoax, any
+    reply); opens their 24-hour window."""
     client = _client(ctx)
-    body: dict[str, Any] = {"from": number.lstrip("+"), "text": text}
+    body: dict[str, Any] = {"from": number.lstrip("+"), "text": text, "forwarded": forwarded}
     if reply_to:
         body["context"] = reply_to
+    if image:
+        body["media"] = {"kind": "image"}
     sent = client.call("POST", "/_sandbox/inbound", body)
     client.show(sent, f"inbound {sent['id']} from {number}")
 

@@ -9,7 +9,8 @@ with 131026), signed with ``X-Hub-Signature-256`` over the exact body and retrie
 
 Admin API (scripting residents and faults) under ``/_sandbox/``: ``GET stats``, ``GET
 messages?to=``, ``GET residents``, ``POST residents {wa_id?, name, reachable, reads}``, ``POST
-inbound {from, text | button {id, title} | list {id, title}, context}``, ``POST faults {code,
+inbound {from, text | button {id, title} | list {id, title}, context, media {kind,
+content_b64?, id?}, forwarded, frequently_forwarded}``, ``POST faults {code,
 times, to}``, ``POST config {per_second, pair_burst, pair_interval, webhook_url, statuses,
 expired_token}``, ``POST templates {name, language, params}``. A malformed admin request
 answers 400 ``{"error"}``. ``broadcaster sandbox whatsapp …`` (:mod:`.cli`) drives these
@@ -34,6 +35,7 @@ import aiohttp
 from aiohttp import web
 
 from .errors import error_body, webhook_error
+from .media import MediaIn
 from .state import CloudLimits, CloudState, Fault, ValidationError, validate
 
 log = logging.getLogger(__name__)
@@ -234,8 +236,14 @@ class CloudSandbox:
         button: dict[str, str] | None = None,
         list_reply: dict[str, str] | None = None,
         context: str | None = None,
+        media: MediaIn | None = None,
+        forwarded: bool = False,
+        frequently_forwarded: bool = False,
     ) -> str:
-        """A resident writes (opening their 24-hour window); returns the inbound message id."""
+        """A resident writes (opening their 24-hour window); returns the inbound message id.
+        ``media`` sends an image, video, document or audio (with ``text`` as its caption);
+        ``forwarded``/``frequently_forwarded`` mark a forwarded message as WhatsApp does
+        (``context.forwarded`` / ``context.frequently_forwarded``)."""
         resident = self.state.resident(sender)
         now = time.time()
         resident.last_inbound = now
@@ -246,7 +254,13 @@ class CloudSandbox:
         }
         if context is not None:
             message["context"] = {"from": self.state.display_number, "id": context}
-        if button is not None:
+        if forwarded or frequently_forwarded:
+            flag = "frequently_forwarded" if frequently_forwarded else "forwarded"
+            message["context"] = {**message.get("context", {}), flag: True}
+        if media is not None:
+            message["type"] = media.kind
+            message[media.kind] = media.webhook_object(text)
+        elif button is not None:
             message["type"] = "interactive"
             message["interactive"] = {"type": "button_reply", "button_reply": button}
         elif list_reply is not None:
@@ -354,6 +368,9 @@ class CloudSandbox:
             button=data.get("button"),
             list_reply=data.get("list"),
             context=data.get("context"),
+            media=MediaIn.from_json(data["media"]) if data.get("media") else None,
+            forwarded=bool(data.get("forwarded")),
+            frequently_forwarded=bool(data.get("frequently_forwarded")),
         )
         return web.json_response({"id": message_id})
 

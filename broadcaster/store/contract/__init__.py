@@ -17,6 +17,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   the reader's scope (:mod:`broadcaster.audit_scope`).
 - :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
   users' end dates and e-mail addresses (self-service and onboarding).
+- :mod:`.hoaxes` — :class:`HoaxStore`: residents' hoax reports, cases, two-person verdicts,
+  answers to reporters and the retention purge (the hoax desk).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -34,6 +36,7 @@ from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
+from .hoaxes import HoaxStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .selfservice import GroupKey, SelfServiceStore
@@ -52,6 +55,7 @@ __all__ = [
     "DeadLetterStore",
     "EngineStore",
     "GroupKey",
+    "HoaxStore",
     "HoldStore",
     "InboundVote",
     "InboxStore",
@@ -76,6 +80,7 @@ class Store(
     AuditScopeStore,
     HoldStore,
     SelfServiceStore,
+    HoaxStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -10,6 +10,7 @@ from .content import ContentSql
 from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
+from .hoaxes import HoaxSql
 from .holds import HoldsSql
 from .inbox import InboxSql
 from .selfservice import SelfServiceSql
@@ -26,6 +27,7 @@ class SqlStore(
     DeadLetterSql,
     HoldsSql,
     SelfServiceSql,
+    HoaxSql,
     AuditSql,
     AuditScopeReads,
 ):

@@ -14,7 +14,9 @@ from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
+    hoaxes,
     inbox,
+    lapor,
     onboarding,
     operations,
     public,
@@ -35,10 +37,12 @@ def create_pages(ctx: WebContext) -> FastAPI:
         session,
         public,
         selfservice,
+        lapor,
         onboarding,
         announcements,
         operations,
         inbox,
+        hoaxes,
         tokens,
     ):
         pages.include_router(module.router)

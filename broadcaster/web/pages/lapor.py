@@ -1,0 +1,157 @@
+"""The public hoax report form ``/lapor`` (issue 14): anyone reports a suspicious message — its
+text, a link, a picture — and gets the case code on the result page. Checks (CSRF, rate limit
+per client address, image size and type) are in :mod:`broadcaster.web.lapor`; the report is
+filed by the hoax desk's :func:`~broadcaster.hoaxdesk.intake.file_report`."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from ...errors import InputError
+from ...hoaxdesk.intake import ReportIn, file_report, reporter_salt
+from ...regionsearch import Match, finder_for
+from ..auth import CSRF_FIELD, Public
+from ..context import WebContext, web_context
+from ..lapor import MAX_TEXT, AddressLimiter, check_image, check_link, image_limit
+from .render import language, render
+
+router = APIRouter()
+Ctx = Annotated[WebContext, Depends(web_context)]
+Anyone = Depends(Public())
+COOKIE = "bc_lapor"  # pre-session cookie the form's CSRF token is bound to
+COOKIE_SECONDS = 3600
+
+
+def _limiter(request: Request) -> AddressLimiter:
+    state = request.app.state
+    if not hasattr(state, "lapor_limiter"):
+        state.lapor_limiter = AddressLimiter()
+    limiter: AddressLimiter = state.lapor_limiter
+    return limiter
+
+
+def _pre_id(request: Request, ctx: WebContext) -> str | None:
+    cookie = request.cookies.get(COOKIE)
+    return ctx.signer.unsign_login(cookie) if cookie else None
+
+
+def _form(request: Request, ctx: WebContext, status: int = 200, **values: Any) -> Response:
+    """The form with its CSRF token, (re)setting the cookie it is bound to."""
+    pre_id = _pre_id(request, ctx)
+    fresh = pre_id is None
+    if pre_id is None:
+        pre_id = secrets.token_urlsafe(24)
+    defaults: dict[str, Any] = {
+        "text": "",
+        "link": "",
+        "place": "",
+        "choices": [],
+        "error": None,
+        "wait": 0,
+        "image_kb": image_limit(ctx.settings.http.max_body) // 1024,
+    }
+    page = render(
+        request,
+        "lapor.html",
+        status_code=status,
+        lapor_csrf=ctx.signer.csrf_token("lapor:" + pre_id),
+        **{**defaults, **values},
+    )
+    if fresh:
+        page.set_cookie(
+            COOKIE,
+            ctx.signer.sign_login(pre_id),
+            max_age=COOKIE_SECONDS,
+            httponly=True,
+            secure=ctx.settings.web.secure_cookies,
+            samesite="lax",
+            path="/lapor",
+        )
+    return page
+
+
+@router.get("/lapor", dependencies=[Anyone])
+async def lapor_page(request: Request, ctx: Ctx) -> Response:
+    return _form(request, ctx)
+
+
+async def _image(form: Any, limit: int) -> tuple[str | None, str | None]:
+    """(media_ref, media_hash) of the uploaded image, or (None, None) without one."""
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None, None
+    content = await upload.read(limit + 1)
+    if not content:
+        return None, None
+    digest = check_image(content, limit)
+    return f"sha256:{digest}", digest
+
+
+@router.post("/lapor", dependencies=[Anyone])
+async def lapor_submit(request: Request, ctx: Ctx) -> Response:
+    limit = image_limit(ctx.settings.http.max_body)
+    try:
+        form = await request.form(max_files=1, max_fields=20, max_part_size=limit + 1024)
+    except MultiPartException:
+        return _form(request, ctx, status=413, error="image_size")
+    values: dict[str, Any] = {
+        "text": str(form.get("text", ""))[:MAX_TEXT],
+        "link": str(form.get("link", ""))[:2100],
+        "place": str(form.get("place", ""))[:200],
+    }
+    pre_id = _pre_id(request, ctx)
+    token = form.get(CSRF_FIELD)
+    if pre_id is None or not ctx.signer.csrf_ok("lapor:" + pre_id, str(token or "")):
+        return _form(request, ctx, status=403, error="csrf", **values)
+    address = request.client.host if request.client else "?"
+    limiter = _limiter(request)
+    wait = limiter.retry_after(address)
+    if wait > 0:
+        page = _form(request, ctx, status=429, error="throttled", wait=math.ceil(wait), **values)
+        page.headers["Retry-After"] = str(math.ceil(wait))
+        return page
+    try:
+        link = check_link(values["link"])
+        media_ref, media_hash = await _image(form, limit)
+    except InputError as exc:
+        return _form(request, ctx, status=422, error=str(exc), **values)
+    region = None
+    code = str(form.get("code", ""))[:40]
+    if values["place"].strip() or code:
+        matches: list[Match] = await finder_for(ctx.store).resolve(code or values["place"])
+        if not matches:
+            return _form(request, ctx, status=422, error="region", **values)
+        if len(matches) > 1:
+            return _form(request, ctx, choices=matches, **values)
+        region = matches[0]
+    report = ReportIn(
+        channel="web",
+        account=None,
+        address=None,
+        reporter=secrets.token_hex(16),  # a per-submission id: the web knows nobody
+        text=values["text"],
+        link=link,
+        media_ref=media_ref,
+        media_hash=media_hash,
+        region_code=None if region is None else region.region.code,
+        language=language(request),
+    )
+    try:
+        ack = await file_report(
+            ctx.store,
+            report,
+            salt=reporter_salt(ctx.settings),
+            similarity=ctx.settings.hoax.similarity,
+        )
+    except InputError:
+        return _form(request, ctx, status=422, error="empty", **values)
+    limiter.hit(address)
+    label = None if region is None else region.label
+    return render(request, "lapor_done.html", code=ack.case_code, region=label)
