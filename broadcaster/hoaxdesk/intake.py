@@ -83,6 +83,11 @@ class Pending:
     keys: cluster.Keys
     join: int | None = None
     new_ref: int | None = None
+    #: the same text as its case: its bands are the case's already (only media keys are new)
+    same_text: bool = False
+
+    def keys_to_add(self) -> tuple[str, ...]:
+        return tuple(self.keys.exact if self.same_text else self.keys.all)
 
 
 def check(report: ReportIn) -> None:
@@ -131,12 +136,14 @@ class _Index:
         else a new case (which later reports of the batch may join)."""
         keys = pending.keys
         for key in keys.exact:
+            pending.same_text = key.startswith("t:")
             if key in self.cases:
                 pending.join = min(self.cases[key])
                 return
             if key in self.new:
                 pending.new_ref = min(self.new[key])
                 return
+        pending.same_text = False
         best: tuple[float, int | None, int | None] = (threshold, None, None)
         stored = {c for key in keys.bands for c in self.cases.get(key, ())}
         for case_id in sorted(stored):  # each candidate scored once, however many bands match
@@ -214,7 +221,7 @@ async def file_prepared(
             join=p.join,
             new_ref=p.new_ref,
             exact_keys=tuple(p.keys.exact),
-            keys=tuple(p.keys.all),
+            keys=p.keys_to_add(),
             norm=p.keys.norm,
             summary=_summary(p.text, p.link),
         )

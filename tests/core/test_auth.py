@@ -28,6 +28,7 @@ EXPECTED: dict[Perm, set[Role]] = {
     Perm.announcements_write: {Role.admin, Role.officer},
     Perm.announcements_verify: {Role.admin, Role.verifier},
     Perm.replies_moderate: {Role.admin, Role.officer, Role.verifier},
+    Perm.hoaxes_rule: {Role.admin, Role.verifier},  # hoax verdicts (issue 14)
     Perm.read: {Role.admin, Role.officer, Role.verifier, Role.group_admin},
 }
 
