@@ -23,6 +23,7 @@ from schedules.quiet import QuietHours
 from schedules.zones import load_zone
 
 from .bodylimit import DEFAULT_MAX_BODY
+from .cap.settings import CapConfig
 from .errors import ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
@@ -167,6 +168,7 @@ class Settings(BaseSettings):
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
     audit: AuditConfig = AuditConfig()
+    cap: CapConfig = CapConfig()  # CAP 1.2 feeds of official warnings (docs/emergency.md)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

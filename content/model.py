@@ -135,6 +135,9 @@ class Target(_Frozen):
     kinds: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    #: only groups these dispatches reached (a delivery ``sent``), within ``regions``: how a
+    #: correction or cancellation notice reaches exactly those who read the original
+    reached_by: list[int] = Field(default_factory=list)
 
     @field_validator("regions", "kinds", "channels", "exclude")
     @classmethod

@@ -17,6 +17,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   the reader's scope (:mod:`broadcaster.audit_scope`).
 - :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
   users' end dates and e-mail addresses (self-service and onboarding).
+- :mod:`.cap` — :class:`CapStore`: CAP alerts received and what each became, CAP feeds'
+  polling state (the CAP intake and poller, the approve page's timings).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -31,6 +33,7 @@ from types import TracebackType
 from typing import Self
 
 from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
+from .cap import CapAlertRecord, CapFeedState, CapStore, NewCapAlert
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
@@ -46,6 +49,9 @@ __all__ = [
     "ApiToken",
     "AuditObject",
     "AuditScopeStore",
+    "CapAlertRecord",
+    "CapFeedState",
+    "CapStore",
     "ChannelStore",
     "ContentVersion",
     "DeadLetter",
@@ -56,6 +62,7 @@ __all__ = [
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
+    "NewCapAlert",
     "ObjectRef",
     "SelfServiceStore",
     "Store",
@@ -76,6 +83,7 @@ class Store(
     AuditScopeStore,
     HoldStore,
     SelfServiceStore,
+    CapStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .audit import AuditSql
 from .audit_scope import AuditScopeReads
+from .cap import CapSql
 from .channels import ChannelSql
 from .content import ContentSql
 from .deadletters import DeadLetterSql
@@ -26,6 +27,7 @@ class SqlStore(
     DeadLetterSql,
     HoldsSql,
     SelfServiceSql,
+    CapSql,
     AuditSql,
     AuditScopeReads,
 ):
