@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from content.model import Announcement, Priority, Target, Variant
 
-from ..regions import level_of
+from ..regions import is_within, level_of
 from ..regionsearch import RegionFinder
+from ..store.records import Region
 from .model import CapAlert, CapInfo
 
 #: (urgency, severity) → priority; a pair not listed is ``normal``. Immediate/Expected danger
@@ -89,6 +90,12 @@ class AreaResult:
     unresolved: list[str]
 
 
+def _outermost(found: list[Region]) -> list[Region]:
+    """A district and its namesake village (Kasemen, Kel. Kasemen) are one place to warn: the
+    district covers the village. Regions in different places stay ambiguous."""
+    return [r for r in found if not any(o is not r and is_within(r.code, o.code) for o in found)]
+
+
 async def resolve_areas(alert: CapAlert, finder: RegionFinder) -> AreaResult:
     """Region codes of the alert's areas (every info block's), and the names left for a
     person."""
@@ -106,7 +113,7 @@ async def resolve_areas(alert: CapAlert, finder: RegionFinder) -> AreaResult:
                 for name, value in area.geocodes
             ]
             for name in area_names(area.area_desc):
-                found = index.exact(name)
+                found = _outermost(index.exact(name))
                 if len(found) == 1:
                     regions.append(found[0].code)
                     continue

@@ -106,7 +106,9 @@ class Intake:
         self.workflow = workflow
         self.finder = finder or finder_for(store)
 
-    async def receive(self, data: bytes, source: Source, received_at: float | None = None) -> Outcome:
+    async def receive(
+        self, data: bytes, source: Source, received_at: float | None = None
+    ) -> Outcome:
         """Parse (CapInvalid when refused), record and act on one CAP file."""
         received = time.time() if received_at is None else received_at
         alert = parse_alert(data)
@@ -198,7 +200,9 @@ class Intake:
                 "this is a new draft",
             )
         created = await self._create(source, content)
-        linked = await self.store.link_cap_alert(record.id, created.id, "drafted", notes, time.time())
+        linked = await self.store.link_cap_alert(
+            record.id, created.id, "drafted", notes, time.time()
+        )
         return Outcome(
             alert_id=record.id,
             outcome="drafted",
@@ -239,7 +243,9 @@ class Intake:
             else:
                 await self.workflow.cancel(source.actor, previous.id, reason)
         notice = await self._notice(alert, source, previous)
-        notes = [f"cancellation notice {notice.id} drafted for the groups reached"] if notice else []
+        notes = (
+            [f"cancellation notice {notice.id} drafted for the groups reached"] if notice else []
+        )
         await self.store.link_cap_alert(record.id, previous.id, "cancelled", notes, time.time())
         return Outcome(
             alert_id=record.id,
@@ -268,9 +274,9 @@ class Intake:
         for lang, variant in old.variants.items():
             title = ("DIBATALKAN: " if lang == "id" else "CANCELLED: ") + variant.title
             lead = (
-                f"Peringatan \"{variant.title}\" dibatalkan oleh {old.source or alert.sender}."
+                f'Peringatan "{variant.title}" dibatalkan oleh {old.source or alert.sender}.'
                 if lang == "id"
-                else f"The warning \"{variant.title}\" was cancelled by {old.source or alert.sender}."
+                else f'The warning "{variant.title}" was cancelled by {old.source or alert.sender}.'
             )
             body = "\n\n".join([md_escape(lead), *(md_escape(p) for p in extra)])
             variants[lang] = Variant(title=title[:200], body=body)

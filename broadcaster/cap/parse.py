@@ -161,7 +161,7 @@ def parse_alert(data: bytes) -> CapAlert:
     XML, a wrong root, missing required elements, values outside the enumerations)."""
     root = safe_xml(data, MAX_CAP_BYTES)
     if root.tag != f"{{{NS}}}alert":
-        raise CapInvalid([f"the root element is {root.tag!r}, not <alert xmlns=\"{NS}\">"])
+        raise CapInvalid([f'the root element is {root.tag!r}, not <alert xmlns="{NS}">'])
     r = _Reader()
     identifier = r.text(root, "identifier", "alert", required=True) or ""
     sender = r.text(root, "sender", "alert", required=True) or ""

@@ -64,8 +64,10 @@ def test_values_outside_the_enumerations_are_all_listed() -> None:
 
 
 def test_an_update_without_references_is_refused() -> None:
-    data = cap_bytes("bmkg_nowcast_update.xml").replace(b"<references>", b"<note>").replace(
-        b"</references>", b"</note>"
+    data = (
+        cap_bytes("bmkg_nowcast_update.xml")
+        .replace(b"<references>", b"<note>")
+        .replace(b"</references>", b"</note>")
     )
     with pytest.raises(CapInvalid, match="needs <references>"):
         parse_alert(data)
