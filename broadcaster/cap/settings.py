@@ -76,6 +76,13 @@ class CapFeedConfig(_Section):
 
 class CapConfig(_Section):
     feeds: list[CapFeedConfig] = Field(default_factory=list)
+    #: CAP out: <sender> of our alerts (no spaces, commas, < or &); empty: "broadcaster@" and
+    #: the host of service.public_url
+    sender: str = Field("", pattern=r"^[^\s,<&]*$")
+    #: CAP out: <senderName>, the authority that verified and issues the messages
+    sender_name: str = "Dinas Komunikasi dan Informatika Provinsi Banten"
+    #: CAP out: how many of the latest approved announcements /cap/feed.atom lists
+    feed_entries: int = Field(50, ge=1, le=500)
     #: the longest wait after failed polls (the wait doubles from poll_seconds up to this)
     backoff_max: float = Field(900.0, gt=0)
     #: the most new CAP files fetched from one index per poll (the rest next poll)

@@ -34,6 +34,9 @@ PUBLIC_PATHS = {
     "/invite/{token}",
     "/daftar",
     "/daftar/confirm/{token}",
+    # CAP out (issue 15): approved announcements for other alerting systems
+    "/v/{code}.cap.xml",
+    "/cap/feed.atom",
 }
 
 
