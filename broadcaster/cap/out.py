@@ -131,9 +131,8 @@ def render_alert(item: Published, issuer: Issuer) -> bytes:
         _text(alert, "references", f"{issuer.sender},{identifier},{sent}")
     for lang in record.content.languages:
         alert.append(_info(item, issuer, lang))
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(
-        alert, encoding="utf-8", default_namespace=NS, xml_declaration=False
-    )
+    text: bytes = tostring(alert, encoding="utf-8", default_namespace=NS, xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + text
 
 
 def render_feed(items: Sequence[Published], issuer: Issuer, now: datetime) -> bytes:
@@ -172,6 +171,5 @@ def render_feed(items: Sequence[Published], issuer: Issuer, now: datetime) -> by
         )
         add(entry, "link", rel="related", type="text/html", href=f"{base}/v/{record.short_code}")
         add(entry, "summary", record.content.priority.value)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(
-        feed, encoding="utf-8", xml_declaration=False
-    )
+    text: bytes = tostring(feed, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + text

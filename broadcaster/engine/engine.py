@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from schedules.quiet import QuietHours
 
 from ..adapter import Adapter
+from ..cap.feeds import cap_feeds_for
 from ..config import Settings
 from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..errors import BroadcasterError, RateLimited, TransientError
@@ -88,6 +89,8 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         # every long-running task is restarted when it fails, and shows as down meanwhile
         self.supervisor = Supervisor(self.metrics, self.stopping)
+        # CAP feeds are polled by the scheduler lease holder only (issue 15)
+        self.cap_feeds = cap_feeds_for(store, settings) if self.is_scheduler else None
 
     def _new_senders(self) -> dict[str, AccountSender]:
         """One sender per account, with the account's limits (adapter's, then config's)."""
@@ -159,6 +162,8 @@ class Engine:
             assert self.bridge is not None
             await self.bridge.start()
             self.scheduling = True
+            if self.cap_feeds is not None:
+                self.cap_feeds.start(self.supervisor.start)
             return
         name = lease.removeprefix("account:")
         previous = self._sender_tasks.get(name)
@@ -196,6 +201,9 @@ class Engine:
     async def _lost(self, lease: str, graceful: bool) -> None:
         if lease == SCHEDULER_LEASE:
             self.scheduling = False
+            if self.cap_feeds is not None:
+                await self.cap_feeds.stop()
+                self.supervisor.forget("cap-feeds")
             if self.bridge is not None:
                 await self.bridge.stop()
             self.bridge = self._new_bridge()  # a stopped runner cannot start again
@@ -267,6 +275,8 @@ class Engine:
         await asyncio.gather(*inbound, return_exceptions=True)
         self._inbound_tasks = {}
         self.stopping.set()
+        if self.cap_feeds is not None:
+            await self.cap_feeds.stop()
         for stop in self._sender_stops.values():
             stop.set()
         self.work.has_deliveries()  # wakes every sender, which sees its stop
