@@ -76,7 +76,7 @@ def index_links(root: Element, base: str) -> list[str]:
     return list(dict.fromkeys(links))
 
 
-async def _get(
+async def fetch_limited(
     client: httpx.AsyncClient, url: str, limit: int, headers: dict[str, str], seconds: float
 ) -> tuple[httpx.Response, bytes]:
     """GET ``url`` reading at most ``limit`` bytes (InboundError beyond, or on HTTP errors)."""
@@ -160,7 +160,9 @@ class FeedPoller:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
-        response, body = await _get(client, feed.url, MAX_INDEX_BYTES, headers, feed.timeout)
+        response, body = await fetch_limited(
+            client, feed.url, MAX_INDEX_BYTES, headers, feed.timeout
+        )
         validators = (response.headers.get("etag"), response.headers.get("last-modified"))
         if response.status_code == 304:
             return PollResult(status=304), None
@@ -183,7 +185,7 @@ class FeedPoller:
         complete = True
         for url in urls:
             try:
-                _, body = await _get(client, url, MAX_CAP_BYTES, {}, feed.timeout)
+                _, body = await fetch_limited(client, url, MAX_CAP_BYTES, {}, feed.timeout)
             except InboundError as exc:
                 log.warning("CAP feed %s: %s (tried again next poll)", feed.name, exc)
                 complete = False

@@ -28,8 +28,9 @@ from content.model import Announcement, Priority, Target, Variant
 from content.workflow import Status
 
 from ..announcements import Workflow
-from ..auth import SYSTEM
+from ..auth import SYSTEM, Perm, require
 from ..errors import Conflict
+from ..expiry import ensure_current
 from ..regionsearch import RegionFinder, finder_for
 from ..store.contract import CapAlertRecord, NewCapAlert, Store
 from ..store.records import AnnouncementRecord, AuditRecord
@@ -115,6 +116,8 @@ class Intake:
         if await self.store.find_cap_alert(alert.sender, alert.identifier) is not None:
             return Outcome(alert_id=None, outcome="duplicate")
         refusal = policy_refusal(alert, source.policy)
+        if refusal is None and not source.is_system:
+            await self._authorise(alert, source)
         try:
             record = await self.store.add_cap_alert(
                 NewCapAlert(
@@ -154,6 +157,17 @@ class Intake:
             if previous is not None and previous.status in EDITABLE:
                 return await self._update(alert, record, source, previous)
         return await self._draft(alert, record, source, await self._referenced(alert))
+
+    async def _authorise(self, alert: CapAlert, source: Source) -> None:
+        """A person importing must be allowed to write where the draft would go, checked
+        before the alert is recorded (else a refused import would make the alert a
+        "duplicate" for the feeds)."""
+        user = await ensure_current(self.store, await self.store.get_user(source.actor))
+        if alert.infos:
+            content, _ = await self._content(alert, source)
+            require(user, Perm.announcements_write, content.target.regions)
+        else:
+            require(user, Perm.announcements_write)
 
     async def _referenced(self, alert: CapAlert) -> AnnouncementRecord | None:
         """The announcement of the newest referenced alert that has one."""

@@ -35,6 +35,7 @@ class Commands(LazyGroup):
         "web": "broadcaster.cli.web:web",  # dashboard passwords and API tokens
         "audit": "broadcaster.cli.audit:audit",
         "db": "broadcaster.cli.db:db",
+        "cap": "broadcaster.cli.cap:cap",  # CAP 1.2 warnings in (issue 15)
     }
 
 
