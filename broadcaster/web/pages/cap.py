@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -13,6 +13,7 @@ from ...cap.out import CAP_MEDIA_TYPE, render_alert, render_feed
 from ...cap.publishing import issuer_of, latest, published
 from ...errors import NotFound
 from ..auth import Public
+from ...store.contract import Store
 from ..context import WebContext, web_context
 
 router = APIRouter()
@@ -36,3 +37,25 @@ async def cap_feed(ctx: Ctx) -> Response:
     items = await latest(ctx.store, ctx.settings.cap.feed_entries)
     body = render_feed(items, issuer_of(ctx.settings), datetime.now(UTC))
     return Response(body, media_type="application/atom+xml", headers={"Cache-Control": _CACHE})
+
+
+async def cap_block(store: Store, announcement_id: int) -> dict[str, Any]:
+    """What the announcement page shows of the CAP warnings behind a draft: each alert with
+    when it was received and how long the system took to draft it, the notes the verifier must
+    check (areas not resolved, no Indonesian text), and the CAP source as received."""
+    alerts = await store.cap_alerts_for_announcement(announcement_id)
+    return {
+        "cap": [
+            {
+                "msg_type": a.msg_type,
+                "identifier": a.identifier,
+                "sender": a.sender,
+                "outcome": a.outcome,
+                "received": datetime.fromtimestamp(a.received_at, UTC),
+                "to_draft": None if a.drafted_at is None else a.drafted_at - a.received_at,
+            }
+            for a in alerts
+        ],
+        "cap_notes": [n for a in alerts for n in a.notes],
+        "cap_xml": "\n\n".join(a.xml for a in alerts),
+    }
