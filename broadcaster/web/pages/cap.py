@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from ...cap.out import CAP_MEDIA_TYPE, render_alert, render_feed
 from ...cap.publishing import issuer_of, latest, published
 from ...errors import NotFound
-from ..auth import Public
 from ...store.contract import Store
+from ..auth import Public
 from ..context import WebContext, web_context
 
 router = APIRouter()
