@@ -40,3 +40,21 @@ async def test_an_announcement_written_by_a_person_has_no_cap_block(web: Web) ->
     client, _ = await web.login("verifier")
     page = await client.get(f"/announcements/{record.id}")
     assert page.status_code == 200 and 'id="cap"' not in page.text
+
+
+async def test_a_notice_to_the_groups_reached_says_so_and_keeps_it_when_edited(
+    web: Web,  # noqa: F811
+) -> None:
+    from content.model import Announcement, Target, Variant
+
+    store = web.rig.app.store
+    notice = Announcement(
+        variants={"id": Variant(title="DIBATALKAN: Gempa", body="Peringatan dicabut.")},
+        target=Target(regions=["36"], reached_by=[41]),
+    )
+    record = await Workflow(store).create("officer", notice)
+    client, _ = await web.login("officer")
+    page = await client.get(f"/announcements/{record.id}")
+    assert 'id="reached-by"' in page.text and "41" in page.text
+    editor = await client.get(f"/announcements/{record.id}/edit")
+    assert 'name="reached_by" value="41"' in editor.text

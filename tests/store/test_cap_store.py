@@ -9,8 +9,22 @@ import pytest
 
 from broadcaster.errors import Conflict, NotFound
 from broadcaster.store.contract import CapFeedState, NewCapAlert, Store
+from broadcaster.store.records import DeliveryStatus, Outcome
 from tests.store.conftest import Reopen
-from tests.store.support import audit_len, new_announcement, rec
+from tests.store.support import (
+    TAJUR,
+    add_groups,
+    audit_len,
+    group,
+    new_announcement,
+    new_dispatch,
+    plan_all,
+    planned_groups,
+    rec,
+)
+
+PARUNG = "3671010002"
+SERANG = "3673010001"
 
 
 def _alert(identifier: str, msg_type: str = "Alert", received_at: float = 1000.0) -> NewCapAlert:
@@ -89,3 +103,40 @@ async def test_feed_state_and_seen_items_survive_a_restart(store: Store, reopen:
     assert await again.cap_items_seen("other", ["http://x/1.xml"]) == set()
     await again.save_cap_feed_state(CapFeedState(name="bmkg", etag='"v2"'))
     assert (await again.cap_feed_state("bmkg")).failures == 0
+
+
+async def test_a_target_reached_by_plans_only_the_groups_those_dispatches_reached(
+    seeded: Store,
+) -> None:
+    """The cancellation notice of a CAP Cancel: exactly the groups reached before (on both
+    engines' planners), within the regions and filters, whatever batch size."""
+    added = await add_groups(
+        seeded,
+        [group(code, f"g{i}-{code}") for i, code in enumerate([TAJUR, PARUNG, SERANG] * 3)],
+    )
+    first = await new_dispatch(seeded, {"regions": ["36"]})
+    await plan_all(seeded, first.id, 4)
+    claimed = await seeded.claim_deliveries("tg", 1000, time.time() + 5)
+    assert len(claimed) == len(added)
+    sent = claimed[::2]  # every other one reached; the rest failed or were cancelled
+    await seeded.record_outcomes(
+        [Outcome(id=c.id, status=DeliveryStatus.sent, attempts=1, parts_done=1) for c in sent]
+        + [
+            Outcome(id=c.id, status=DeliveryStatus.failed, attempts=1, parts_done=0, error="x")
+            for c in claimed[1::2]
+        ]
+    )
+    reached = sorted(c.group_id for c in sent)
+    for batch in (1, 3, 100):
+        notice = await new_dispatch(seeded, {"regions": ["36"], "reached_by": [first.id]})
+        await plan_all(seeded, notice.id, batch)
+        assert await planned_groups(seeded, notice.id, ["tg"]) == reached
+    narrowed = await new_dispatch(seeded, {"regions": ["3671"], "reached_by": [first.id]})
+    await plan_all(seeded, narrowed.id, 2)
+    in_tangerang = {g.id for g in added if g.region.startswith("3671")}
+    assert await planned_groups(seeded, narrowed.id, ["tg"]) == [
+        g for g in reached if g in in_tangerang
+    ]
+    nobody = await new_dispatch(seeded, {"regions": ["36"], "reached_by": [first.id + 999]})
+    await plan_all(seeded, nobody.id, 5)
+    assert await planned_groups(seeded, nobody.id, ["tg"]) == []
