@@ -324,6 +324,9 @@ class Engine:
         for name in self.senders:
             for status in ("queued", "sending"):
                 self.metrics.queue_depth.labels(name, status).set(depth.get((name, status), 0))
+        for feed in self.settings.cap.feeds:
+            state = await self.store.cap_feed_state(feed.name)
+            self.metrics.cap_feed_failures.labels(feed.name).set(state.failures)
         counts = await self.store.count_groups(GroupFilter(), by="channel")
         for channel in counts:
             by_status = await self.store.count_groups(GroupFilter(channels=(channel,)), by="status")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -190,4 +191,12 @@ async def test_the_engine_polls_as_a_supervised_task(tmp_path: Path, server: Fee
         drafts = await r.app.store.list_announcements()
         assert len(drafts) == 2 and all(d.status.value == "draft" for d in drafts)
         assert "cap-feeds" not in r.engine.supervisor.down
+        await r.engine.refresh_gauges()
+        assert b'broadcaster_cap_feed_failures{feed="bmkg"} 0.0' in r.engine.metrics.render()
+        state = await r.app.store.cap_feed_state("bmkg")
+        await r.app.store.save_cap_feed_state(
+            replace(state, failures=3, next_poll=time.time() + 3600)
+        )
+        await r.engine.refresh_gauges()
+        assert b'broadcaster_cap_feed_failures{feed="bmkg"} 3.0' in r.engine.metrics.render()
     assert r.engine.cap_feeds._task is None  # stopped with the engine
