@@ -30,7 +30,7 @@ from ..announcements import Workflow
 from ..config import Settings
 from ..errors import CapInvalid, InboundError
 from ..store.contract import CapFeedState, Store
-from .intake import Intake, Source, system_author
+from .intake import Intake, OnDraft, Source, system_author
 from .model import NS
 from .parse import MAX_CAP_BYTES, MAX_INDEX_BYTES, safe_xml
 from .settings import CapConfig, CapFeedConfig
@@ -254,9 +254,12 @@ class CapFeeds:
             self._task = None
 
 
-def cap_feeds_for(store: Store, settings: Settings) -> CapFeeds | None:
-    """The engine's CAP poller for ``[[cap.feeds]]`` (None when no feed is enabled)."""
+def cap_feeds_for(
+    store: Store, settings: Settings, on_draft: OnDraft | None = None
+) -> CapFeeds | None:
+    """The engine's CAP poller for ``[[cap.feeds]]`` (None when no feed is enabled).
+    ``on_draft`` is told of every draft written or changed (the on-call alerting)."""
     if not any(feed.enabled for feed in settings.cap.feeds):
         return None
     workflow = Workflow(store, approvals_required=settings.service.approvals_required)
-    return CapFeeds(FeedPoller(store, Intake(store, workflow), settings.cap))
+    return CapFeeds(FeedPoller(store, Intake(store, workflow, on_draft=on_draft), settings.cap))

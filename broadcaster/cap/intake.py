@@ -19,8 +19,9 @@ Rules (docs/emergency.md):
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from content.hashing import content_hash
@@ -38,6 +39,8 @@ from .drafting import content_of, main_info, md_escape, resolve_areas
 from .model import CapAlert
 from .parse import parse_alert
 from .settings import SEVERITY_RANK, CapPolicy
+
+log = logging.getLogger(__name__)
 
 #: statuses in which an update may still replace the content (the edit path allows them)
 EDITABLE = (Status.draft, Status.submitted, Status.approved, Status.rejected)
@@ -101,16 +104,38 @@ def policy_refusal(alert: CapAlert, policy: CapPolicy) -> str | None:
     return None
 
 
+#: told of every draft written or changed (e.g. to alert the on-call verifiers at once)
+OnDraft = Callable[["Outcome"], Awaitable[None]]
+
+
 class Intake:
-    def __init__(self, store: Store, workflow: Workflow, finder: RegionFinder | None = None):
+    def __init__(
+        self,
+        store: Store,
+        workflow: Workflow,
+        finder: RegionFinder | None = None,
+        on_draft: OnDraft | None = None,
+    ):
         self.store = store
         self.workflow = workflow
         self.finder = finder or finder_for(store)
+        self.on_draft = on_draft
 
     async def receive(
         self, data: bytes, source: Source, received_at: float | None = None
     ) -> Outcome:
-        """Parse (CapInvalid when refused), record and act on one CAP file."""
+        """Parse (CapInvalid when refused), record and act on one CAP file; then tell
+        ``on_draft`` when a draft was written or changed (its failure is logged, never
+        undoes the draft)."""
+        out = await self._receive(data, source, received_at)
+        if self.on_draft is not None and (out.announcement_id or out.notice_id):
+            try:
+                await self.on_draft(out)
+            except Exception:
+                log.exception("CAP intake: the on_draft hook failed for %s", out)
+        return out
+
+    async def _receive(self, data: bytes, source: Source, received_at: float | None) -> Outcome:
         received = time.time() if received_at is None else received_at
         alert = parse_alert(data)
         if await self.store.find_cap_alert(alert.sender, alert.identifier) is not None:

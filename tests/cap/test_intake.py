@@ -11,6 +11,7 @@ import pytest
 from broadcaster.announcements import Workflow
 from broadcaster.cap.drafting import PRIORITY_TABLE, priority_of
 from broadcaster.cap.intake import Intake, Source
+from broadcaster.cap.intake import Outcome as Outcome_
 from broadcaster.cap.settings import CapPolicy
 from broadcaster.errors import CapInvalid, Conflict, PermissionDenied
 from broadcaster.store.contract import Store
@@ -252,3 +253,21 @@ async def test_cancel_of_a_running_dispatch_drafts_a_notice_for_the_groups_reach
         "scripted", 100, (datetime.now(UTC) + timedelta(seconds=5)).timestamp()
     )
     assert {c.group_id for c in planned} == reached
+
+
+async def test_the_on_draft_hook_hears_of_drafts_and_its_failure_undoes_nothing(
+    cap_store: Store, workflow: Workflow
+) -> None:
+    heard: list[tuple[str, int | None]] = []
+
+    async def hook(out: Outcome_) -> None:
+        heard.append((out.outcome, out.announcement_id))
+        if out.outcome == "updated":
+            raise RuntimeError("on-call channel down")
+
+    intake = Intake(cap_store, workflow, on_draft=hook)
+    first = await intake.receive(cap_bytes("bmkg_nowcast.xml"), BMKG)
+    await intake.receive(cap_bytes("bmkg_nowcast.xml"), BMKG)  # duplicate: not told
+    update = await intake.receive(cap_bytes("bmkg_nowcast_update.xml"), BMKG)
+    assert update.outcome == "updated"  # the hook's failure is logged, not raised
+    assert heard == [("drafted", first.announcement_id), ("updated", first.announcement_id)]
