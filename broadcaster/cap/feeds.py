@@ -73,7 +73,8 @@ def index_links(root: Element, base: str) -> list[str]:
                 links.append(urljoin(base, link.strip()))
     else:
         raise CapInvalid([f"feed index: root <{root.tag}> is neither Atom, RSS nor a CAP alert"])
-    return list(dict.fromkeys(links))
+    # only web links are fetched (a file: or other scheme in a hostile index is dropped)
+    return [u for u in dict.fromkeys(links) if u.startswith(("http://", "https://"))]
 
 
 async def fetch_limited(
@@ -217,6 +218,9 @@ class FeedPoller:
         feeds = [f for f in self.config.feeds if f.enabled]
         if not feeds:
             return
+        # the region-name index (~90,000 names) is built now, not when the first warning
+        # arrives: seconds that would otherwise stand between a warning and its draft
+        await self.intake.finder.index()
         async with httpx.AsyncClient(follow_redirects=True) as client:
             while not stopping.is_set():
                 wake = time.time() + 60.0
