@@ -7,9 +7,10 @@ The store first gets the national region list (88,000 regions; not timed) and th
 BMKG-style nowcast alerts (tests/cap/fixtures/bmkg_nowcast.xml with a new identifier each,
 kecamatan names in areaDesc plus a dotted geocode) go through the intake one by one: parse, the
 policy, the area names resolved exactly against the region index, the draft written, the alert
-recorded. The first alert builds the region-name index (cold: what it would cost if the poller did not
-build the index when it starts, which it does); the rest use it (warm: every alert in service). Each alert's ``drafted_at - received_at`` is what the approve page shows as
-"warning received → draft".
+recorded. The first alert builds the region-name index (cold: what it would cost if the poller
+did not build the index when it starts, which it does); the rest use it (warm: every alert in
+service). Each alert's ``drafted_at - received_at`` is what the approve page shows as
+"warning received -> draft".
 """
 
 from __future__ import annotations
