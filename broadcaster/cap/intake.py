@@ -85,21 +85,23 @@ class Outcome:
         }
 
 
-def policy_refusal(alert: CapAlert, policy: CapPolicy) -> str | None:
-    """Why the policy does not draft ``alert`` (None: it does). Severity is only checked for
-    new alerts: an Update or Cancel of a drafted alert always applies."""
+def policy_refusal(alert: CapAlert, policy: CapPolicy, new_draft: bool = True) -> str | None:
+    """Why the policy does not act on ``alert`` (None: it does). The severity is checked only
+    when the alert would become a new draft (an Alert, or an Update of an alert we never
+    drafted): an Update or Cancel of a drafted alert always applies. A Cancel needs no
+    <info> block."""
     if alert.msg_type not in policy.msg_types or alert.msg_type in ("Ack", "Error"):
         return f"msgType {alert.msg_type} is not acted on"
     if alert.status not in policy.statuses:
         return f"status {alert.status} is not drafted (policy: {', '.join(policy.statuses)})"
     if alert.scope not in policy.scopes:
         return f"scope {alert.scope} is not drafted"
+    if alert.msg_type == "Cancel":
+        return None
     info = main_info(alert)
     if info is None:
         return "no <info> block: nothing to say to residents"
-    if alert.msg_type == "Alert" and (
-        SEVERITY_RANK[info.severity] < SEVERITY_RANK[policy.min_severity]
-    ):
+    if new_draft and SEVERITY_RANK[info.severity] < SEVERITY_RANK[policy.min_severity]:
         return f"severity {info.severity} is below {policy.min_severity}"
     return None
 
@@ -140,8 +142,11 @@ class Intake:
         alert = parse_alert(data)
         if await self.store.find_cap_alert(alert.sender, alert.identifier) is not None:
             return Outcome(alert_id=None, outcome="duplicate")
-        refusal = policy_refusal(alert, source.policy)
-        if refusal is None and not source.is_system:
+        changes = alert.msg_type in ("Update", "Cancel")
+        previous = await self._referenced(alert) if changes else None
+        new_draft = alert.msg_type == "Alert" or (alert.msg_type == "Update" and previous is None)
+        refusal = policy_refusal(alert, source.policy, new_draft)
+        if refusal is None and not source.is_system and alert.msg_type != "Cancel":
             await self._authorise(alert, source)
         try:
             record = await self.store.add_cap_alert(
@@ -176,12 +181,10 @@ class Intake:
         if refusal is not None:
             return Outcome(alert_id=record.id, outcome=record.outcome)
         if alert.msg_type == "Cancel":
-            return await self._cancel(alert, record, source)
-        if alert.msg_type == "Update":
-            previous = await self._referenced(alert)
-            if previous is not None and previous.status in EDITABLE:
-                return await self._update(alert, record, source, previous)
-        return await self._draft(alert, record, source, await self._referenced(alert))
+            return await self._cancel(alert, record, source, previous)
+        if previous is not None and previous.status in EDITABLE:
+            return await self._update(alert, record, source, previous)
+        return await self._draft(alert, record, source, previous)
 
     async def _authorise(self, alert: CapAlert, source: Source) -> None:
         """A person importing must be allowed to write where the draft would go, checked
@@ -268,8 +271,13 @@ class Intake:
             alert_id=record.id, outcome="updated", announcement_id=previous.id, notes=linked.notes
         )
 
-    async def _cancel(self, alert: CapAlert, record: CapAlertRecord, source: Source) -> Outcome:
-        previous = await self._referenced(alert)
+    async def _cancel(
+        self,
+        alert: CapAlert,
+        record: CapAlertRecord,
+        source: Source,
+        previous: AnnouncementRecord | None,
+    ) -> Outcome:
         if previous is None:
             await self.store.link_cap_alert(
                 record.id, None, "ignored: nothing of ours to cancel", (), None

@@ -271,3 +271,33 @@ async def test_the_on_draft_hook_hears_of_drafts_and_its_failure_undoes_nothing(
     update = await intake.receive(cap_bytes("bmkg_nowcast_update.xml"), BMKG)
     assert update.outcome == "updated"  # the hook's failure is logged, not raised
     assert heard == [("drafted", first.announcement_id), ("updated", first.announcement_id)]
+
+
+async def test_a_cancel_without_info_still_cancels(intake: Intake, cap_store: Store) -> None:
+    first = await intake.receive(cap_bytes("bmkg_nowcast.xml"), BMKG)
+    data = cap_bytes("bmkg_nowcast_cancel.xml")
+    bare = data[: data.index(b"<info>")] + data[data.index(b"</info>") + len(b"</info>") :]
+    assert b"<info>" not in bare
+    out = await intake.receive(bare, BMKG)
+    assert out.outcome == "cancelled"
+    assert (await cap_store.get_announcement(first.announcement_id or 0)).status is Status.cancelled
+
+
+async def test_an_update_of_an_unknown_alert_is_judged_as_a_new_one(
+    intake: Intake, cap_store: Store
+) -> None:
+    strict = Source(feed="bmkg", actor=BMKG.actor, policy=CapPolicy(min_severity="Extreme"))
+    out = await intake.receive(cap_bytes("bmkg_nowcast_update.xml"), strict)
+    assert out.outcome == "ignored: severity Severe is below Extreme"
+    # an update of a drafted alert applies whatever its severity
+    first = await intake.receive(cap_bytes("bmkg_earthquake.xml"), strict)
+    assert first.outcome == "drafted"
+    update = (
+        cap_bytes("bmkg_nowcast_update.xml")
+        .replace(b"CBT20261206001U1", b"GEMPA-U1")
+        .replace(
+            b"peringatan.dini@bmkg.go.id,CBT20261206001", b"inatews@bmkg.go.id,GEMPA20261206093012"
+        )
+    )
+    applied = await intake.receive(update, strict)
+    assert applied.outcome == "updated" and applied.announcement_id == first.announcement_id
