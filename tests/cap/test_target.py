@@ -31,3 +31,12 @@ def test_the_editor_keeps_it_through_an_edit() -> None:
     again = content_from_form(form, lists, "Asia/Jakarta")
     assert again.target.reached_by == [12, 15]
     assert content_hash(again) == content_hash(notice)
+
+
+def test_dispatch_ids_must_be_database_ids() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    for bad in ([0], [-3], [2**70]):
+        with pytest.raises(ValidationError):
+            _content(reached_by=bad)
