@@ -146,8 +146,8 @@ class Intake:
         previous = await self._referenced(alert) if changes else None
         new_draft = alert.msg_type == "Alert" or (alert.msg_type == "Update" and previous is None)
         refusal = policy_refusal(alert, source.policy, new_draft)
-        if refusal is None and not source.is_system and alert.msg_type != "Cancel":
-            await self._authorise(alert, source)
+        if refusal is None and not source.is_system:
+            await self._authorise(alert, source, previous)
         try:
             record = await self.store.add_cap_alert(
                 NewCapAlert(
@@ -186,16 +186,19 @@ class Intake:
             return await self._update(alert, record, source, previous)
         return await self._draft(alert, record, source, previous)
 
-    async def _authorise(self, alert: CapAlert, source: Source) -> None:
-        """A person importing must be allowed to write where the draft would go, checked
-        before the alert is recorded (else a refused import would make the alert a
-        "duplicate" for the feeds)."""
+    async def _authorise(
+        self, alert: CapAlert, source: Source, previous: AnnouncementRecord | None
+    ) -> None:
+        """A person importing must be allowed to write where the draft would go (and, for an
+        Update or Cancel, where the announcement it changes went), checked before the alert
+        is recorded (else a refused import would make the alert a "duplicate" for the
+        feeds)."""
         user = await ensure_current(self.store, await self.store.get_user(source.actor))
-        if alert.infos:
+        regions = list(previous.content.target.regions) if previous is not None else []
+        if alert.infos and alert.msg_type != "Cancel":
             content, _ = await self._content(alert, source)
-            require(user, Perm.announcements_write, content.target.regions)
-        else:
-            require(user, Perm.announcements_write)
+            regions += content.target.regions
+        require(user, Perm.announcements_write, regions)
 
     async def _referenced(self, alert: CapAlert) -> AnnouncementRecord | None:
         """The announcement of the newest referenced alert that has one."""

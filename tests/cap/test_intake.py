@@ -301,3 +301,24 @@ async def test_an_update_of_an_unknown_alert_is_judged_as_a_new_one(
     )
     applied = await intake.receive(update, strict)
     assert applied.outcome == "updated" and applied.announcement_id == first.announcement_id
+
+
+async def test_a_person_outside_the_region_cannot_import_and_nothing_is_recorded(
+    cap_store: Store, workflow: Workflow
+) -> None:
+    audit = AuditRecord(actor="test", action="user.add", object_type="user", object_id="x")
+    from broadcaster.store.records import Role
+
+    await cap_store.add_user("lebak_officer", Role.officer, "3602", audit)
+    intake = Intake(cap_store, workflow)
+    serang = Source(feed="import", actor="lebak_officer", default_target=("3602",))
+    with pytest.raises(PermissionDenied, match="outside"):
+        await intake.receive(cap_bytes("bmkg_nowcast.xml"), serang)  # Kota Serang's warning
+    assert await cap_store.list_cap_alerts() == []
+    # the feed still drafts it afterwards: the refused import did not make it a duplicate
+    assert (await intake.receive(cap_bytes("bmkg_nowcast.xml"), BMKG)).outcome == "drafted"
+    with pytest.raises(PermissionDenied):  # nor may they cancel it
+        await intake.receive(cap_bytes("bmkg_nowcast_cancel.xml"), serang)
+    assert (await intake.receive(cap_bytes("bmkg_nowcast_cancel.xml"), BMKG)).outcome == (
+        "cancelled"
+    )
