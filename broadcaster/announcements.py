@@ -113,13 +113,28 @@ class Workflow:
             Perm.announcements_write,
             [*target_regions(record.content), *target_regions(content)],
         )
+        return await self._save_edit(user.name, record, content)
+
+    async def system_edit(
+        self, actor: str, announcement_id: int, content: Announcement
+    ) -> AnnouncementRecord:
+        """:meth:`edit` by the service itself (``actor`` such as ``system:cap:bmkg``): the same
+        edit path (approvals voided, back to draft), without a user's permission check."""
+        _require_system(actor)
+        return await self._save_edit(
+            actor, await self.store.get_announcement(announcement_id), content
+        )
+
+    async def _save_edit(
+        self, actor: str, record: AnnouncementRecord, content: Announcement
+    ) -> AnnouncementRecord:
         status = _transition(record, Action.edit)
         digest = content_hash(content)
         return await self.store.save_announcement(
             record.id,
             record.version,
             AuditRecord(
-                actor=user.name,
+                actor=actor,
                 action="announcement.edit",
                 object_type="announcement",
                 object_id=str(record.id),
@@ -304,13 +319,25 @@ class Workflow:
         user = await self._user(acting)
         record = await self.store.get_announcement(announcement_id)
         require(user, Perm.announcements_write, target_regions(record.content))
+        return await self._cancel(user.name, record, reason)
+
+    async def system_cancel(
+        self, actor: str, announcement_id: int, reason: str
+    ) -> AnnouncementRecord:
+        """:meth:`cancel` by the service itself (a CAP Cancel), without a user's check."""
+        _require_system(actor)
+        return await self._cancel(actor, await self.store.get_announcement(announcement_id), reason)
+
+    async def _cancel(
+        self, actor: str, record: AnnouncementRecord, reason: str
+    ) -> AnnouncementRecord:
         status = _transition(record, Action.cancel)
-        why = reason or f"cancelled by {user.name}"
+        why = reason or f"cancelled by {actor}"
         cancelled = await self.store.save_announcement(
             record.id,
             record.version,
             AuditRecord(
-                actor=user.name,
+                actor=actor,
                 action="announcement.cancel",
                 object_type="announcement",
                 object_id=str(record.id),
@@ -325,7 +352,7 @@ class Workflow:
             await self.store.update_schedule(
                 schedule.id,
                 AuditRecord(
-                    actor=user.name,
+                    actor=actor,
                     action="schedule.cancel",
                     object_type="schedule",
                     object_id=str(schedule.id),
@@ -340,7 +367,7 @@ class Workflow:
                     dispatch.id,
                     DispatchStatus.cancelled,
                     AuditRecord(
-                        actor=user.name,
+                        actor=actor,
                         action="dispatch.cancel",
                         object_type="dispatch",
                         object_id=str(dispatch.id),
@@ -369,6 +396,11 @@ class Workflow:
             actor,
             approvals_required=self.approvals_required,
         )
+
+
+def _require_system(actor: str) -> None:
+    if actor != SYSTEM and not actor.startswith(SYSTEM + ":"):
+        raise PermissionDenied(f"{actor!r} is not the service; people act through edit/cancel")
 
 
 def current_approvers(record: AnnouncementRecord, approvals: Sequence[Approval]) -> set[str]:

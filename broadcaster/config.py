@@ -20,6 +20,7 @@ from schedules.quiet import QuietHours
 from schedules.zones import load_zone
 
 from .bodylimit import DEFAULT_MAX_BODY
+from .cap.settings import CapConfig
 from .errors import ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
@@ -185,6 +186,7 @@ class Settings(BaseModel):
     web: WebConfig = WebConfig()
     audit: AuditConfig = AuditConfig()
     hoax: HoaxConfig = HoaxConfig()
+    cap: CapConfig = CapConfig()  # CAP 1.2 feeds of official warnings (docs/emergency.md)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:

@@ -6,7 +6,8 @@
     ├── ConfigError            bad config.toml value or environment variable
     ├── InputError             bad input from a person (CLI flag, file, API field)
     │   ├── RegionImportError  a wilayah CSV row that cannot be imported (file, line, problem)
-    │   └── ContentInvalid     an announcement with validation problems (all listed)
+    │   ├── ContentInvalid     an announcement with validation problems (all listed)
+    │   └── CapInvalid         a CAP 1.2 alert that is not valid or not safe XML (all listed)
     ├── NotFound               a named object does not exist
     ├── Conflict               uniqueness or state conflict (duplicate group, wrong status)
     │   └── Expired            the announcement expired; it is not sent
@@ -62,6 +63,15 @@ class ContentInvalid(InputError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+
+class CapInvalid(InputError):
+    """A CAP alert (or a feed index) was refused: hostile or malformed XML, too large, or
+    missing/invalid CAP 1.2 elements; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("CAP alert refused: " + "; ".join(self.problems))
 
 
 class NotFound(BroadcasterError):

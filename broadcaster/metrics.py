@@ -91,6 +91,13 @@ class Metrics:
             "in the last 30 days (NaN: none)",
             registry=self.registry,
         )
+        # CAP feeds (issue 15): a feed that keeps failing means warnings are not arriving
+        self.cap_feed_failures = Gauge(
+            "broadcaster_cap_feed_failures",
+            "Failed polls in a row of a CAP feed (0 after a success)",
+            ["feed"],
+            registry=self.registry,
+        )
 
         # labels() costs microseconds per call: on the hot path, reuse the children
         self._delivery_children: dict[tuple[str, str, str], Counter] = {}

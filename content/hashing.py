@@ -23,7 +23,8 @@ Canonical JSON rules (:func:`canonical_json`):
    written sorted and without duplicates, and picking the same regions in another order does not
    void an approval.
 7. ``attachments`` is written only when there are any: it was added to the model later, and
-   content without attachments must keep the hash it was approved with.
+   content without attachments must keep the hash it was approved with. The same holds for the
+   target's ``reached_by`` (added later; written sorted and without duplicates when present).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def canonical_json(a: Announcement) -> bytes:
     target = data["target"]
     for name in _TARGET_SET_FIELDS:
         target[name] = sorted(set(target[name]))
+    if target.get("reached_by"):
+        target["reached_by"] = sorted(set(target["reached_by"]))
+    else:
+        target.pop("reached_by", None)
     text = json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )

@@ -53,7 +53,7 @@ class LoaderError(ValueError):
 
 
 _TOP_KEYS = ("title", "priority", "source", "expires_at", "target", "poll", "attachments")
-_TARGET_KEYS = ("regions", "levels", "kinds", "channels", "exclude")
+_TARGET_KEYS = ("regions", "levels", "kinds", "channels", "exclude", "reached_by")
 _POLL_KEYS = ("question", "options", "multiple", "closes_at", "anonymous", "translations")
 _SECTION_KEYS = ("title", "body")
 _LANG = re.compile(r"[a-z]{2}")

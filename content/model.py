@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -135,6 +135,9 @@ class Target(_Frozen):
     kinds: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    #: only groups these dispatches reached (a delivery ``sent``), within ``regions``: how a
+    #: correction or cancellation notice reaches exactly those who read the original
+    reached_by: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(default_factory=list)
 
     @field_validator("regions", "kinds", "channels", "exclude")
     @classmethod

@@ -195,6 +195,11 @@ def show(
             f"#{d.id} {d.status.value} planned={d.planned}"
             for d in await app.store.list_dispatches(announcement_id=r.id)
         ]
+        for alert in await app.store.cap_alerts_for_announcement(r.id):  # drafted from CAP
+            row.setdefault("cap", []).append(
+                f"{alert.msg_type} {alert.identifier} ({alert.sender}): {alert.outcome}"
+            )
+            row.setdefault("cap_notes", []).extend(alert.notes)
         return row
 
     emit_one(with_app(config, go), as_json)

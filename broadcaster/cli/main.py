@@ -36,6 +36,7 @@ class Commands(LazyGroup):
         "audit": "broadcaster.cli.audit:audit",
         "db": "broadcaster.cli.db:db",
         "hoaxes": "broadcaster.cli.hoaxes:hoaxes",  # the hoax desk (docs/hoax-desk.md)
+        "cap": "broadcaster.cli.cap:cap",  # CAP 1.2 warnings in (issue 15)
     }
 
 

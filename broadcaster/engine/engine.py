@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from schedules.quiet import QuietHours
 
 from ..adapter import Adapter
+from ..cap.feeds import cap_feeds_for
 from ..config import Settings
 from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..inbox import Inbox, load_salt
@@ -91,6 +92,8 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         # every long-running task is restarted when it fails, and shows as down meanwhile
         self.supervisor = Supervisor(self.metrics, self.stopping)
+        # CAP feeds are polled by the scheduler lease holder only (issue 15)
+        self.cap_feeds = cap_feeds_for(store, settings) if self.is_scheduler else None
 
     def _new_senders(self) -> dict[str, AccountSender]:
         """One sender per account, with the account's limits (adapter's, then config's)."""
@@ -162,6 +165,8 @@ class Engine:
             assert self.bridge is not None
             await self.bridge.start()
             self.scheduling = True
+            if self.cap_feeds is not None:
+                self.cap_feeds.start(self.supervisor.start)
             return
         name = lease.removeprefix("account:")
         previous = self._sender_tasks.get(name)
@@ -199,6 +204,9 @@ class Engine:
     async def _lost(self, lease: str, graceful: bool) -> None:
         if lease == SCHEDULER_LEASE:
             self.scheduling = False
+            if self.cap_feeds is not None:
+                await self.cap_feeds.stop()
+                self.supervisor.forget("cap-feeds")
             if self.bridge is not None:
                 await self.bridge.stop()
             self.bridge = self._new_bridge()  # a stopped runner cannot start again
@@ -249,6 +257,8 @@ class Engine:
         await asyncio.gather(*inbound, return_exceptions=True)
         self._inbound_tasks = {}
         self.stopping.set()
+        if self.cap_feeds is not None:
+            await self.cap_feeds.stop()
         for stop in self._sender_stops.values():
             stop.set()
         self.work.has_deliveries()  # wakes every sender, which sees its stop
@@ -295,6 +305,9 @@ class Engine:
         for name in self.senders:
             for status in ("queued", "sending"):
                 self.metrics.queue_depth.labels(name, status).set(depth.get((name, status), 0))
+        for feed in self.settings.cap.feeds:
+            state = await self.store.cap_feed_state(feed.name)
+            self.metrics.cap_feed_failures.labels(feed.name).set(state.failures)
         counts = await self.store.count_groups(GroupFilter(), by="channel")
         for channel in counts:
             by_status = await self.store.count_groups(GroupFilter(channels=(channel,)), by="status")

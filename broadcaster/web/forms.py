@@ -35,6 +35,14 @@ def _local_time(text: str, field: str, timezone: str, problems: list[str]) -> st
     return moment.isoformat()
 
 
+def _ids(text: str, problems: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in text.split()]
+    except ValueError:
+        problems.append(f"target.reached_by: dispatch ids are numbers: {text!r}")
+        return []
+
+
 def content_from_form(
     form: Mapping[str, Any], lists: Mapping[str, list[str]], tz: str
 ) -> Announcement:
@@ -71,6 +79,8 @@ def content_from_form(
             "kinds": list(lists.get("kinds", [])),
             "channels": list(lists.get("channels", [])),
             "levels": list(lists.get("levels", [])),
+            # kept through an edit: a notice to the groups earlier dispatches reached
+            "reached_by": _ids(text("reached_by"), problems),
         },
     }
     if problems:
@@ -105,6 +115,7 @@ def form_from_content(content: Announcement, tz: str) -> dict[str, Any]:
         "kinds": list(content.target.kinds),
         "channels": list(content.target.channels),
         "levels": [v.value for v in content.target.levels],
+        "reached_by": " ".join(str(d) for d in content.target.reached_by),
         "poll_question": poll.question if poll else "",
         "poll_options": "\n".join(poll.options) if poll else "",
         "poll_multiple": bool(poll and poll.multiple),
@@ -129,6 +140,7 @@ EMPTY_FORM: dict[str, Any] = {
     "kinds": [],
     "channels": [],
     "levels": [],
+    "reached_by": "",
     "poll_question": "",
     "poll_options": "",
     "poll_multiple": False,

@@ -40,6 +40,9 @@ PUBLIC_PATHS = {
     "/hoaks/{code}",
     # hoax desk (issue 14): anyone reports a suspicious message (CSRF-bound, rate-limited)
     "/lapor",
+    # CAP out (issue 15): approved announcements for other alerting systems
+    "/v/{code}.cap.xml",
+    "/cap/feed.atom",
 }
 
 

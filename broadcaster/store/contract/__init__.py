@@ -19,6 +19,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   users' end dates and e-mail addresses (self-service and onboarding).
 - :mod:`.hoaxes` — :class:`HoaxStore`: residents' hoax reports, cases, two-person verdicts,
   answers to reporters and the retention purge (the hoax desk).
+- :mod:`.cap` — :class:`CapStore`: CAP alerts received and what each became, CAP feeds'
+  polling state (the CAP intake and poller, the approve page's timings).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -33,6 +35,7 @@ from types import TracebackType
 from typing import Self
 
 from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
+from .cap import CapAlertRecord, CapFeedState, CapStore, NewCapAlert
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
@@ -49,6 +52,9 @@ __all__ = [
     "ApiToken",
     "AuditObject",
     "AuditScopeStore",
+    "CapAlertRecord",
+    "CapFeedState",
+    "CapStore",
     "ChannelStore",
     "ContentVersion",
     "DeadLetter",
@@ -60,6 +66,7 @@ __all__ = [
     "InboundVote",
     "InboxStore",
     "ModeratedReply",
+    "NewCapAlert",
     "ObjectRef",
     "SelfServiceStore",
     "Store",
@@ -81,6 +88,7 @@ class Store(
     HoldStore,
     SelfServiceStore,
     HoaxStore,
+    CapStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

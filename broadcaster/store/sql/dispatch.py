@@ -69,6 +69,15 @@ def target_filter(target: dict[str, Any]) -> tuple[str, list[Any]]:
         low, high = subtree_bounds(code)
         clauses.append("NOT (region >= ? AND region < ?)")
         params += [low, high]
+    reached = [int(d) for d in target.get("reached_by") or []]
+    if reached:
+        # a notice to exactly the groups earlier dispatches reached (probes the unique
+        # (dispatch_id, group_id) key of deliveries)
+        clauses.append(
+            f"id IN (SELECT group_id FROM deliveries WHERE dispatch_id IN ({marks(reached)}) "
+            "AND status = 'sent')"
+        )
+        params += reached
     return " AND ".join(clauses), params
 
 

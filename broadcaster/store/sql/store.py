@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .audit import AuditSql
 from .audit_scope import AuditScopeReads
+from .cap import CapSql
 from .channels import ChannelSql
 from .content import ContentSql
 from .deadletters import DeadLetterSql
@@ -28,6 +29,7 @@ class SqlStore(
     HoldsSql,
     SelfServiceSql,
     HoaxSql,
+    CapSql,
     AuditSql,
     AuditScopeReads,
 ):

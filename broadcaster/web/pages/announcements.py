@@ -19,6 +19,7 @@ from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forms import EMPTY_FORM, content_from_form, form_from_content
 from ..views import announcement_detail, announcement_for, announcement_out, changes, preview
+from .cap import cap_block
 from .render import language, render
 
 router = APIRouter()
@@ -140,6 +141,7 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
         can_write=allowed(who.user, Perm.announcements_write, detail.content.target.regions),
         can_verify=allowed(who.user, Perm.announcements_verify, detail.content.target.regions)
         and who.name != detail.author,
+        **await cap_block(ctx.store, announcement_id),  # drafted from a CAP warning (issue 15)
     )
 
 

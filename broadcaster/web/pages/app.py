@@ -14,6 +14,7 @@ from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
+    cap,
     hoaxes,
     inbox,
     lapor,
@@ -35,6 +36,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         session,
+        cap,  # before public: /v/CODE.cap.xml must not be taken for the /v/{code} page
         public,
         selfservice,
         lapor,
