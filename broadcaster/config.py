@@ -24,6 +24,7 @@ from schedules.zones import load_zone
 
 from .bodylimit import DEFAULT_MAX_BODY
 from .errors import ConfigError
+from .oncall.settings import OncallConfig
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
 
@@ -167,6 +168,7 @@ class Settings(BaseSettings):
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
     audit: AuditConfig = AuditConfig()
+    oncall: OncallConfig = OncallConfig()  # on-call verifiers (docs/emergency-oncall.md)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

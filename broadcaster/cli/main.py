@@ -35,6 +35,7 @@ class Commands(LazyGroup):
         "web": "broadcaster.cli.web:web",  # dashboard passwords and API tokens
         "audit": "broadcaster.cli.audit:audit",
         "db": "broadcaster.cli.db:db",
+        "oncall": "broadcaster.cli.oncall:oncall",  # on-call rota, alerts, emergency timings
     }
 
 

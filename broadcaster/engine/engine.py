@@ -25,6 +25,7 @@ from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..errors import BroadcasterError, RateLimited, TransientError
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
+from ..oncall.alerts import Alerter
 from ..store.contract import Store
 from ..store.records import GroupFilter
 from .leasing import LeaseKeeper
@@ -68,6 +69,10 @@ class Engine:
         self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
         self.bridge = self._new_bridge() if self.is_scheduler else None
         self.scheduling = False  # True while this process holds the scheduler lease
+        # on-call alerts run where the scheduler runs: one process (see broadcaster.oncall)
+        self.alerter = Alerter(store, settings, self.work.alerts)
+        self._alert_stop = asyncio.Event()
+        self._alert_task: asyncio.Task[None] | None = None
         self.leases = LeaseKeeper(
             self.coordinator,
             [account_lease(name) for name in self.senders] if self.is_sender else [],
@@ -159,6 +164,7 @@ class Engine:
             assert self.bridge is not None
             await self.bridge.start()
             self.scheduling = True
+            self._start_alerts()
             return
         name = lease.removeprefix("account:")
         previous = self._sender_tasks.get(name)
@@ -184,6 +190,16 @@ class Engine:
             self._run_inbound(name, self.adapters[name]), name=f"inbound:{name}"
         )
 
+    def _start_alerts(self) -> None:
+        self._alert_stop = asyncio.Event()
+        self._alert_task = self.supervisor.start(
+            "oncall", lambda: self.alerter.run(self._alert_stop)
+        )
+
+    def _stop_alerts(self) -> None:
+        self._alert_stop.set()
+        self.supervisor.forget("oncall")
+
     async def _recover_sender(self, name: str) -> None:
         """Before a failed sender runs again: its unwritten outcomes are written and what it
         had claimed is requeued — while this process still holds the account (else the next
@@ -196,6 +212,7 @@ class Engine:
     async def _lost(self, lease: str, graceful: bool) -> None:
         if lease == SCHEDULER_LEASE:
             self.scheduling = False
+            self._stop_alerts()
             if self.bridge is not None:
                 await self.bridge.stop()
             self.bridge = self._new_bridge()  # a stopped runner cannot start again
@@ -270,7 +287,9 @@ class Engine:
         for stop in self._sender_stops.values():
             stop.set()
         self.work.has_deliveries()  # wakes every sender, which sees its stop
-        tasks = self._tasks + list(self._sender_tasks.values())
+        self._alert_stop.set()
+        alerts = [self._alert_task] if self._alert_task is not None else []
+        tasks = self._tasks + list(self._sender_tasks.values()) + alerts
         # senders give their in-flight sends STOP_GRACE; nothing may hold the exit up longer
         await finish(tasks, STOP_GRACE + 2.0)
         for task in tasks:

@@ -9,6 +9,8 @@ waits for one of three things:
   waits on :attr:`WorkSignal.plan`; :meth:`WorkSignal.wants_plan` sets it;
 * **send** — deliveries were queued: :meth:`WorkSignal.has_deliveries` wakes every sender event
   registered with :meth:`WorkSignal.add_sender`;
+* **alerts** — an emergency was submitted or a CAP draft arrived: the on-call alerter waits on
+  :attr:`WorkSignal.alerts`; :meth:`WorkSignal.wants_alerts` sets it;
 * **schedules changed** — a schedule was created or cancelled: :meth:`WorkSignal.schedules_changed`
   runs the hooks registered with :meth:`WorkSignal.on_schedules` (the scheduling bridge's sync),
   then asks for planning.
@@ -30,6 +32,7 @@ ScheduleHook = Callable[[], Awaitable[None]]
 class WorkSignal:
     def __init__(self) -> None:
         self.plan = asyncio.Event()
+        self.alerts = asyncio.Event()  # on-call alerts may be due (broadcaster.oncall.alerts)
         self._senders: list[asyncio.Event] = []
         self._schedule_hooks: list[ScheduleHook] = []
 
@@ -45,6 +48,10 @@ class WorkSignal:
         """A dispatch may need planning: wake the planner."""
         self.plan.set()
 
+    def wants_alerts(self) -> None:
+        """An announcement may need on-call alerts now: wake the alerter."""
+        self.alerts.set()
+
     def has_deliveries(self) -> None:
         """Deliveries were queued: wake every sender."""
         for wake in self._senders:
@@ -57,8 +64,11 @@ class WorkSignal:
         self.wants_plan()
 
     def remote(self, kind: str) -> None:
-        """A wake-up from another process (PostgreSQL ``NOTIFY``): ``"plan…"`` or ``"send…"``."""
+        """A wake-up from another process (PostgreSQL ``NOTIFY``): ``"plan…"``, ``"alert…"``
+        or ``"send…"``."""
         if kind.startswith("plan"):
             self.wants_plan()
+        elif kind.startswith("alert"):
+            self.wants_alerts()
         else:
             self.has_deliveries()
