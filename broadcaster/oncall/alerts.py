@@ -196,7 +196,7 @@ class Alerter:
             )
         detail = {"level": level, "told": sorted({p[0] for p in people})}
         added = await self.store.record_alerts(
-            record.id, alerts, _audit("oncall.alert", record, detail)
+            record.id, alerts, _audit("oncall.alert", record, detail), at=self.clock()
         )
         if added:
             log.warning(

@@ -121,12 +121,16 @@ class OncallStore(ABC):
 
     @abstractmethod
     async def record_alerts(
-        self, announcement_id: int, alerts: Sequence[NewAlert], audit: AuditRecord
+        self,
+        announcement_id: int,
+        alerts: Sequence[NewAlert],
+        audit: AuditRecord,
+        at: float | None = None,
     ) -> list[AlertRecord]:
         """In ONE transaction: log each alert not logged before for this announcement (one per
-        person and address), queue its notice on its account, and append ``audit`` when any was
-        new. Returns the new rows (an alert already logged is skipped, so repeating a call after
-        a crash or on another process repeats no message)."""
+        person and address) at ``at`` (default now), queue its notice on its account, and
+        append ``audit`` when any was new. Returns the new rows (an alert already logged is
+        skipped, so repeating a call after a crash or on another process repeats no message)."""
 
     @abstractmethod
     async def close_alerts(self, announcement_id: int, outcome: str, audit: AuditRecord) -> int:

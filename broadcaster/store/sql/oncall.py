@@ -149,10 +149,14 @@ class OncallSql(SqlBase, OncallStore):
         return [_alert(r) for r in rows]
 
     async def record_alerts(
-        self, announcement_id: int, alerts: Sequence[NewAlert], audit: AuditRecord
+        self,
+        announcement_id: int,
+        alerts: Sequence[NewAlert],
+        audit: AuditRecord,
+        at: float | None = None,
     ) -> list[AlertRecord]:
         added: list[AlertRecord] = []
-        now = time.time()
+        now = time.time() if at is None else at
         async with self._tx() as db:
             for a in alerts:
                 rows = await db.fetch(
