@@ -97,6 +97,7 @@ def shipped(tmp_path: Path) -> Path:
         ("users", "add", "eve", "--role", "admin", "--as", "admin"),
         ("audit", "verify"),
         ("db", "version"),
+        ("oncall", "list"),
     ],
     ids=lambda a: " ".join(a),
 )

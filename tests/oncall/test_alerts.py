@@ -158,6 +158,21 @@ async def test_oncall_verifiers_on_three_channels_then_escalation(tmp_path: Path
             assert "BPBD Kota Serang" in text
             assert link in text
             assert "KOTA SERANG (3673)" in text
+        # the alert carries no button, and answering it in the chat approves nothing
+        alert_message = [
+            m for m in ln.tg.sandbox.messages(ln.chats["verifier"]) if "PERLU" in str(m.text)
+        ]
+        assert [m.reply_markup for m in alert_message] == [None]
+        (bot,) = ln.tg.sandbox.state.bots
+        for answer in (f"/approve {record.id}", "SETUJU", "ya"):
+            ln.tg.sandbox.community.private_message(ln.chats["verifier"], bot, answer)
+        updates = ln.tg.sandbox.state.queue(bot)
+
+        async def handled() -> bool:  # fetched and confirmed by the bot's next getUpdates
+            return updates.pending_count == 0
+
+        await wait_until(handled, within=10)
+        assert (await r.app.store.get_announcement(record.id)).status.value == "submitted"
         # the window of "night" does not cover now: not told at level 0
         assert ln.alerts(ln.telegram_texts("night")) == []
         log = await r.app.store.alerts_for(record.id)

@@ -14,6 +14,7 @@ from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
+    emergency,
     inbox,
     onboarding,
     operations,
@@ -37,6 +38,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
         selfservice,
         onboarding,
         announcements,
+        emergency,
         operations,
         inbox,
         tokens,
