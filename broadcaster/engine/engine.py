@@ -70,7 +70,7 @@ class Engine:
         self.bridge = self._new_bridge() if self.is_scheduler else None
         self.scheduling = False  # True while this process holds the scheduler lease
         # on-call alerts run where the scheduler runs: one process (see broadcaster.oncall)
-        self.alerter = Alerter(store, settings, self.work.alerts)
+        self.alerter = Alerter(store, settings, self.work.alerts, metrics=self.metrics)
         self._alert_stop = asyncio.Event()
         self._alert_task: asyncio.Task[None] | None = None
         self.leases = LeaseKeeper(

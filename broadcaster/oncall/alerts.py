@@ -35,15 +35,21 @@ from content.i18n import t
 
 from ..auth import SYSTEM, Perm, allowed
 from ..config import Settings
+from ..metrics import Metrics
 from ..store.contract import Store
 from ..store.contract.oncall import AlertRecord, NewAlert, OncallEntry
 from ..store.records import AnnouncementRecord, AuditRecord, Role, User
+from .metrics import OncallMetrics
 from .rota import covers
 from .rules import ADMINS, NEXT_ON_CALL, ON_DUTY, REASONS, alerts_over, is_cap_draft, needs_alert
+from .timings import timings
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+
+#: seconds after an approval during which this process watches the reach for the metrics
+WATCH_REACH = 86400.0
 
 
 def approve_path(announcement_id: int) -> str:
@@ -53,7 +59,12 @@ def approve_path(announcement_id: int) -> str:
 
 class Alerter:
     def __init__(
-        self, store: Store, settings: Settings, wake: asyncio.Event, clock: Clock = time.time
+        self,
+        store: Store,
+        settings: Settings,
+        wake: asyncio.Event,
+        clock: Clock = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -61,6 +72,9 @@ class Alerter:
         self.wake = wake
         self.clock = clock
         self.zone = ZoneInfo(self.config.timezone or settings.service.timezone)
+        self.metrics = OncallMetrics(metrics.registry) if metrics is not None else None
+        #: approved announcement → when it was approved, until its reach was observed
+        self._reach: dict[int, float] = {}
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Alert, escalate and close until ``stopping``; wake early when :attr:`wake` is set."""
@@ -72,18 +86,45 @@ class Alerter:
 
     async def round(self) -> int:
         """One pass; returns how many people were told."""
-        for announcement_id, _ in await self.store.open_alerted():
-            record = await self.store.get_announcement(announcement_id)
-            if alerts_over(record):
-                await self.store.close_alerts(
-                    record.id, record.status.value, _audit("oncall.close", record, {})
-                )
+        await self._close()
         told = 0
         for announcement_id in await self.store.alert_candidates():
             record = await self.store.get_announcement(announcement_id)
             if needs_alert(record):
                 told += await self._consider(record)
         return told
+
+    async def _close(self) -> None:
+        """Close the alerts of announcements that need none any longer; the metrics observe
+        how long each stage took."""
+        still_open = 0
+        for announcement_id, _ in await self.store.open_alerted():
+            record = await self.store.get_announcement(announcement_id)
+            if not alerts_over(record):
+                still_open += 1
+                continue
+            closed = await self.store.close_alerts(
+                record.id, record.status.value, _audit("oncall.close", record, {})
+            )
+            if closed and self.metrics is not None and record.approved_hash is not None:
+                found = await timings(self.store, record.id)
+                for stage in ("system", "human", "verify"):
+                    self.metrics.observe(stage, getattr(found, f"{stage}_seconds"))
+                self._reach[record.id] = found.approved_at or self.clock()
+        if self.metrics is not None:
+            self.metrics.waiting.set(still_open)
+            await self._watch_reach()
+
+    async def _watch_reach(self) -> None:
+        assert self.metrics is not None
+        for announcement_id, approved_at in list(self._reach.items()):
+            found = await timings(self.store, announcement_id)
+            if found.p95_seconds is not None:
+                self.metrics.observe("first", found.first_seconds)
+                self.metrics.observe("p95", found.p95_seconds)
+                del self._reach[announcement_id]
+            elif self.clock() - approved_at > WATCH_REACH:
+                del self._reach[announcement_id]
 
     async def _consider(self, record: AnnouncementRecord) -> int:
         earlier = await self.store.alerts_for(record.id)
@@ -198,6 +239,9 @@ class Alerter:
         added = await self.store.record_alerts(
             record.id, alerts, _audit("oncall.alert", record, detail), at=self.clock()
         )
+        if added and self.metrics is not None:
+            for a in added:
+                self.metrics.alerts.labels(str(a.level), a.channel).inc()
         if added:
             log.warning(
                 "announcement %s waits for verification: level %s alert to %s",

@@ -206,6 +206,11 @@ async def test_oncall_verifiers_on_three_channels_then_escalation(tmp_path: Path
         await r.app.workflow.approve("verifier", record.id)
         await alerter.round()
         assert {a.outcome for a in await r.app.store.alerts_for(record.id)} == {"approved"}
+        metric = r.engine.metrics.registry.get_sample_value
+        assert metric("broadcaster_oncall_alerts_total", {"level": "0", "channel": "email"}) == 1
+        assert metric("broadcaster_oncall_alerts_total", {"level": "1", "channel": "telegram"}) == 1
+        assert metric("broadcaster_emergency_stage_seconds_count", {"stage": "human"}) == 1
+        assert metric("broadcaster_oncall_waiting") == 0
 
 
 async def test_a_restart_repeats_no_alert(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ behind the per-emergency timings."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from broadcaster.errors import Conflict, NotFound
@@ -176,3 +178,18 @@ async def test_workflow_times_come_from_the_audit_log(seeded: Store) -> None:
     )
     times = await seeded.workflow_times(ann.id)
     assert times["approved"] >= times["submitted"]
+
+
+async def test_two_writers_at_once_queue_each_alert_once(seeded: Store) -> None:
+    """Two processes deciding at the same moment (a lease handed over mid-round): the store
+    lets each person be told once."""
+    ann = await new_announcement(seeded)
+    people = [alert("verifier", "101"), alert("verifier2", "102")]
+    results = await asyncio.gather(
+        *(seeded.record_alerts(ann.id, people, rec("oncall.alert")) for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, list) for r in results), results
+    added = [a for r in results if isinstance(r, list) for a in r]
+    assert sorted(a.username for a in added) == ["verifier", "verifier2"]
+    assert len(await seeded.pending_notices("tg_alerts")) == 2
