@@ -20,7 +20,7 @@ oncall = typer.Typer(
 
 
 def _entry_row(e: OncallEntry) -> dict[str, Any]:
-    from ..oncall.rota import clock
+    from ..oncall.rota import clock, days_text
 
     return {
         "id": e.id,
@@ -28,7 +28,7 @@ def _entry_row(e: OncallEntry) -> dict[str, Any]:
         "user": e.username,
         "channel": e.channel,
         "address": e.address,
-        "days": ",".join(e.days),
+        "days": days_text(e.days),
         "from": clock(e.start_minute),
         "to": clock(e.end_minute),
     }

@@ -67,9 +67,11 @@ def covers(entry: OncallEntry, local: datetime) -> bool:
     return (today in entry.days and minute >= start) or (yesterday in entry.days and minute < end)
 
 
-def describe(entry: OncallEntry) -> str:
-    """``mon-fri 07:00-19:00`` style summary for lists."""
-    days = ",".join(entry.days) if entry.days != DAYS else "daily"
-    if entry.days == DAYS[:5]:
-        days = "mon-fri"
-    return f"{days} {clock(entry.start_minute)}-{clock(entry.end_minute)}"
+def days_text(days: tuple[str, ...]) -> str:
+    """``daily``, ``mon-fri`` (a run of three or more days) or ``sat,sun``, as typed."""
+    if tuple(days) == DAYS:
+        return "daily"
+    index = [DAYS.index(d) for d in days]
+    if len(index) >= 3 and index == list(range(index[0], index[-1] + 1)):
+        return f"{days[0]}-{days[-1]}"
+    return ",".join(days)

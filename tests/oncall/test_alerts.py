@@ -272,7 +272,7 @@ async def test_cap_drafts_alert_and_ordinary_announcements_do_not(tmp_path: Path
 
 
 def test_windows_past_midnight_and_weekdays() -> None:
-    from broadcaster.oncall.rota import covers, parse_days
+    from broadcaster.oncall.rota import covers, days_text, parse_days
     from broadcaster.store.contract.oncall import OncallEntry
 
     def entry(days: str, start: int, end: int) -> OncallEntry:
@@ -302,4 +302,7 @@ def test_windows_past_midnight_and_weekdays() -> None:
     assert not covers(night, friday - timedelta(days=1))  # Thursday 23:00
     assert parse_days("fri-mon") == ("mon", "fri", "sat", "sun")
     assert clock(1440) == "24:00"
+    assert days_text(parse_days("mon-fri")) == "mon-fri"
+    assert days_text(parse_days("daily")) == "daily"
+    assert days_text(parse_days("sat,sun")) == "sat,sun"
     assert datetime.now(UTC)  # (the rota's timezone comes from config; see lane())
