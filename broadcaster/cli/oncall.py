@@ -136,12 +136,14 @@ def oncall_alerts(
             "channel": a.channel,
             "address": a.address,
             "at": _at(a.at, zone),
+            "delivered": "failed" if a.failed else (_at(a.notice_sent_at, zone) or "waiting"),
+            "error": a.notice_error,
             "acknowledged": _at(a.acknowledged_at, zone),
             "outcome": a.outcome,
         }
         for a in alerts
     ]
-    columns = ["level", "reason", "user", "channel", "address", "at", "acknowledged", "outcome"]
+    columns = ["level", "reason", "user", "channel", "address", "at", "delivered", "outcome"]
     emit(rows, columns, as_json, keep=["address"])
 
 

@@ -131,7 +131,11 @@ class Alerter:
         now = self.clock()
         if earlier:
             last = max(earlier, key=lambda a: (a.level, a.at))
-            if last.level >= ADMINS or now - last.at < self.config.escalate_after * 60:
+            # every message of the last level failed (a closed WhatsApp window, a blocked
+            # bot): nobody was told, so the next level need not wait
+            unreached = all(a.failed for a in earlier if a.level == last.level)
+            waited = now - last.at >= self.config.escalate_after * 60
+            if last.level >= ADMINS or not (waited or unreached):
                 return 0
             level = last.level + 1
         else:

@@ -306,3 +306,30 @@ def test_windows_past_midnight_and_weekdays() -> None:
     assert days_text(parse_days("daily")) == "daily"
     assert days_text(parse_days("sat,sun")) == "sat,sun"
     assert datetime.now(UTC)  # (the rota's timezone comes from config; see lane())
+
+
+async def test_an_undeliverable_alert_escalates_without_waiting(tmp_path: Path) -> None:
+    """The only on-call verifier on duty is on WhatsApp and has not written to the number
+    today (no 24-hour window): the message fails, so the next on-call is told at once instead
+    of after escalate_after."""
+    async with lane(tmp_path, scan_seconds=0.2) as ln:
+        r = ln.r
+        d = r.app.directory
+        await r.app.store.add_user("night", Role.verifier, "36", rec("user.add"))
+        silent = "6281299990099"  # never wrote to the number
+        await add_entry(d, "admin", "serang_verifier", "whatsapp", silent, Window())
+        await add_entry(d, "admin", "night", "telegram", str(ln.chats["night"]), off_duty_window())
+        record = await emergency(r)
+
+        async def failed() -> bool:
+            return any(a.failed for a in await r.app.store.alerts_for(record.id))
+
+        await wait_until(failed, within=10)
+        [night] = await arrived(lambda: ln.alerts(ln.telegram_texts("night")))
+        assert "ESKALASI tingkat 1" in night
+        log = await r.app.store.alerts_for(record.id)
+        assert [(a.username, a.level, a.failed) for a in log] == [
+            ("serang_verifier", 0, True),
+            ("night", 1, False),
+        ]
+        assert ln.alerts(ln.whatsapp_texts(silent)) == []

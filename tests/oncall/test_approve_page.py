@@ -48,6 +48,8 @@ async def test_the_page_shows_everything_and_approves_through_the_workflow(web: 
         AuditRecord(actor="system", action="oncall.alert", object_type="a", object_id=str(ann)),
     )
     verifier, csrf = await web.login("verifier")
+    full = await verifier.get(f"/announcements/{ann}")
+    assert f'href="/emergency/{ann}"' in full.text  # the announcement page links here
     page = await verifier.get(f"/emergency/{ann}")
     assert page.status_code == 200
     html = page.text

@@ -103,6 +103,13 @@ async def test_an_alert_is_logged_with_its_notice_once_per_person(seeded: Store)
     assert await audit_len(seeded) == before + 2
     log = await seeded.alerts_for(ann.id)
     assert [(a.username, a.level) for a in log] == [("verifier", 0), ("verifier2", 0), ("admin", 2)]
+    # the fate of each message shows in the log
+    assert [(a.notice_sent_at, a.failed) for a in log] == [(None, False)] * 3
+    await seeded.finish_notice(notices[0].id)
+    await seeded.finish_notice(notices[1].id, "outside the 24-hour window")
+    log = await seeded.alerts_for(ann.id)
+    assert log[0].notice_sent_at is not None and not log[0].failed
+    assert log[1].failed and log[1].notice_error == "outside the 24-hour window"
 
 
 async def test_alerts_are_acknowledged_per_person_and_closed_with_the_outcome(

@@ -71,6 +71,15 @@ class AlertRecord:
     acknowledged_at: float | None
     outcome: str | None  # None while open; else the announcement's status that closed it
     closed_at: float | None
+    #: the notice's fate: sent (Unix time) or failed (the provider's words); both None while
+    #: it waits in the account's queue
+    notice_sent_at: float | None = None
+    notice_error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The message could not be delivered (the person was not told)."""
+        return self.notice_error is not None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -68,6 +68,8 @@ def _alert(r: Row) -> AlertRecord:
         acknowledged_at=_opt(r[10]),
         outcome=None if r[11] is None else str(r[11]),
         closed_at=_opt(r[12]),
+        notice_sent_at=_opt(r[13]) if len(r) > 13 else None,
+        notice_error=None if len(r) <= 14 or r[14] is None else str(r[14]),
     )
 
 
@@ -142,8 +144,11 @@ class OncallSql(SqlBase, OncallStore):
             await self._notify(db, WORK_ALERT)
 
     async def alerts_for(self, announcement_id: int) -> list[AlertRecord]:
+        columns = ", ".join(f"a.{c.strip()}" for c in _ALERT.split(","))
         rows = await self._fetch(
-            f"SELECT {_ALERT} FROM oncall_alerts WHERE announcement_id = ? ORDER BY at, id",
+            f"SELECT {columns}, n.sent_at, n.error FROM oncall_alerts a "
+            "LEFT JOIN notices n ON n.id = a.notice_id "
+            "WHERE a.announcement_id = ? ORDER BY a.at, a.id",
             (announcement_id,),
         )
         return [_alert(r) for r in rows]
