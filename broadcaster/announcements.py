@@ -8,7 +8,7 @@ refuses content that differs from the approved hash.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from content.hashing import content_hash
@@ -27,6 +27,7 @@ from .errors import (
     PermissionDenied,
 )
 from .expiry import ensure_current
+from .oncall.rules import needs_alert
 from .regions import level_of
 from .sendable import approval_problem, check_sendable
 from .store.contract import Store
@@ -65,6 +66,17 @@ class Workflow:
         self.store = store
         self.approvals_required = approvals_required
         self.poll_limits = poll_limits or PollLimits()
+        #: called when an announcement may need on-call alerts (the engine's WorkSignal)
+        self.on_alert: Callable[[], None] | None = None
+
+    async def _alert(self, record: AnnouncementRecord) -> AnnouncementRecord:
+        """Wake the on-call alerter at once (here and in other processes) when ``record`` is
+        an emergency waiting for verification or a CAP draft; it also scans on its own."""
+        if needs_alert(record):
+            await self.store.wake_alerts()
+            if self.on_alert is not None:
+                self.on_alert()
+        return record
 
     async def _user(self, name: str) -> User:
         return await ensure_current(self.store, await self.store.get_user(name))
@@ -89,7 +101,7 @@ class Workflow:
         user = await self._user(acting)
         require(user, Perm.announcements_write, target_regions(content))
         digest = content_hash(content)
-        return await self.store.create_announcement(
+        created = await self.store.create_announcement(
             user.name,
             content,
             digest,
@@ -102,6 +114,7 @@ class Workflow:
                 content_hash=digest,
             ),
         )
+        return await self._alert(created)
 
     async def edit(
         self, acting: str, announcement_id: int, content: Announcement
@@ -155,7 +168,7 @@ class Workflow:
         problems = await self._problems(record.content)
         if problems:
             raise ContentInvalid(problems)
-        return await self.store.save_announcement(
+        submitted = await self.store.save_announcement(
             record.id,
             record.version,
             AuditRecord(
@@ -168,6 +181,7 @@ class Workflow:
             ),
             status=status,
         )
+        return await self._alert(submitted)
 
     async def approve(self, acting: str, announcement_id: int) -> AnnouncementRecord:
         """Record an approval of the current hash; the last needed one approves."""

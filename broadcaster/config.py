@@ -22,6 +22,7 @@ from schedules.zones import load_zone
 from .bodylimit import DEFAULT_MAX_BODY
 from .cap.settings import CapConfig
 from .errors import ConfigError
+from .oncall.settings import OncallConfig
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
 from .web.settings import WebConfig
 
@@ -187,6 +188,7 @@ class Settings(BaseModel):
     audit: AuditConfig = AuditConfig()
     hoax: HoaxConfig = HoaxConfig()
     cap: CapConfig = CapConfig()  # CAP 1.2 feeds of official warnings (docs/emergency.md)
+    oncall: OncallConfig = OncallConfig()  # on-call verifiers (docs/emergency-oncall.md)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:

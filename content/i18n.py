@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .i18n_hoax import HOAX_MESSAGES
 from .i18n_hoaxchan import HOAXCHAN_MESSAGES
+from .i18n_oncall import ONCALL_MESSAGES
 from .i18n_selfservice import SELF_SERVICE_MESSAGES
 
 __all__ = ["DEFAULT_LANGUAGE", "MESSAGES", "format_datetime", "t"]
@@ -322,6 +323,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     **SELF_SERVICE_MESSAGES,
     **HOAX_MESSAGES,
     **HOAXCHAN_MESSAGES,
+    **ONCALL_MESSAGES,
 }
 
 _MONTHS = {

@@ -130,6 +130,8 @@ class Intake:
         ``on_draft`` when a draft was written or changed (its failure is logged, never
         undoes the draft)."""
         out = await self._receive(data, source, received_at)
+        if out.announcement_id or out.notice_id:
+            await self.store.wake_alerts()  # the on-call alerter, in whichever process holds it
         if self.on_draft is not None and (out.announcement_id or out.notice_id):
             try:
                 await self.on_draft(out)

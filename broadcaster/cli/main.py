@@ -37,6 +37,7 @@ class Commands(LazyGroup):
         "db": "broadcaster.cli.db:db",
         "hoaxes": "broadcaster.cli.hoaxes:hoaxes",  # the hoax desk (docs/hoax-desk.md)
         "cap": "broadcaster.cli.cap:cap",  # CAP 1.2 warnings in (issue 15)
+        "oncall": "broadcaster.cli.oncall:oncall",  # on-call rota, alerts, emergency timings
     }
 
 

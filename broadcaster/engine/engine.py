@@ -27,6 +27,7 @@ from ..config import Settings
 from ..coordination import SCHEDULER_LEASE, account_lease, coordinator_for
 from ..inbox import Inbox, load_salt
 from ..metrics import Metrics
+from ..oncall.alerts import Alerter
 from ..store.contract import Store
 from ..store.records import GroupFilter
 from .leasing import LeaseKeeper
@@ -70,6 +71,10 @@ class Engine:
         self.is_scheduler = with_scheduler and settings.service.has_role("scheduler")
         self.bridge = self._new_bridge() if self.is_scheduler else None
         self.scheduling = False  # True while this process holds the scheduler lease
+        # on-call alerts run where the scheduler runs: one process (see broadcaster.oncall)
+        self.alerter = Alerter(store, settings, self.work.alerts, metrics=self.metrics)
+        self._alert_stop = asyncio.Event()
+        self._alert_task: asyncio.Task[None] | None = None
         self.leases = LeaseKeeper(
             self.coordinator,
             [account_lease(name) for name in self.senders] if self.is_sender else [],
@@ -93,7 +98,14 @@ class Engine:
         # every long-running task is restarted when it fails, and shows as down meanwhile
         self.supervisor = Supervisor(self.metrics, self.stopping)
         # CAP feeds are polled by the scheduler lease holder only (issue 15)
-        self.cap_feeds = cap_feeds_for(store, settings) if self.is_scheduler else None
+        self.cap_feeds = (
+            cap_feeds_for(store, settings, on_draft=self._cap_drafted)
+            if self.is_scheduler
+            else None
+        )
+
+    async def _cap_drafted(self, _outcome: object) -> None:
+        self.work.wants_alerts()  # a CAP draft arrived: the on-call verifiers are told at once
 
     def _new_senders(self) -> dict[str, AccountSender]:
         """One sender per account, with the account's limits (adapter's, then config's)."""
@@ -167,6 +179,7 @@ class Engine:
             self.scheduling = True
             if self.cap_feeds is not None:
                 self.cap_feeds.start(self.supervisor.start)
+            self._start_alerts()
             return
         name = lease.removeprefix("account:")
         previous = self._sender_tasks.get(name)
@@ -192,6 +205,16 @@ class Engine:
             self._run_inbound(name, self.adapters[name]), name=f"inbound:{name}"
         )
 
+    def _start_alerts(self) -> None:
+        self._alert_stop = asyncio.Event()
+        self._alert_task = self.supervisor.start(
+            "oncall", lambda: self.alerter.run(self._alert_stop)
+        )
+
+    def _stop_alerts(self) -> None:
+        self._alert_stop.set()
+        self.supervisor.forget("oncall")
+
     async def _recover_sender(self, name: str) -> None:
         """Before a failed sender runs again: its unwritten outcomes are written and what it
         had claimed is requeued — while this process still holds the account (else the next
@@ -207,6 +230,7 @@ class Engine:
             if self.cap_feeds is not None:
                 await self.cap_feeds.stop()
                 self.supervisor.forget("cap-feeds")
+            self._stop_alerts()
             if self.bridge is not None:
                 await self.bridge.stop()
             self.bridge = self._new_bridge()  # a stopped runner cannot start again
@@ -262,7 +286,9 @@ class Engine:
         for stop in self._sender_stops.values():
             stop.set()
         self.work.has_deliveries()  # wakes every sender, which sees its stop
-        tasks = self._tasks + list(self._sender_tasks.values())
+        self._alert_stop.set()
+        alerts = [self._alert_task] if self._alert_task is not None else []
+        tasks = self._tasks + list(self._sender_tasks.values()) + alerts
         # senders give their in-flight sends STOP_GRACE; nothing may hold the exit up longer
         await finish(tasks, STOP_GRACE + 2.0)
         for task in tasks:

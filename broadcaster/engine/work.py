@@ -3,7 +3,7 @@
 Before, four paths carried this one fact (the engine relaying the planner's event to the senders,
 the scheduling bridge calling back into the engine, the coordinator's callback, the web layer
 poking the bridge and the engine). Now each part is handed this :class:`WorkSignal` and says or
-waits for one of four things:
+waits for one of these things:
 
 * **plan** — a dispatch may need planning (a schedule fired, a dispatch was created): the planner
   waits on :attr:`WorkSignal.plan`; :meth:`WorkSignal.wants_plan` sets it;
@@ -12,6 +12,8 @@ waits for one of four things:
 * **notice** — a notice (welcome, approval, an answer, an alert) was queued for an account:
   :meth:`WorkSignal.has_notices` sets that account's notice event registered with
   :meth:`WorkSignal.add_sender`; its sender sends it through the account's limiter;
+* **alerts** — an emergency was submitted or a CAP draft arrived: the on-call alerter waits on
+  :attr:`WorkSignal.alerts`; :meth:`WorkSignal.wants_alerts` sets it;
 * **schedules changed** — a schedule was created or cancelled: :meth:`WorkSignal.schedules_changed`
   runs the hooks registered with :meth:`WorkSignal.on_schedules` (the scheduling bridge's sync),
   then asks for planning.
@@ -34,6 +36,7 @@ ScheduleHook = Callable[[], Awaitable[None]]
 class WorkSignal:
     def __init__(self) -> None:
         self.plan = asyncio.Event()
+        self.alerts = asyncio.Event()  # on-call alerts may be due (broadcaster.oncall.alerts)
         self._senders: list[asyncio.Event] = []
         self._notices: dict[str, asyncio.Event] = {}
         self._schedule_hooks: list[ScheduleHook] = []
@@ -58,6 +61,10 @@ class WorkSignal:
         """A dispatch may need planning: wake the planner."""
         self.plan.set()
 
+    def wants_alerts(self) -> None:
+        """An announcement may need on-call alerts now: wake the alerter."""
+        self.alerts.set()
+
     def has_deliveries(self) -> None:
         """Deliveries were queued: wake every sender."""
         for wake in self._senders:
@@ -79,10 +86,12 @@ class WorkSignal:
 
     def remote(self, kind: str) -> None:
         """A wake-up from the store (PostgreSQL ``NOTIFY``; SQLite in-process): ``"plan…"``,
-        ``"notice"`` / ``"notice:<account>"``, or ``"send…"``."""
+        ``"notice"`` / ``"notice:<account>"``, ``"alert…"`` or ``"send…"``."""
         if kind.startswith("plan"):
             self.wants_plan()
         elif kind.startswith("notice"):
             self.has_notices(kind.partition(":")[2] or None)
+        elif kind.startswith("alert"):
+            self.wants_alerts()
         else:
             self.has_deliveries()

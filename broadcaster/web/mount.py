@@ -20,6 +20,8 @@ def mount_web(app: FastAPI, engine: Engine) -> WebContext | None:
 
     # pick a new schedule up at once instead of at the scheduler's next sync
     ctx.on_schedule = engine.work.schedules_changed
+    # an emergency submitted here reaches the on-call alerter at once (broadcaster.oncall)
+    ctx.workflow.on_alert = engine.work.wants_alerts
     app.mount("/api/v1", create_api(ctx))
     app.mount("/", create_pages(ctx))
     return ctx

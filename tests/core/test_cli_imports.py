@@ -98,6 +98,7 @@ def shipped(tmp_path: Path) -> Path:
         ("audit", "verify"),
         ("db", "version"),
         ("hoaxes", "list"),
+        ("oncall", "list"),
     ],
     ids=lambda a: " ".join(a),
 )

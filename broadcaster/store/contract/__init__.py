@@ -21,6 +21,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   answers to reporters and the retention purge (the hoax desk).
 - :mod:`.cap` — :class:`CapStore`: CAP alerts received and what each became, CAP feeds'
   polling state (the CAP intake and poller, the approve page's timings).
+- :mod:`.oncall` — :class:`OncallStore`: the on-call rota, the alert log, emergency timings
+  (issue 15, :mod:`broadcaster.oncall`).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -42,6 +44,7 @@ from .engine import EngineStore
 from .hoaxes import HoaxStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
+from .oncall import OncallStore
 from .selfservice import GroupKey, SelfServiceStore
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
@@ -68,6 +71,7 @@ __all__ = [
     "ModeratedReply",
     "NewCapAlert",
     "ObjectRef",
+    "OncallStore",
     "SelfServiceStore",
     "Store",
     "VoteOutcome",
@@ -89,6 +93,7 @@ class Store(
     SelfServiceStore,
     HoaxStore,
     CapStore,
+    OncallStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

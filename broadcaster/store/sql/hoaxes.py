@@ -26,7 +26,7 @@ from ..contract.hoaxes import (
     VerdictStatus,
 )
 from ..records import AuditRecord
-from .base import Row, SqlBase, Tx, marks
+from .base import WORK_NOTICE, Row, SqlBase, Tx, marks
 
 CASE_COLS = "id, code, status, summary, reports, first_seen, last_seen, confirmed_at"
 REPORT_COLS = (
@@ -469,6 +469,8 @@ class HoaxSql(SqlBase, HoaxStore):
             "INSERT INTO notices(account, address, text, at) VALUES (?,?,?,?)",
             [(a, addr, notices.get(str(lang), fallback), now) for a, addr, lang in rows],
         )
+        for account in sorted({str(row[0]) for row in rows}):
+            await self._notify(db, f"{WORK_NOTICE}:{account}")  # wakes that account's sender
         await db.execute(
             "UPDATE hoax_reports SET answered_at = ? WHERE case_id = ? AND answered_at IS NULL",
             (now, case_id),

@@ -14,6 +14,7 @@ from .dispatch import DispatchSql
 from .hoaxes import HoaxSql
 from .holds import HoldsSql
 from .inbox import InboxSql
+from .oncall import OncallSql
 from .selfservice import SelfServiceSql
 from .web import WebSql
 
@@ -30,6 +31,7 @@ class SqlStore(
     SelfServiceSql,
     HoaxSql,
     CapSql,
+    OncallSql,
     AuditSql,
     AuditScopeReads,
 ):

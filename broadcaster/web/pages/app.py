@@ -15,6 +15,7 @@ from ..errors import HANDLED, problems_of, status_of
 from . import (
     announcements,
     cap,
+    emergency,
     hoaxes,
     inbox,
     lapor,
@@ -42,6 +43,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
         lapor,
         onboarding,
         announcements,
+        emergency,
         operations,
         inbox,
         hoaxes,
