@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from .i18n_forecast import FORECAST_MESSAGES
 from .i18n_selfservice import SELF_SERVICE_MESSAGES
 
 __all__ = ["DEFAULT_LANGUAGE", "MESSAGES", "format_datetime", "t"]
@@ -318,6 +319,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "hold.rate_limited": {"id": "jeda dari penyedia", "en": "provider pause"},
     "hold.account_blocked": {"id": "akun diblokir penyedia", "en": "account blocked"},
     **SELF_SERVICE_MESSAGES,
+    **FORECAST_MESSAGES,
 }
 
 _MONTHS = {

@@ -34,6 +34,7 @@ from .audit_scope import AuditObject, AuditScopeStore, ObjectRef
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
+from .forecast import AccountCounts, ForecastStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .selfservice import GroupKey, SelfServiceStore
@@ -43,6 +44,7 @@ from .workflow import WorkflowStore
 __all__ = [
     "RECEIPT_ORDER",
     "REPLY_STATUSES",
+    "AccountCounts",
     "ApiToken",
     "AuditObject",
     "AuditScopeStore",
@@ -51,6 +53,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterStore",
     "EngineStore",
+    "ForecastStore",
     "GroupKey",
     "HoldStore",
     "InboundVote",
@@ -76,6 +79,7 @@ class Store(
     AuditScopeStore,
     HoldStore,
     SelfServiceStore,
+    ForecastStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -10,6 +10,7 @@ from .content import ContentSql
 from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
+from .forecast import ForecastSql
 from .holds import HoldsSql
 from .inbox import InboxSql
 from .selfservice import SelfServiceSql
@@ -28,6 +29,7 @@ class SqlStore(
     SelfServiceSql,
     AuditSql,
     AuditScopeReads,
+    ForecastSql,
 ):
     """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
     the engine's connection handling after it)."""
