@@ -24,8 +24,8 @@ def show_forecast(announcement_id: int, config: Path | None, as_json: bool, lang
         emit_one(forecast_json(f), True)
         return
 
-    def eta(values: dict[int, float]) -> str:
-        return " / ".join(duration(values[p], lang) for p in (50, 95, 100))
+    def eta(values: dict[int, float]) -> dict[str, str]:
+        return {f"{p} %": duration(values[p], lang) for p in (50, 95, 100)}
 
     head = {
         "announcement": f.announcement_id,
@@ -33,7 +33,7 @@ def show_forecast(announcement_id: int, config: Path | None, as_json: bool, lang
         "priority": f.priority,
         "groups": number(f.groups, lang),
         "remaining": number(f.remaining, lang),
-        "eta 50/95/100 %": eta(f.eta),
+        **eta(f.eta),
     }
     emit_one(head, False)
     rows = [
@@ -44,7 +44,7 @@ def show_forecast(announcement_id: int, config: Path | None, as_json: bool, lang
             "msgs/group": a.messages_per_group,
             "ahead": a.ahead,
             "binding": ", ".join(lim.kind for lim in a.limits if lim.binding) or "-",
-            "eta 50/95/100 %": eta(a.eta),
+            **eta(a.eta),
         }
         for a in f.accounts
     ]

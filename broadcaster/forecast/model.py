@@ -329,7 +329,9 @@ def _notes(
                     params={"account": name, "count": c.ahead, "delay": last - without},
                 )
             )
-    if kind in ("rate", "jitter") and SLOW_WARN <= last < math.inf and "daily_cap" not in binding:
+    # the time the rate alone takes (quiet hours and caps have warnings of their own)
+    sending = (c.ahead + c.remaining * timing.messages) * timing.cal.interval
+    if kind in ("rate", "jitter") and sending >= SLOW_WARN and "daily_cap" not in binding:
         notes.append(
             Note(
                 key="forecast.slow",
@@ -337,7 +339,7 @@ def _notes(
                     "account": name,
                     "groups": c.remaining,
                     "per_minute": 60.0 / timing.cal.interval,
-                    "duration": last,
+                    "duration": sending,
                 },
             )
         )
@@ -388,7 +390,9 @@ def overall_eta(parts: Sequence[tuple[AccountForecast, _Account]], percent: int)
             high = mid
         else:
             low = mid
-    return high
+    # snap to the group completion that got there (exact when one account decides)
+    reached = [(t, t.reached_by(high, f.remaining)) for f, t in parts]
+    return max((t.group_eta(k) for t, k in reached if k > 0), default=high)
 
 
 def build_forecast(
