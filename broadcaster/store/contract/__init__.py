@@ -17,6 +17,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   the reader's scope (:mod:`broadcaster.audit_scope`).
 - :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
   users' end dates and e-mail addresses (self-service and onboarding).
+- :mod:`.forecast` — :class:`ForecastStore`: counts per account for the reach forecast
+  (:mod:`broadcaster.forecast`).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
