@@ -84,17 +84,19 @@ def grant_time(cal: Calendar, n: int, passage: Passage | None = None) -> float:
     if n <= 0:
         return 0.0
     t, left = max(0.0, cal.start), n
-    budget = math.inf if cal.daily_cap is None else max(0, cal.daily_cap - cal.sent_today)
+    cap = cal.daily_cap
+    budget = math.inf if cap is None else max(0, cap - cal.sent_today)
+    # the end of the local day the budget belongs to (a new day brings the whole cap again)
+    day_end = math.inf if cap is None else _next_midnight(cal, 0.0)
     while t <= HORIZON:
         t = _quiet_end(cal, t, passage)
+        if cap is not None and t >= day_end:
+            budget, day_end = cap, _next_midnight(cal, t)
         if budget <= 0:
-            t = _next_midnight(cal, t)
+            t = day_end
             passage.cap_days += 1
-            budget = math.inf if cal.daily_cap is None else cal.daily_cap
             continue
-        end = _next_quiet_start(cal, t)
-        if cal.daily_cap is not None:
-            end = min(end, _next_midnight(cal, t))
+        end = min(_next_quiet_start(cal, t), day_end)
         # messages that start before the window closes (end > t: t is not quiet)
         fits = (
             math.inf

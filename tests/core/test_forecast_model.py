@@ -215,3 +215,31 @@ def test_numbers_and_durations_read_per_language() -> None:
     assert duration(125, "id") == "2 menit 5 detik"
     assert duration(math.inf, "en") == "not within a year"
     assert duration(timedelta(seconds=12).total_seconds(), "id") == "12 detik"
+
+
+def test_a_number_held_until_midnight_by_its_cap_starts_the_new_day_with_the_whole_cap() -> None:
+    # today's 200 are spent and the sender holds the number until midnight (14 h from 10:00)
+    to_midnight = 14 * HOUR
+    spent = counts(
+        100,
+        account="gw",
+        sent_today=200,
+        held_reason="daily_cap",
+        held_until=NOW.timestamp() + to_midnight,
+    )
+    waha = AccountInput(
+        counts=spent,
+        channel="waha",
+        limits=Limits(global_per_second=1 / 20),
+        pacing=Pacing(daily_cap=200),
+    )
+    f = build_forecast(
+        announcement_id=1,
+        dispatch_id=None,
+        priority="emergency",
+        now=NOW,
+        accounts=[waha],
+        service_quiet=None,
+    )
+    # the 100 go out from midnight on, 20 s apart: not a day later
+    assert f.eta[100] == pytest.approx(to_midnight + 99 * 20)
