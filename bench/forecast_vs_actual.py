@@ -9,7 +9,7 @@ Limits are kept far below what the machine sends unlimited (so the limits bind, 
 at most 50 messages a second.
 
     .venv/bin/python -m bench.forecast_vs_actual [--mix NAME ...]
-    .venv/bin/python -m bench.forecast_vs_actual --time-groups 1000000
+    .venv/bin/python -m bench.forecast_vs_actual --time-groups 1000000 [--engine postgres]
 """
 
 from __future__ import annotations
@@ -354,16 +354,27 @@ def _resume(r: Result) -> float:
     return grant_time(cal, int(r.mix.stop_after or 0) + 1)
 
 
-async def time_forecast(groups: int) -> None:
-    """How long one forecast of an announcement to ``groups`` groups takes (SQLite, bulk-loaded
-    with bench.common.prepare): the counts are aggregated in SQL, so no group row reaches
-    Python."""
-    from bench.common import prepare, settings_for
+async def time_forecast(groups: int, engine: str) -> None:
+    """How long one forecast of an announcement to ``groups`` groups takes, bulk-loaded (SQLite
+    with bench.common.prepare; PostgreSQL with bench.pg_fanout.setup in a schema of its own, 8
+    accounts): the counts are aggregated in SQL, so no group row reaches Python."""
+    from broadcaster.config import load_settings
 
-    with tempfile.TemporaryDirectory() as folder:
-        log(f"loading {groups:,} groups")
-        announcement = await prepare(Path(folder), groups)
-        settings = settings_for(Path(folder))
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        log(f"loading {groups:,} groups ({engine})")
+        if engine == "postgres":
+            from bench import pg_fanout
+
+            pg_fanout.SCHEMA = "bench_forecast"  # not the fan-out benchmark's schema
+            (folder / "config.toml").write_text(pg_fanout.config_text(pg_fanout.DEFAULT_URL, 8))
+            announcement = await pg_fanout.setup(folder, pg_fanout.DEFAULT_URL, groups, 8)
+            settings = load_settings(folder / "config.toml")
+        else:
+            from bench.common import prepare, settings_for
+
+            announcement = await prepare(folder, groups)
+            settings = settings_for(folder)
         async with App(settings) as app:
             timings = []
             for _ in range(3):
@@ -373,7 +384,7 @@ async def time_forecast(groups: int) -> None:
         assert f.groups == groups, f.groups
         load = os.getloadavg()
         print(
-            f"forecast of {groups:,} groups (SQLite): "
+            f"forecast of {groups:,} groups ({engine}, {len(f.accounts)} accounts): "
             + ", ".join(f"{t:.3f} s" for t in timings)
             + f" (3 runs); load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
         )
@@ -398,8 +409,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--time-groups", type=int, default=0, help="only time one forecast of this many groups"
     )
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     if args.time_groups:
-        asyncio.run(time_forecast(args.time_groups))
+        asyncio.run(time_forecast(args.time_groups, args.engine))
     else:
         asyncio.run(main(args.mix))

@@ -94,6 +94,7 @@ class Forecast:
     at: datetime
     groups: int
     remaining: int
+    starts_in: float  # seconds until its schedule fires (0: now, or already sending)
     accounts: list[AccountForecast]
     eta: dict[int, float]
     notes: list[Note]
@@ -165,14 +166,16 @@ def _needed(percent: int, total: int, done: int) -> int:
     return max(0, math.ceil(percent * total / 100) - done)
 
 
-def _timing(a: AccountInput, now: datetime, service_quiet: QuietHours | None) -> _Account:
+def _timing(
+    a: AccountInput, now: datetime, service_quiet: QuietHours | None, starts_in: float
+) -> _Account:
     c, pacing = a.counts, a.pacing
     quiet: list[QuietHours] = [service_quiet] if service_quiet is not None else []
     if pacing.quiet_hours is not None:
         quiet.append(QuietHours(pacing.quiet_hours[0], pacing.quiet_hours[1], pacing.timezone))
-    start = 0.0
+    start = starts_in
     if c.held_until is not None and not c.held_endless:
-        start = max(0.0, c.held_until - now.timestamp())
+        start = max(start, c.held_until - now.timestamp())
     interval, _ = interval_of(a)
     cal = Calendar(
         now=now,
@@ -194,11 +197,12 @@ def _timing(a: AccountInput, now: datetime, service_quiet: QuietHours | None) ->
 
 
 def forecast_account(
-    a: AccountInput, now: datetime, service_quiet: QuietHours | None
+    a: AccountInput, now: datetime, service_quiet: QuietHours | None, starts_in: float = 0.0
 ) -> tuple[AccountForecast, _Account]:
-    """The forecast of one account (and its timing, for the overall figures)."""
+    """The forecast of one account (and its timing, for the overall figures); sending starts
+    ``starts_in`` seconds from ``now`` (a schedule that fires later)."""
     c = a.counts
-    timing = _timing(a, now, service_quiet)
+    timing = _timing(a, now, service_quiet, starts_in)
     passage = Passage()
     done = c.total - c.remaining
     eta = {p: timing.group_eta(_needed(p, c.total, done)) for p in PERCENTS[:-1]}
@@ -280,8 +284,8 @@ def _notes(
         notes.append(
             Note(key="forecast.held_open", params={"account": name, "reason": c.held_reason})
         )
-    elif c.held_until is not None and timing.cal.start > 0:
-        until = timing.cal.now + timedelta(seconds=timing.cal.start)
+    elif c.held_until is not None and c.held_until > timing.cal.now.timestamp():
+        until = timing.cal.now + timedelta(seconds=c.held_until - timing.cal.now.timestamp())
         notes.append(
             Note(
                 key="forecast.held_until",
@@ -403,10 +407,12 @@ def build_forecast(
     now: datetime,
     accounts: Sequence[AccountInput],
     service_quiet: QuietHours | None,
+    starts_in: float = 0.0,
 ) -> Forecast:
     """The whole forecast. ``service_quiet``: the service's quiet hours when they hold this
-    announcement (None for emergencies or when disabled)."""
-    parts = [forecast_account(a, now, service_quiet) for a in accounts]
+    announcement (None for emergencies or when disabled); ``starts_in``: seconds until its
+    schedule fires (0: now)."""
+    parts = [forecast_account(a, now, service_quiet, starts_in) for a in accounts]
     notes: list[Note] = []
     if not parts or all(f.groups == 0 for f, _ in parts):
         notes.append(Note(key="forecast.no_groups", params={}))
@@ -424,6 +430,7 @@ def build_forecast(
         at=now,
         groups=sum(f.groups for f, _ in parts),
         remaining=sum(f.remaining for f, _ in parts),
+        starts_in=starts_in,
         accounts=[f for f, _ in parts],
         eta={p: overall_eta(parts, p) for p in PERCENTS},
         notes=notes + [n for f, _ in parts for n in f.notes],

@@ -12,10 +12,29 @@ from schedules.spec import load_zone
 from ..adapter import Adapter, RenderContext
 from ..config import Settings
 from ..store.contract import Store
-from ..store.records import Dispatch, DispatchStatus
+from ..store.records import Dispatch, DispatchStatus, ScheduleStatus
 from .model import AccountInput, Forecast, build_forecast
 
 _RUNNING = (DispatchStatus.planning, DispatchStatus.sending)
+
+
+async def next_firing(store: Store, announcement_id: int, now: datetime) -> datetime | None:
+    """When the announcement's active schedules fire next after ``now`` (None: none waits;
+    a ``now`` schedule fires at once)."""
+    from schedules.spec import ScheduleSpec, next_fire_time
+
+    times = []
+    for record in await store.list_schedules(ScheduleStatus.active, announcement_id):
+        if record.kind == "once" and record.run_at is not None:
+            spec = ScheduleSpec.at(record.run_at, record.timezone)
+        elif record.kind == "cron" and record.cron is not None:
+            spec = ScheduleSpec.crontab(record.cron, record.timezone)
+        else:
+            return None  # fires now
+        at = next_fire_time(spec, now)
+        if at is not None:
+            times.append(at)
+    return min(times, default=None)
 
 
 async def running_dispatch(store: Store, announcement_id: int) -> Dispatch | None:
@@ -40,7 +59,8 @@ async def forecast_for(
     now: datetime | None = None,
 ) -> Forecast:
     """The reach forecast of an announcement: of its running dispatch (what remains) when it
-    has one, else of its resolved target as it would be sent now."""
+    has one, else of its resolved target as it would be sent now — or, when a schedule of it
+    fires later, from then on (seconds still counted from ``now``)."""
     now = now or datetime.now(UTC)
     record = await store.get_announcement(announcement_id)
     dispatch = await running_dispatch(store, announcement_id)
@@ -79,6 +99,7 @@ async def forecast_for(
                 max_in_flight=engine.max_in_flight,
             )
         )
+    starts = None if dispatch is not None else await next_firing(store, record.id, now)
     quiet = settings.quiet_hours()
     held_by_quiet = priority.rank < Priority.emergency.rank and quiet.enabled
     return build_forecast(
@@ -88,4 +109,5 @@ async def forecast_for(
         now=now,
         accounts=inputs,
         service_quiet=quiet if held_by_quiet else None,
+        starts_in=0.0 if starts is None else max(0.0, (starts - now).total_seconds()),
     )

@@ -90,6 +90,7 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
         "at": f.at.isoformat(),
         "groups": f.groups,
         "remaining": f.remaining,
+        "starts_in_seconds": round(f.starts_in, 3),
         "eta_seconds": _eta(f.eta),
         "accounts": [account_json(a) for a in f.accounts],
         "warnings": notes_json(f.notes),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from broadcaster.forecast.model import PERCENTS
 from broadcaster.forecast.service import forecast_for
 from broadcaster.store.records import GroupStatus
 from content.model import Level
+from schedules.spec import ScheduleSpec
 from tests.core.harness import Rig, rig
 
 TOLERANCE = 0.15
@@ -103,3 +105,13 @@ async def test_group_interval_bound_dispatch_matches_the_forecast(tmp_path: Path
         forecast, measured = await _measure(r, 30, poll=True)
         assert forecast[100] > 4.0
         _within(forecast, measured)
+
+
+async def test_a_scheduled_announcement_is_forecast_from_its_firing(tmp_path: Path) -> None:
+    async with rig(tmp_path, start=False) as r:
+        await _groups(r, 5)
+        record = await r.approved()
+        at = datetime.now(UTC) + timedelta(hours=2)
+        await r.app.workflow.schedule("officer", record.id, ScheduleSpec.at(at))
+        f = await forecast_for(r.app.store, r.app.settings, r.app.adapters, record.id)
+        assert abs(f.starts_in - 7200) < 60 and f.eta[50] >= f.starts_in

@@ -243,3 +243,17 @@ def test_a_number_held_until_midnight_by_its_cap_starts_the_new_day_with_the_who
     )
     # the 100 go out from midnight on, 20 s apart: not a day later
     assert f.eta[100] == pytest.approx(to_midnight + 99 * 20)
+
+
+def test_a_later_schedule_delays_every_account_from_now() -> None:
+    acc = AccountInput(counts=counts(10), channel="x", limits=Limits(global_per_second=10))
+    f = build_forecast(
+        announcement_id=1,
+        dispatch_id=None,
+        priority="normal",
+        now=NOW,
+        accounts=[acc],
+        service_quiet=None,
+        starts_in=HOUR,
+    )
+    assert f.eta[100] == pytest.approx(HOUR + 0.9) and f.starts_in == HOUR

@@ -68,6 +68,9 @@ class ForecastOut(_Out):
     at: datetime
     groups: int
     remaining: int
+    starts_in_seconds: float = Field(
+        description="seconds until its schedule fires (0: now, or its dispatch is running)"
+    )
     eta_seconds: EtaOut
     accounts: list[AccountForecastOut]
     warnings: list[ForecastWarningOut]
