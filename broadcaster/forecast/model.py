@@ -116,13 +116,16 @@ def interval_of(a: AccountInput) -> tuple[float, str]:
     return (terms[kind], kind) if terms[kind] > 0 else (0.0, "none")
 
 
-def part_spacing(limits: Limits, margin: float) -> float:
-    """Seconds between two parts to one group."""
+def part_spacing(limits: Limits, margin: float, messages: int) -> float:
+    """Seconds between two parts to one group (on average, over a group's ``messages``)."""
     spacing = 0.0
     if limits.per_address_interval is not None:
         spacing = limits.per_address_interval + margin
-    if limits.per_address_per_minute is not None and limits.per_address_per_minute > 0:
-        spacing = max(spacing, 60.0 / limits.per_address_per_minute)
+    per_minute = limits.per_address_per_minute
+    if per_minute is not None and per_minute > 0 and messages > per_minute:
+        # a sliding minute takes per_minute parts back to back, then waits for the window
+        windows = (messages - 1) // per_minute
+        spacing = max(spacing, windows * (60.0 + margin) / (messages - 1))
     return spacing
 
 
@@ -190,7 +193,7 @@ def _timing(
         cal=cal,
         ahead=c.ahead,
         messages=max(1, a.messages),
-        spacing=part_spacing(a.limits, a.margin),
+        spacing=part_spacing(a.limits, a.margin, max(1, a.messages)),
         tail=a.latency + pacing.jitter / 2,
         blocked=c.held_endless or a.channel is None,
     )

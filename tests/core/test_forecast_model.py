@@ -10,7 +10,7 @@ import pytest
 
 from broadcaster.adapter import Limits, Pacing
 from broadcaster.forecast.calendar import Calendar, grant_time
-from broadcaster.forecast.model import AccountInput, build_forecast, interval_of
+from broadcaster.forecast.model import AccountInput, build_forecast, interval_of, part_spacing
 from broadcaster.forecast.text import duration, note_text, number
 from broadcaster.store.contract.forecast import AccountCounts
 from schedules.quiet import QuietHours
@@ -257,3 +257,11 @@ def test_a_later_schedule_delays_every_account_from_now() -> None:
         starts_in=HOUR,
     )
     assert f.eta[100] == pytest.approx(HOUR + 0.9) and f.starts_in == HOUR
+
+
+def test_a_per_minute_cap_per_group_binds_only_past_its_count() -> None:
+    telegram = Limits(global_per_second=30, per_address_per_minute=20)
+    assert part_spacing(telegram, 0.0, 2) == 0.0  # two parts fit one minute's twenty
+    # 21 parts: twenty go at once, the 21st waits a minute: 60 s over 20 gaps
+    assert part_spacing(telegram, 0.0, 21) == pytest.approx(3.0)
+    assert part_spacing(Limits(per_address_interval=1), 0.5, 2) == 1.5
