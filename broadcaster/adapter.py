@@ -25,7 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +61,18 @@ class Limits:
         if unknown:
             raise ValueError(f"unknown limit(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         return replace(self, **dict(values))
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Pacing an adapter applies inside ``send`` on top of :class:`Limits` (anti-ban pacing of
+    a WhatsApp gateway number): what the reach forecast (:mod:`broadcaster.forecast`) models.
+    The defaults mean "none"."""
+
+    jitter: float = 0.0  # random extra seconds, 0..jitter, before each message
+    daily_cap: int | None = None  # messages per account and local day (counted in the store)
+    quiet_hours: tuple[time, time] | None = None  # local wall-clock window without sends
+    timezone: str = "Asia/Jakarta"  # of the daily cap's day and of quiet_hours
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,12 @@ class Adapter(ABC):
     @abstractmethod
     def limits(self) -> Limits:
         """The provider's published limits for this account."""
+
+    @property
+    def pacing(self) -> Pacing:
+        """Pacing this adapter applies itself (jitter, daily cap, quiet hours of the account);
+        none by default. Declared so the reach forecast can model it."""
+        return Pacing()
 
     @classmethod
     @abstractmethod

@@ -188,7 +188,7 @@ class Settings(BaseModel):
     audit: AuditConfig = AuditConfig()
     hoax: HoaxConfig = HoaxConfig()
     cap: CapConfig = CapConfig()  # CAP 1.2 feeds of official warnings (docs/emergency.md)
-    oncall: OncallConfig = OncallConfig()  # on-call verifiers (docs/emergency-oncall.md)
+    oncall: OncallConfig = OncallConfig()  # on-call verifiers (docs/emergency.md)
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from .i18n_forecast import FORECAST_MESSAGES
 from .i18n_hoax import HOAX_MESSAGES
 from .i18n_hoaxchan import HOAXCHAN_MESSAGES
 from .i18n_oncall import ONCALL_MESSAGES
@@ -324,6 +325,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     **HOAX_MESSAGES,
     **HOAXCHAN_MESSAGES,
     **ONCALL_MESSAGES,
+    **FORECAST_MESSAGES,
 }
 
 _MONTHS = {

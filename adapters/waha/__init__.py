@@ -31,6 +31,7 @@ from broadcaster.adapter import (
     InboundEvent,
     InboundSink,
     Limits,
+    Pacing,
     RenderContext,
     SendResult,
 )
@@ -84,6 +85,17 @@ class WahaAdapter(Adapter):
             per_address_interval=s.group_interval,
             text_max=MAX_TEXT,
             poll=None,
+        )
+
+    @property
+    def pacing(self) -> Pacing:
+        """Jitter, daily cap and quiet hours of the number (see :mod:`.pacing`)."""
+        s = self.settings
+        return Pacing(
+            jitter=s.jitter,
+            daily_cap=s.daily_cap,
+            quiet_hours=s.quiet_hours,
+            timezone=s.timezone,
         )
 
     @classmethod

@@ -79,6 +79,21 @@ def results_command(
     emit(table, ["region", "name", "groups", *options, "total"], as_json)
 
 
+@app.command("forecast")
+def forecast_command(
+    announcement_id: int = typer.Argument(...),
+    lang: str = typer.Option("id", "--lang", help="language of the warnings: id or en"),
+    config: Path | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Reach forecast of an announcement (before dispatch: its target; else what remains of its
+    running dispatch): per account the groups, the limits that bind and the seconds to 50, 95
+    and 100 %, with warnings (docs/emergency.md)."""
+    from .forecast import show_forecast
+
+    show_forecast(announcement_id, config, as_json, lang)
+
+
 @app.command("inbox")
 def inbox_command(
     limit: int = typer.Option(50, min=1, help="at most this many rows"),

@@ -1,5 +1,5 @@
 """``broadcaster oncall …``: the on-call rota, the alert log and per-emergency timings
-(docs/emergency-oncall.md)."""
+(docs/emergency.md)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   polling state (the CAP intake and poller, the approve page's timings).
 - :mod:`.oncall` — :class:`OncallStore`: the on-call rota, the alert log, emergency timings
   (issue 15, :mod:`broadcaster.oncall`).
+- :mod:`.forecast` — :class:`ForecastStore`: counts per account for the reach forecast
+  (:mod:`broadcaster.forecast`).
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -41,6 +43,7 @@ from .cap import CapAlertRecord, CapFeedState, CapStore, NewCapAlert
 from .channels import RECEIPT_ORDER, ChannelStore
 from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
+from .forecast import AccountCounts, ForecastStore
 from .hoaxes import HoaxStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
@@ -52,6 +55,7 @@ from .workflow import WorkflowStore
 __all__ = [
     "RECEIPT_ORDER",
     "REPLY_STATUSES",
+    "AccountCounts",
     "ApiToken",
     "AuditObject",
     "AuditScopeStore",
@@ -63,6 +67,7 @@ __all__ = [
     "DeadLetter",
     "DeadLetterStore",
     "EngineStore",
+    "ForecastStore",
     "GroupKey",
     "HoaxStore",
     "HoldStore",
@@ -94,6 +99,7 @@ class Store(
     HoaxStore,
     CapStore,
     OncallStore,
+    ForecastStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

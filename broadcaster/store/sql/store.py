@@ -11,6 +11,7 @@ from .content import ContentSql
 from .deadletters import DeadLetterSql
 from .directory import DirectorySql
 from .dispatch import DispatchSql
+from .forecast import ForecastSql
 from .hoaxes import HoaxSql
 from .holds import HoldsSql
 from .inbox import InboxSql
@@ -34,6 +35,7 @@ class SqlStore(
     OncallSql,
     AuditSql,
     AuditScopeReads,
+    ForecastSql,
 ):
     """The shared SQL of the Store contract (engine-specific parts come before it in the MRO,
     the engine's connection handling after it)."""

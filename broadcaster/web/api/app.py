@@ -16,7 +16,7 @@ from ..apidocs import mount_docs
 from ..context import WebContext
 from ..errors import HANDLED, problems_of, status_of
 from ..schemas import ErrorOut
-from . import announcements, dispatches, groups, hoaxes, inbox, misc, regions, tokens
+from . import announcements, dispatches, forecast, groups, hoaxes, inbox, misc, regions, tokens
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -56,7 +56,17 @@ def create_api(ctx: WebContext) -> FastAPI:
     )
     api.state.web = ctx
     mount_docs(api)
-    for module in (announcements, dispatches, groups, hoaxes, inbox, misc, regions, tokens):
+    for module in (
+        announcements,
+        dispatches,
+        forecast,
+        groups,
+        hoaxes,
+        inbox,
+        misc,
+        regions,
+        tokens,
+    ):
         api.include_router(module.router)
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:

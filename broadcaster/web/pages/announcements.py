@@ -17,6 +17,7 @@ from ...errors import ContentInvalid
 from ..api.announcements import schedule_announcement
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
+from ..forecast import forecast_context
 from ..forms import EMPTY_FORM, content_from_form, form_from_content
 from ..views import announcement_detail, announcement_for, announcement_out, changes, preview
 from .cap import cap_block
@@ -28,6 +29,9 @@ Reader = Annotated[Principal, Depends(Need(Perm.read, tokens=False))]
 Writer = Annotated[Principal, Depends(Need(Perm.announcements_write, tokens=False))]
 Verifier = Annotated[Principal, Depends(Need(Perm.announcements_verify, tokens=False))]
 PAGE = 50
+#: statuses whose page shows the reach forecast: before sending (the verifier approves with
+#: it in view) and while sending (what remains)
+FORECAST_STATUSES = ("draft", "submitted", "approved", "scheduled", "dispatching")
 
 
 async def _form(request: Request) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -142,6 +146,9 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
         can_verify=allowed(who.user, Perm.announcements_verify, detail.content.target.regions)
         and who.name != detail.author,
         **await cap_block(ctx.store, announcement_id),  # drafted from a CAP warning (issue 15)
+        forecast=await forecast_context(ctx, who, announcement_id, lang)
+        if detail.status.value in FORECAST_STATUSES
+        else None,
     )
 
 

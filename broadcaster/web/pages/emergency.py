@@ -7,16 +7,14 @@ approve / reject buttons — plain forms posting to the dashboard's existing app
 (``/announcements/{id}/approve|reject``, logged in, CSRF-checked, the one workflow), so there
 is no second approval path. Opening the page acknowledges the reader's alerts about it.
 
-Other parts add their context through :data:`EXTRAS`: each callable returns template variables
-for the page. The template includes ``_cap_source.html`` (variable ``cap_source``: the CAP
-alert behind a draft, or None) and ``_forecast.html`` (variable ``forecast``: the reach
-forecast, or None) when those templates exist; both variables are None by default.
+The page shows the CAP warnings behind a draft (``_cap_source.html``, from
+:func:`broadcaster.web.pages.cap.cap_block`) and the reach forecast (``_forecast.html``, from
+:func:`broadcaster.web.forecast.forecast_context`; None when it could not be made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -25,27 +23,17 @@ from content.markup import parse, to_html
 
 from ...auth import Perm, allowed
 from ...oncall.timings import duration, timings
-from ...store.records import AnnouncementRecord, AuditRecord
+from ...store.records import AuditRecord
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
+from ..forecast import forecast_context
 from ..views import announcement_detail, announcement_for
-from .render import render
+from .cap import cap_block
+from .render import language, render
 
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
 Reader = Annotated[Principal, Depends(Need(Perm.read, tokens=False))]
-
-Extra = Callable[[WebContext, AnnouncementRecord], Awaitable[dict[str, Any]]]
-#: providers of more template variables (``cap_source``, ``forecast``): the integrator appends
-EXTRAS: list[Extra] = []
-
-
-async def _extras(ctx: WebContext, record: AnnouncementRecord) -> dict[str, Any]:
-    found: dict[str, Any] = {"cap_source": None, "forecast": None}
-    for extra in EXTRAS:
-        found.update(await extra(ctx, record))
-    return found
-
 
 _SPANS = ("system", "human", "verify", "first", "p95")
 
@@ -81,5 +69,6 @@ async def emergency_page(request: Request, ctx: Ctx, who: Reader, announcement_i
         alerts=await ctx.store.alerts_for(record.id),
         can_verify=allowed(who.user, Perm.announcements_verify, regions)
         and who.name != record.author,
-        **await _extras(ctx, record),
+        forecast=await forecast_context(ctx, who, record.id, language(request)),
+        **await cap_block(ctx.store, record.id),
     )

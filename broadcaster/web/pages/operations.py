@@ -18,8 +18,9 @@ from ...store.records import GroupStatus
 from ..api.announcements import results_csv_response, results_svg
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
+from ..forecast import forecast_context
 from ..views import dispatch_out, groups_page, progress, results_out, title_of, verify_audit
-from .render import render
+from .render import language, render
 
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
@@ -40,7 +41,12 @@ async def dispatches_page(request: Request, ctx: Ctx, who: Reader) -> Response:
 async def dispatch_page(request: Request, ctx: Ctx, who: Reader, dispatch_id: int) -> Response:
     p = await progress(ctx, who, dispatch_id)
     record = await ctx.store.get_announcement(p.dispatch.announcement_id)
-    return render(request, "dispatch.html", who, p=p, title=title_of(record.content))
+    forecast = None
+    if p.dispatch.status in ("planning", "sending"):  # what remains of it
+        forecast = await forecast_context(ctx, who, record.id, language(request))
+    return render(
+        request, "dispatch.html", who, p=p, title=title_of(record.content), forecast=forecast
+    )
 
 
 @router.get("/dispatches/{dispatch_id}/events")
