@@ -17,6 +17,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   the reader's scope (:mod:`broadcaster.audit_scope`).
 - :mod:`.selfservice` — :class:`SelfServiceStore`: numbered region choices, groups in bulk,
   users' end dates and e-mail addresses (self-service and onboarding).
+- :mod:`.portal` — :class:`PortalStore`: the public portal's listings of announcements that went
+  out, by region and search.
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -36,6 +38,7 @@ from .deadletters import DeadLetter, DeadLetterStore
 from .engine import EngineStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
+from .portal import PortalItem, PortalStore
 from .selfservice import GroupKey, SelfServiceStore
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
@@ -57,6 +60,8 @@ __all__ = [
     "InboxStore",
     "ModeratedReply",
     "ObjectRef",
+    "PortalItem",
+    "PortalStore",
     "SelfServiceStore",
     "Store",
     "VoteOutcome",
@@ -76,6 +81,7 @@ class Store(
     AuditScopeStore,
     HoldStore,
     SelfServiceStore,
+    PortalStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

@@ -12,6 +12,7 @@ from .directory import DirectorySql
 from .dispatch import DispatchSql
 from .holds import HoldsSql
 from .inbox import InboxSql
+from .portal import PortalSql
 from .selfservice import SelfServiceSql
 from .web import WebSql
 
@@ -26,6 +27,7 @@ class SqlStore(
     DeadLetterSql,
     HoldsSql,
     SelfServiceSql,
+    PortalSql,
     AuditSql,
     AuditScopeReads,
 ):
