@@ -25,7 +25,7 @@ from schedules.zones import load_zone
 from .bodylimit import DEFAULT_MAX_BODY
 from .errors import ConfigError
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
-from .web.settings import WebConfig
+from .web.settings import PortalConfig, WebConfig
 
 
 class _Section(BaseModel):
@@ -167,6 +167,7 @@ class Settings(BaseSettings):
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
     audit: AuditConfig = AuditConfig()
+    portal: PortalConfig = PortalConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     @classmethod

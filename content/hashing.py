@@ -24,6 +24,9 @@ Canonical JSON rules (:func:`canonical_json`):
    void an approval.
 7. ``attachments`` is written only when there are any: it was added to the model later, and
    content without attachments must keep the hash it was approved with.
+8. ``public_results`` is written only when it is true, for the same reason. It is part of the
+   hash because it changes what is published (the poll's results on the public portal): an
+   approval of a poll whose results stay private does not cover publishing them.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ def canonical_json(a: Announcement) -> bytes:
     assert isinstance(data, dict)  # a model always dumps to a dict
     if not data.get("attachments"):
         data.pop("attachments", None)
+    if not data.get("public_results"):
+        data.pop("public_results", None)
     target = data["target"]
     for name in _TARGET_SET_FIELDS:
         target[name] = sorted(set(target[name]))

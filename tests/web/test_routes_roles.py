@@ -34,6 +34,12 @@ PUBLIC_PATHS = {
     "/invite/{token}",
     "/daftar",
     "/daftar/confirm/{token}",
+    # the public portal (issue 16): pages, feeds and the embeddable block
+    "/wilayah/{code}",
+    "/wilayah/{code}/feed.atom",
+    "/feed.atom",
+    "/feed.json",
+    "/embed/wilayah/{code}",
 }
 
 

@@ -12,11 +12,13 @@ from ...errors import NotAuthenticated
 from ..auth import session_principal
 from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
+from ..headers import framable
 from . import (
     announcements,
     inbox,
     onboarding,
     operations,
+    portal,
     public,
     selfservice,
     session,
@@ -33,6 +35,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
     pages.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         session,
+        portal,
         public,
         selfservice,
         onboarding,
@@ -64,7 +67,8 @@ def create_pages(ctx: WebContext) -> FastAPI:
     @pages.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not framable(request.url.path):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(

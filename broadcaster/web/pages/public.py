@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from content.markup import parse, to_html
 
 from ...errors import NotFound
+from ...portal import public_results
 from ..auth import Public
 from ..context import WebContext, web_context
 from ..views import public_verification
@@ -20,14 +21,28 @@ Ctx = Annotated[WebContext, Depends(web_context)]
 
 
 @router.get("/v/{code}", dependencies=[Depends(Public())])
-async def verify_page(request: Request, ctx: Ctx, code: str) -> Response:
-    """The approved text, its source, when and by which roles it was approved, its hash."""
+async def verify_page(
+    request: Request, ctx: Ctx, code: str, wilayah: str | None = None
+) -> Response:
+    """The approved text, its source, when and by which roles it was approved, its hash; and
+    the poll's results where the announcement publishes them (``?wilayah=`` drills down)."""
     lang = language(request)
     try:
         info = await public_verification(ctx, code[:32], lang)
     except NotFound:
         return render(request, "verify.html", info=None, code=code[:32], status_code=404)
     body_html = to_html(parse(info.body).document)
-    response = render(request, "verify.html", info=info, body_html=body_html, code=info.short_code)
+    record = await ctx.store.find_announcement(info.short_code)
+    region = wilayah[:32] if wilayah else None
+    min_count = ctx.settings.portal.min_count
+    results = await public_results(ctx.store, record, region, lang, min_count) if record else None
+    response = render(
+        request,
+        "verify.html",
+        info=info,
+        body_html=body_html,
+        code=info.short_code,
+        results=results,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
