@@ -49,7 +49,19 @@ def test_editor_round_trip_and_no_poll_no_results() -> None:
 
 
 def test_cli_flag() -> None:
-    args = (None, "Survei", "Isi.", ["3673"], [], [], [], [], "normal", None, None)
+    args: tuple[object, ...] = (
+        None,
+        "Survei",
+        "Isi.",
+        ["3673"],
+        [],
+        [],
+        [],
+        [],
+        "normal",
+        None,
+        None,
+    )
     with_poll = _from_flags(*args, "Tergenang?", ["Ya", "Tidak"], False, True)  # type: ignore[arg-type]
     assert with_poll.public_results is True
     without = _from_flags(*args, None, [], False, True)  # type: ignore[arg-type]
