@@ -7,6 +7,7 @@ from broadcaster.cli.announcements import _from_flags
 from broadcaster.web.forms import content_from_form, form_from_content
 from content.hashing import canonical_json, content_hash
 from content.loader import parse_announcement_text
+from content.model import Announcement, Priority
 from tests.content.factories import make_announcement
 
 FILE = """---
@@ -49,20 +50,11 @@ def test_editor_round_trip_and_no_poll_no_results() -> None:
 
 
 def test_cli_flag() -> None:
-    args: tuple[object, ...] = (
-        None,
-        "Survei",
-        "Isi.",
-        ["3673"],
-        [],
-        [],
-        [],
-        [],
-        "normal",
-        None,
-        None,
-    )
-    with_poll = _from_flags(*args, "Tergenang?", ["Ya", "Tidak"], False, True)  # type: ignore[arg-type]
-    assert with_poll.public_results is True
-    without = _from_flags(*args, None, [], False, True)  # type: ignore[arg-type]
-    assert without.public_results is False
+    def flags(question: str | None, options: list[str], public: bool) -> Announcement:
+        return _from_flags(
+            None, "Survei", "Isi.", ["3673"], [], [], [], [], Priority.normal,
+            None, None, question, options, False, public,
+        )  # fmt: skip
+
+    assert flags("Tergenang?", ["Ya", "Tidak"], True).public_results is True
+    assert flags(None, [], True).public_results is False  # nothing to publish without a poll
