@@ -235,8 +235,10 @@ async def test_public_results_roll_up_and_hide_small_regions(web: Web) -> None:
         assert "Kabupaten Lebak" not in top
         assert "Wilayah lain (digabung)" in top
         assert "?wilayah=3671#hasil" in top
-        # Serang's own table would give its total away: refused
-        assert 'id="hasil"' not in (await anyone.get(f"/v/{public.short_code}?wilayah=3673")).text
+        # Serang's own table would give its total away: refused, with the reason
+        refused = (await anyone.get(f"/v/{public.short_code}?wilayah=3673")).text
+        assert 'id="hasil"' not in refused and 'id="hasil-none"' in refused
+        assert "Terlalu sedikit jawaban" in refused
         # the district below Tangerang: 3 and 4 are both below 5, only their sum is shown
         district = (await anyone.get(f"/v/{public.short_code}?wilayah=3671010")).text
         assert 'id="hasil"' in district

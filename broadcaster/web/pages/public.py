@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from content.markup import parse, to_html
 
 from ...errors import NotFound
-from ...portal import public_results
+from ...portal import PUBLISHED, public_results
+from ...store.records import AnnouncementRecord
 from ..auth import Public
 from ..context import WebContext, web_context
 from ..views import public_verification
@@ -18,6 +19,16 @@ from .render import language, render
 
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
+
+
+def withheld(record: AnnouncementRecord | None) -> bool:
+    """The announcement went out and publishes its poll's results, but not this table."""
+    return (
+        record is not None
+        and record.content.public_results
+        and record.content.poll is not None
+        and record.status.value in PUBLISHED
+    )
 
 
 @router.get("/v/{code}", dependencies=[Depends(Public())])
@@ -43,6 +54,8 @@ async def verify_page(
         body_html=body_html,
         code=info.short_code,
         results=results,
+        # the announcement publishes its results, but not for this region (too few answers)
+        results_withheld=results is None and withheld(record),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
