@@ -7,11 +7,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from broadcaster.store.contract import Store
-from broadcaster.store.records import AnnouncementRecord
+from broadcaster.store.records import AnnouncementRecord, DeliveryStatus, Outcome
 from content.hashing import content_hash
 from content.workflow import Status
 from tests.seed import seed_regions
-from tests.store.support import announcement, rec
+from tests.store.support import (
+    TAJUR_RT1,
+    add_groups,
+    announcement,
+    group,
+    new_dispatch,
+    plan_all,
+    rec,
+)
 
 NOW = time.time()
 
@@ -73,6 +81,24 @@ async def test_expired_and_unsent_is_left_out(store: Store) -> None:
     # before its expiry it was listed
     earlier = past.timestamp() - 60
     assert expired.short_code in codes(await store.portal_items(now=earlier))
+
+
+async def test_expired_after_something_was_sent_stays_listed(store: Store) -> None:
+    """What residents received stays public after its expiry; what reached nobody does not."""
+    await seed_regions(store)
+    await add_groups(store, [group(TAJUR_RT1, "t1")])
+    past = datetime.now(UTC) - timedelta(hours=1)
+    reached = await publish(store, ["3671"], Status.dispatching, expires_at=past)
+    nobody = await publish(store, ["3671"], Status.dispatching, expires_at=past)
+    for record in (reached, nobody):
+        d = await new_dispatch(store, {"regions": ["36"]}, announcement_id=record.id)
+        await plan_all(store, d.id, 100)
+    claimed = await store.claim_deliveries("tg", 10, time.time() + 1)
+    [claimed] = [c for c in claimed if c.announcement_id == reached.id]
+    await store.record_outcomes(
+        [Outcome(id=claimed.id, status=DeliveryStatus.sent, attempts=1, parts_done=1)]
+    )
+    assert codes(await store.portal_items(now=time.time())) == [reached.short_code]
 
 
 async def test_region_covers_ancestors_itself_and_parts(store: Store) -> None:
