@@ -93,8 +93,8 @@ async def test_expired_after_something_was_sent_stays_listed(store: Store) -> No
     for record in (reached, nobody):
         d = await new_dispatch(store, {"regions": ["36"]}, announcement_id=record.id)
         await plan_all(store, d.id, 100)
-    claimed = await store.claim_deliveries("tg", 10, time.time() + 1)
-    [claimed] = [c for c in claimed if c.announcement_id == reached.id]
+    due = await store.claim_deliveries("tg", 10, time.time() + 1)
+    [claimed] = [c for c in due if c.announcement_id == reached.id]
     await store.record_outcomes(
         [Outcome(id=claimed.id, status=DeliveryStatus.sent, attempts=1, parts_done=1)]
     )
