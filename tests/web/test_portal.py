@@ -160,6 +160,11 @@ async def test_feeds_are_well_formed_and_complete(web: Web) -> None:
         assert item["id"] and item["url"].endswith(f"/v/{record.short_code}")
         assert item["title"] == "Banjir <Ciledug> & sekitarnya"
         assert item["content_text"] and item["date_published"].endswith("Z")
+        # feed readers send no cookie: the language is in the address, Indonesian by default
+        await anyone.get("/lang/en?next=/")
+        assert (await anyone.get("/feed.json")).json()["items"][0]["title"].startswith("Banjir")
+        english = (await anyone.get("/feed.json?lang=en")).json()
+        assert english["language"] == "en" and english["items"][0]["title"].startswith("EN ")
 
 
 async def test_embed_is_plain_framable_and_cookieless(web: Web) -> None:

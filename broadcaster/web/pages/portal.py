@@ -154,9 +154,15 @@ def _title(lang: str, region: Region | None) -> str:
     return f"{name}: {region.name.title()}" if region else name
 
 
+def feed_language(lang: str) -> str:
+    """Feeds are read by feed readers, which send no cookie: ``?lang=en`` picks English, and a
+    cached feed never depends on who asked first."""
+    return lang if lang in LANGUAGES else "id"
+
+
 @router.get("/feed.atom", dependencies=[Anyone])
-async def feed_atom(request: Request, ctx: Ctx) -> Response:
-    lang = language(request)
+async def feed_atom(ctx: Ctx, lang: str = "id") -> Response:
+    lang = feed_language(lang)
     found = await portal.entries(
         ctx.store, lang, now=time.time(), limit=ctx.settings.portal.page_size
     )
@@ -167,8 +173,8 @@ async def feed_atom(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/wilayah/{code}/feed.atom", dependencies=[Anyone])
-async def region_feed_atom(request: Request, ctx: Ctx, code: str) -> Response:
-    lang = language(request)
+async def region_feed_atom(ctx: Ctx, code: str, lang: str = "id") -> Response:
+    lang = feed_language(lang)
     try:
         path = await _region(ctx, code)
     except NotFound:
@@ -188,8 +194,8 @@ async def region_feed_atom(request: Request, ctx: Ctx, code: str) -> Response:
 
 
 @router.get("/feed.json", dependencies=[Anyone])
-async def feed_json(request: Request, ctx: Ctx) -> Response:
-    lang = language(request)
+async def feed_json(ctx: Ctx, lang: str = "id") -> Response:
+    lang = feed_language(lang)
     found = await portal.entries(
         ctx.store, lang, now=time.time(), limit=ctx.settings.portal.page_size
     )
