@@ -24,7 +24,7 @@ lint: $(STAMP)
 
 # refresh the dashboard screenshots shown in the README (needs Debian's chromium)
 screenshots: $(STAMP)
-	BROADCASTER_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/web/test_browser.py
+	BROADCASTER_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/web/test_browser.py tests/web/test_portal_browser.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.fanout

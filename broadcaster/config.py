@@ -24,7 +24,7 @@ from .cap.settings import CapConfig
 from .errors import ConfigError
 from .oncall.settings import OncallConfig
 from .publicurl import DEFAULT_PUBLIC_URL, normalise_public_url
-from .web.settings import WebConfig
+from .web.settings import PortalConfig, WebConfig
 
 
 class _Section(BaseModel):
@@ -189,6 +189,7 @@ class Settings(BaseModel):
     hoax: HoaxConfig = HoaxConfig()
     cap: CapConfig = CapConfig()  # CAP 1.2 feeds of official warnings (docs/emergency.md)
     oncall: OncallConfig = OncallConfig()  # on-call verifiers (docs/emergency.md)
+    portal: PortalConfig = PortalConfig()
     accounts: dict[str, AccountConfig] = Field(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:

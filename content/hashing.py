@@ -25,6 +25,9 @@ Canonical JSON rules (:func:`canonical_json`):
 7. ``attachments`` is written only when there are any: it was added to the model later, and
    content without attachments must keep the hash it was approved with. The same holds for the
    target's ``reached_by`` (added later; written sorted and without duplicates when present).
+8. ``public_results`` is written only when it is true, for the same reason. It is part of the
+   hash because it changes what is published (the poll's results on the public portal): an
+   approval of a poll whose results stay private does not cover publishing them.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def canonical_json(a: Announcement) -> bytes:
     assert isinstance(data, dict)  # a model always dumps to a dict
     if not data.get("attachments"):
         data.pop("attachments", None)
+    if not data.get("public_results"):
+        data.pop("public_results", None)
     target = data["target"]
     for name in _TARGET_SET_FIELDS:
         target[name] = sorted(set(target[name]))

@@ -10,6 +10,7 @@
     target: {regions: ["3673"], kinds: [rt, rw]}
     poll: {question: ..., options: [...], multiple: false, closes_at: ..., translations: {...}}
     title_en: Early Flood Warning            # or  en: {title: ..., body: ...}
+    public_results: true                     # the poll's results on the public portal
     ---
     Indonesian body (Markdown subset).
 
@@ -52,7 +53,16 @@ class LoaderError(ValueError):
     """An announcement file that cannot be read; the message says where and why."""
 
 
-_TOP_KEYS = ("title", "priority", "source", "expires_at", "target", "poll", "attachments")
+_TOP_KEYS = (
+    "title",
+    "priority",
+    "source",
+    "expires_at",
+    "target",
+    "poll",
+    "attachments",
+    "public_results",
+)
 _TARGET_KEYS = ("regions", "levels", "kinds", "channels", "exclude", "reached_by")
 _POLL_KEYS = ("question", "options", "multiple", "closes_at", "anonymous", "translations")
 _SECTION_KEYS = ("title", "body")
@@ -114,7 +124,7 @@ def parse_announcement_text(text: str) -> Announcement:
         "variants": _variants(meta, bodies),
         "target": _section(meta, "target", _TARGET_KEYS, required=True),
     }
-    for key in ("priority", "source", "attachments"):
+    for key in ("priority", "source", "attachments", "public_results"):
         if key in meta:
             data[key] = meta[key]
     if "expires_at" in meta:

@@ -170,6 +170,10 @@ class Announcement(_Frozen):
     expires_at: AwareDatetime | None = None
     target: Target
     attachments: list[Attachment] = Field(default_factory=list)
+    #: the poll's results may be shown in public (the portal, /v/CODE), rolled up per region
+    #: and never for a region with fewer votes than the portal's minimum count. Part of the
+    #: approved content: it changes what is published.
+    public_results: bool = False
 
     def variant(self, lang: str) -> Variant:
         """The variant in ``lang``, falling back to the Indonesian one.

@@ -59,6 +59,7 @@ def _from_flags(
     question: str | None,
     option: list[str],
     multiple: bool,
+    public_results: bool = False,
 ) -> Announcement:
     if file is not None:
         if title or body or region or question:
@@ -75,6 +76,7 @@ def _from_flags(
         source=source,
         expires_at=expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None,
         target=Target(regions=region, kinds=kind, channels=channel, levels=level, exclude=exclude),
+        public_results=public_results and poll is not None,
     )
 
 
@@ -92,6 +94,9 @@ _EXPIRES = typer.Option(None, help="expiry (ISO 8601 with offset)")
 _QUESTION = typer.Option(None, help="poll question")
 _OPTION = typer.Option([], "--option", help="poll option (repeatable)")
 _MULTIPLE = typer.Option(False, help="poll allows several answers")
+_PUBLIC_RESULTS = typer.Option(
+    False, help="publish the poll's results on the public portal (docs/portal.md)"
+)
 
 
 @announcements.command("create")
@@ -110,6 +115,7 @@ def create(
     question: str | None = _QUESTION,
     option: list[str] = _OPTION,
     multiple: bool = _MULTIPLE,
+    public_results: bool = _PUBLIC_RESULTS,
     acting: str = AsOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -130,6 +136,7 @@ def create(
         question,
         option,
         multiple,
+        public_results,
     )
 
     async def go(app: App) -> AnnouncementRecord:

@@ -73,6 +73,7 @@ def content_from_form(
         "priority": text("priority") or "normal",
         "source": text("source").strip() or None,
         "expires_at": _local_time(text("expires_at"), "expires_at", tz, problems),
+        "public_results": bool(poll and text("public_results")),
         "target": {
             "regions": _codes(text("regions")),
             "exclude": _codes(text("exclude")),
@@ -119,6 +120,7 @@ def form_from_content(content: Announcement, tz: str) -> dict[str, Any]:
         "poll_question": poll.question if poll else "",
         "poll_options": "\n".join(poll.options) if poll else "",
         "poll_multiple": bool(poll and poll.multiple),
+        "public_results": content.public_results,
         "poll_closes_at": (
             poll.closes_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
             if poll and poll.closes_at
@@ -144,5 +146,6 @@ EMPTY_FORM: dict[str, Any] = {
     "poll_question": "",
     "poll_options": "",
     "poll_multiple": False,
+    "public_results": False,
     "poll_closes_at": "",
 }

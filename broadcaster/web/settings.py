@@ -22,3 +22,14 @@ class WebConfig(BaseModel):
     login_max_delay: float = Field(60, gt=0)
     #: the public page /v/CODE names the approvers (else only their roles)
     show_approver_names: bool = False
+
+
+class PortalConfig(BaseModel):
+    """``[portal]``: the public portal (``/``, ``/wilayah/CODE``, feeds, embed; docs/portal.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: public poll results never show a region with fewer answers than this (docs/portal.md)
+    min_count: int = Field(5, ge=1)
+    #: announcements per page (and per feed)
+    page_size: int = Field(20, ge=1, le=100)

@@ -43,6 +43,12 @@ PUBLIC_PATHS = {
     # CAP out (issue 15): approved announcements for other alerting systems
     "/v/{code}.cap.xml",
     "/cap/feed.atom",
+    # the public portal (issue 16): pages, feeds and the embeddable block
+    "/wilayah/{code}",
+    "/wilayah/{code}/feed.atom",
+    "/feed.atom",
+    "/feed.json",
+    "/embed/wilayah/{code}",
 }
 
 

@@ -25,6 +25,8 @@ uses it, and :class:`Store`, their union, which every engine implements.
   (issue 15, :mod:`broadcaster.oncall`).
 - :mod:`.forecast` — :class:`ForecastStore`: counts per account for the reach forecast
   (:mod:`broadcaster.forecast`).
+- :mod:`.portal` — :class:`PortalStore`: the public portal's listings of announcements that went
+  out, by region and search.
 
 Every implementation (SQLite and PostgreSQL, :mod:`broadcaster.store.sqlite` and
 :mod:`broadcaster.store.postgres`) passes the same contract suite in ``tests/store``. A new
@@ -48,6 +50,7 @@ from .hoaxes import HoaxStore
 from .holds import HoldStore
 from .inbox import InboundVote, InboxStore, VoteOutcome
 from .oncall import OncallStore
+from .portal import PortalItem, PortalStore
 from .selfservice import GroupKey, SelfServiceStore
 from .web import REPLY_STATUSES, ApiToken, ContentVersion, ModeratedReply, WebSession, WebStore
 from .workflow import WorkflowStore
@@ -77,6 +80,8 @@ __all__ = [
     "NewCapAlert",
     "ObjectRef",
     "OncallStore",
+    "PortalItem",
+    "PortalStore",
     "SelfServiceStore",
     "Store",
     "VoteOutcome",
@@ -100,6 +105,7 @@ class Store(
     CapStore,
     OncallStore,
     ForecastStore,
+    PortalStore,
     ABC,
 ):
     """Persistent state of one broadcaster installation: every role's interface."""

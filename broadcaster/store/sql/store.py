@@ -16,6 +16,7 @@ from .hoaxes import HoaxSql
 from .holds import HoldsSql
 from .inbox import InboxSql
 from .oncall import OncallSql
+from .portal import PortalSql
 from .selfservice import SelfServiceSql
 from .web import WebSql
 
@@ -33,6 +34,7 @@ class SqlStore(
     HoaxSql,
     CapSql,
     OncallSql,
+    PortalSql,
     AuditSql,
     AuditScopeReads,
     ForecastSql,

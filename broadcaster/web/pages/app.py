@@ -12,6 +12,7 @@ from ...errors import NotAuthenticated
 from ..auth import session_principal
 from ..context import WebContext, web_context
 from ..errors import HANDLED, problems_of, status_of
+from ..headers import framable
 from . import (
     announcements,
     cap,
@@ -21,6 +22,7 @@ from . import (
     lapor,
     onboarding,
     operations,
+    portal,
     public,
     selfservice,
     session,
@@ -38,6 +40,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
     for module in (
         session,
         cap,  # before public: /v/CODE.cap.xml must not be taken for the /v/{code} page
+        portal,
         public,
         selfservice,
         lapor,
@@ -72,7 +75,8 @@ def create_pages(ctx: WebContext) -> FastAPI:
     @pages.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not framable(request.url.path):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(

@@ -33,11 +33,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/", dependencies=[Anyone])
-async def home() -> RedirectResponse:
-    return RedirectResponse("/announcements", status_code=303)
-
-
 def login_form(
     request: Request, ctx: WebContext, status_code: int = 200, **values: Any
 ) -> Response:
