@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from content.markup import parse, to_html
-from content.model import GROUP_KINDS, Level, Priority
+from content.model import GROUP_KINDS, Announcement, Level, Priority
 from content.workflow import Status
 
 from ...auth import Perm, allowed
@@ -78,8 +78,16 @@ async def queue_page(request: Request, ctx: Ctx, who: Verifier) -> Response:
     records = await ctx.store.list_visible_announcements(
         who.user.scope, who.name, Status.submitted, 50, 0
     )
-    items = [(announcement_out(ctx, r), await changes(ctx, who, r.id)) for r in records]
+    items = [
+        (announcement_out(ctx, r), await changes(ctx, who, r.id), _bodies(r.content))
+        for r in records
+    ]
     return render(request, "queue.html", who, items=items)
+
+
+def _bodies(content: Announcement) -> dict[str, str]:
+    """Each language's body as HTML (the neutral markup's own renderer escapes the text)."""
+    return {code: to_html(parse(v.body).document) for code, v in content.variants.items()}
 
 
 @router.get("/announcements/new")
@@ -128,7 +136,7 @@ async def preview_form(request: Request, ctx: Ctx, who: Writer) -> JSONResponse:
 async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: int) -> Response:
     detail = await announcement_detail(ctx, who, announcement_id)
     lang = language(request)
-    bodies = {code: to_html(parse(v.body).document) for code, v in detail.content.variants.items()}
+    bodies = _bodies(detail.content)
     return render(
         request,
         "announcement.html",
@@ -136,7 +144,7 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
         a=detail,
         bodies=bodies,
         changes=await changes(ctx, who, announcement_id),
-        preview=preview(ctx, detail.content, lang),
+        preview=preview(ctx, detail.content, lang, detail.short_code, detail.id),
         can_write=allowed(who.user, Perm.announcements_write, detail.content.target.regions),
         can_verify=allowed(who.user, Perm.announcements_verify, detail.content.target.regions)
         and who.name != detail.author,

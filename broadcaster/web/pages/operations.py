@@ -18,8 +18,9 @@ from ...store.records import GroupStatus
 from ..api.announcements import results_csv_response, results_svg
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
+from ..i18n import gettext_for
 from ..views import dispatch_out, groups_page, progress, results_out, title_of, verify_audit
-from .render import render
+from .render import language, render
 
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
@@ -147,9 +148,14 @@ async def results_page(
         "results.html",
         who,
         r=out,
-        svg=results_svg(out) if out.rows else "",
+        svg=results_svg(out, _rate_key(request)) if out.rows else "",
         levels=[lv.value for lv in Level],
     )
+
+
+def _rate_key(request: Request) -> str:
+    _ = gettext_for(language(request)).gettext
+    return _("Beside each bar: response rate · groups that answered / groups reached")
 
 
 @router.get("/announcements/{announcement_id}/results.csv")
