@@ -20,8 +20,9 @@ PALETTE = ("#1d4ed8", "#b45309", "#15803d", "#b91c1c", "#6d28d9", "#0e7490", "#b
 FONT = 13
 SMALL = 11
 WIDTH = 480
-RATE_W = 100  # the response-rate column right of the bars
-CHAR_W = 0.62  # a generous average glyph width of system-ui, in em
+RATE_W = 130  # the response-rate column right of the bars
+PAD = 3  # room for glyphs that reach past their origin (a "T" or "J" at the left edge)
+CHAR_W = 0.66  # a generous average glyph width of system-ui (measured: 0.55-0.63), in em
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,12 @@ def _text(x: float, y: float, full: str, width: float, size: int = FONT, **attrs
 def _legend(series: Sequence[str], y: float) -> tuple[list[str], float]:
     """Colour keys flowing left to right, wrapping before one would pass the right edge."""
     out: list[str] = []
-    x, line_h = 0.0, FONT + 8
+    x, line_h = float(PAD), FONT + 8
     for j, name in enumerate(series):
         label = fit(name, WIDTH / 2 - 20)
         item_w = 16 + text_width(label) + 14
-        if x > 0 and x + item_w > WIDTH:
-            x, y = 0.0, y + line_h
+        if x > PAD and x + item_w > WIDTH - PAD:
+            x, y = float(PAD), y + line_h
         color = PALETTE[j % len(PALETTE)]
         key = f'x="{x:.1f}" y="{y - FONT + 2:.1f}" width="12" height="12" fill="{color}"'
         out.append(f"<rect {key}/>")
@@ -102,24 +103,25 @@ def stacked_chart(
     options, ``rate_label`` the key to the numbers beside the bars (in the reader's language)."""
     bar_h = 18
     bar_w = WIDTH - RATE_W
-    out = [_text(0, FONT + 2, title, WIDTH, FONT + 1, font_weight="600")]
+    out = [_text(PAD, FONT + 2, title, WIDTH - 2 * PAD, FONT + 1, font_weight="600")]
     legend, y = _legend(series, 2 * FONT + 14)
     out += legend
     y += FONT + 8
-    out.append(_text(0, y, rate_label, WIDTH, SMALL, fill="#4b5563"))
+    out.append(_text(PAD, y, rate_label, WIDTH - 2 * PAD, SMALL, fill="#4b5563"))
     y += 12
     for row in rows:
         y += FONT
-        out.append(_text(0, y, row.label, WIDTH))
+        out.append(_text(PAD, y, row.label, WIDTH - 2 * PAD))
         top = y + 4
         out += _bar(row, series, top, bar_w, bar_h)
         rate = f"{100 * row.answered / row.reached:.0f}%" if row.reached else "—"
         out.append(
             _text(
-                WIDTH,
+                WIDTH - PAD,
                 top + bar_h / 2 + FONT * 0.36,
                 f"{rate} · {row.answered}/{row.reached}",
                 RATE_W - 6,
+                FONT - 1,
                 text_anchor="end",
             )
         )

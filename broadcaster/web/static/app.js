@@ -137,7 +137,19 @@ function liveProgress() {
   source.addEventListener("done", () => source.close());
 }
 
+// --- boxes that scroll sideways on a narrow screen take keyboard focus -----------------
+// (WCAG 2.1.1: a keyboard user must be able to scroll a wide table too)
+function scrollBoxes() {
+  const mark = () => document.querySelectorAll(".scroll-x, table.list").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+    else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+  });
+  mark();
+  window.addEventListener("resize", mark);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  scrollBoxes();
   autosubmit();
   livePreview();
   targetPicker();
