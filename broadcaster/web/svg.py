@@ -19,8 +19,8 @@ from html import escape
 PALETTE = ("#1d4ed8", "#b45309", "#15803d", "#b91c1c", "#6d28d9", "#0e7490", "#be185d")
 FONT = 13
 SMALL = 11
-WIDTH = 480
-RATE_W = 130  # the response-rate column right of the bars
+WIDTH = 360  # drawn 1:1 on a phone; a wide screen shows it at most 1.5 times as large
+RATE_W = 46  # the response-rate column right of the bars ("100%")
 PAD = 3  # room for glyphs that reach past their origin (a "T" or "J" at the left edge)
 CHAR_W = 0.66  # a generous average glyph width of system-ui (measured: 0.55-0.63), in em
 
@@ -97,7 +97,7 @@ def stacked_chart(
     title: str,
     series: Sequence[str],
     rows: Sequence[ChartRow],
-    rate_label: str = "Beside each bar: response rate · groups that answered / groups reached",
+    rate_label: str = "Response rate = groups that answered / reached",
 ) -> str:
     """The poll chart (see the module docstring): ``rows`` in display order, ``series`` the
     options, ``rate_label`` the key to the numbers beside the bars (in the reader's language)."""
@@ -116,14 +116,9 @@ def stacked_chart(
         out += _bar(row, series, top, bar_w, bar_h)
         rate = f"{100 * row.answered / row.reached:.0f}%" if row.reached else "—"
         out.append(
-            _text(
-                WIDTH - PAD,
-                top + bar_h / 2 + FONT * 0.36,
-                f"{rate} · {row.answered}/{row.reached}",
-                RATE_W - 6,
-                FONT - 1,
-                text_anchor="end",
-            )
+            f'<text x="{WIDTH - PAD}" y="{top + bar_h / 2 + FONT * 0.36:.1f}" font-size="{FONT}" '
+            f'text-anchor="end" font-weight="600"><title>{row.answered}/{row.reached}</title>'
+            f"{rate}</text>"
         )
         y = top + bar_h + 12
     height = int(y + 4)

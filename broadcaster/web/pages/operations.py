@@ -155,7 +155,7 @@ async def results_page(
 
 def _rate_key(request: Request) -> str:
     _ = gettext_for(language(request)).gettext
-    return _("Beside each bar: response rate · groups that answered / groups reached")
+    return _("Response rate = groups that answered / reached")
 
 
 @router.get("/announcements/{announcement_id}/results.csv")
