@@ -143,3 +143,22 @@ async def test_a_fault_shows_an_html_500_page(web: Web, monkeypatch: pytest.Monk
         r = await client.get("/dispatches")
     assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
     assert "kesalahan di pihak kami" in r.text and "disk on fire" not in r.text
+
+
+def test_preview_html_carries_no_markup_of_its_own() -> None:
+    """The previews are inserted as HTML: whatever the text holds comes out escaped, and
+    Telegram's HTML keeps only the tags Telegram renders (no script, no event handlers)."""
+    from broadcaster.web.preview_html import message_html
+
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)"> *tebal* _miring_'
+    wa = message_html("whatsapp", "text", {"body": evil})
+    assert "<script" not in wa and "<img" not in wa and "&lt;script&gt;" in wa
+    assert "<strong>tebal</strong>" in wa and "<em>miring</em>" in wa
+    buttons = message_html("whatsapp", "buttons", {"body": "Q", "options": ["<b>x</b>", "Ya"]})
+    assert '<span class="wa-button">&lt;b&gt;x&lt;/b&gt;</span>' in buttons
+    listed = message_html("whatsapp", "list", {"body": "Q", "button": "Pilih", "options": ["A"]})
+    assert "☰ Pilih" in listed and "<li>◯ A</li>" in listed
+    tg = message_html("telegram", "text", {"text": "<b>ok</b>" + evil})
+    assert "<b>ok</b>" in tg and "<script" not in tg and "onerror" not in tg and "<img" not in tg
+    link = message_html("telegram", "text", {"text": '<a href="javascript:alert(1)">x</a>'})
+    assert "javascript:" not in link
