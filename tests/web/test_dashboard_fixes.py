@@ -52,11 +52,16 @@ def _section(page: str, heading: str) -> str:
 
 async def test_preview_shows_the_real_code_once_approved(web: Web) -> None:
     record = await web.rig.approved(regions=("3671",))
-    officer, _ = await web.login("officer")
+    officer, csrf = await web.login("officer")
     page = (await officer.get(f"/announcements/{record.id}")).text
     sent = _section(page, "Sebagaimana dikirim per kanal")
     assert f"/v/{record.short_code}" in sent, sent
     assert "PRATINJAU" not in page
+    # the editor's live preview of a saved announcement uses its code as well
+    draft = await web.rig.app.workflow.create("officer", record.content)
+    form = {"title_id": "Uji", "body_id": "Isi", "regions": "3671", "csrf_token": csrf}
+    live = (await officer.post(f"/preview?announcement={draft.id}", data=form)).json()
+    assert f"/v/{draft.short_code}" in live["channels"][0]["messages"][0]["text"]
 
 
 async def test_queue_shows_a_first_version_in_full(web: Web) -> None:

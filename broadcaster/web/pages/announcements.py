@@ -18,7 +18,14 @@ from ..api.announcements import schedule_announcement
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forms import EMPTY_FORM, content_from_form, form_from_content
-from ..views import announcement_detail, announcement_for, announcement_out, changes, preview
+from ..views import (
+    PREVIEW_CODE,
+    announcement_detail,
+    announcement_for,
+    announcement_out,
+    changes,
+    preview,
+)
 from .render import language, render
 
 router = APIRouter()
@@ -122,14 +129,25 @@ async def create(request: Request, ctx: Ctx, who: Writer) -> Response:
 
 
 @router.post("/preview")
-async def preview_form(request: Request, ctx: Ctx, who: Writer) -> JSONResponse:
-    """The editor's live preview: the form as each channel would send it (JSON)."""
+async def preview_form(
+    request: Request,
+    ctx: Ctx,
+    who: Writer,
+    announcement: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> JSONResponse:
+    """The editor's live preview: the form as each channel would send it (JSON). Editing a
+    saved announcement (``?announcement=ID``) shows its own verification link."""
     single, lists = await _form(request)
     try:
         content = content_from_form(single, lists, ctx.settings.service.timezone)
     except ContentInvalid as exc:
         return JSONResponse({"problems": exc.problems, "channels": []})
-    return JSONResponse(preview(ctx, content, language(request)).model_dump(mode="json"))
+    code, number = PREVIEW_CODE, 0
+    if announcement is not None:
+        record = await announcement_for(ctx, who, announcement)
+        code, number = record.short_code, record.id
+    out = preview(ctx, content, language(request), code, number)
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 @router.get("/announcements/{announcement_id}")

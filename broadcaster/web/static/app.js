@@ -30,7 +30,8 @@ function livePreview() {
   const refresh = async () => {
     const mine = ++seq;
     const body = new URLSearchParams(new FormData(form));
-    const res = await fetch("/preview", {
+    const saved = form.dataset.announcement ? "?announcement=" + form.dataset.announcement : "";
+    const res = await fetch("/preview" + saved, {
       method: "POST", body, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin",
     });
     if (!res.ok || mine !== seq) return;
