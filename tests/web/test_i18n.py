@@ -167,3 +167,17 @@ def test_no_template_shows_a_raw_enum_value() -> None:
         for match in raw.finditer(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, offenders
+
+
+def test_no_select_shows_a_raw_code_word() -> None:
+    """An option showing the same variable it submits (``value="{{ k }}">{{ k }}``) shows a
+    code word such as ``urgent`` or ``majelis_taklim`` instead of its label; user names (the
+    token page's user picker) are the one list that is shown as it is."""
+    raw = re.compile(r'<option value="\{\{ (\w+) \}\}"[^>]*>\{\{ \1 \}\}</option>')
+    offenders = [
+        f"{path.name}: {match.group(0)}"
+        for path in sorted(TEMPLATES.glob("*.html"))
+        for match in raw.finditer(path.read_text(encoding="utf-8"))
+        if match.group(1) != "u"  # user names
+    ]
+    assert not offenders, offenders
