@@ -19,6 +19,13 @@ class RegionResult:
     level: Level
     groups: int
     counts: tuple[int, ...]
+    #: groups (of ``groups``, the ones the poll reached) with at least one answer
+    answered: int = 0
+
+    @property
+    def response_rate(self) -> float:
+        """Groups that answered / groups reached (0 when none was reached)."""
+        return self.answered / self.groups if self.groups else 0.0
 
     @property
     def total(self) -> int:
@@ -50,6 +57,16 @@ def roll_up(
     return out
 
 
+def answered_by_region(tallies: list[GroupTally], level: Level) -> dict[str, int]:
+    """Per region at ``level`` (keyed as :func:`roll_up` keys them): the groups that answered."""
+    out: dict[str, int] = {}
+    for tally in tallies:
+        if any(tally.counts):
+            key = ancestor_at(tally.region, level) or tally.region
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 async def results(
     store: Store, announcement_id: int, level: Level
 ) -> tuple[list[str], list[RegionResult]]:
@@ -61,6 +78,7 @@ async def results(
     options = list(poll.options)
     tallies = await store.poll_tally(announcement_id, len(options))
     rolled = roll_up(tallies, level, len(options))
+    answered = answered_by_region(tallies, level)
     names = await store.get_regions(sorted(rolled))
     rows = [
         RegionResult(
@@ -69,6 +87,7 @@ async def results(
             level_of(code) or level,
             groups,
             tuple(counts),
+            answered.get(code, 0),
         )
         for code, (groups, counts) in sorted(rolled.items())
     ]
@@ -86,4 +105,4 @@ def to_csv(options: list[str], rows: list[RegionResult]) -> str:
     )
 
 
-__all__ = ["LEVEL_ORDER", "RegionResult", "results", "roll_up", "to_csv"]
+__all__ = ["LEVEL_ORDER", "RegionResult", "answered_by_region", "results", "roll_up", "to_csv"]

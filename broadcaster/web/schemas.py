@@ -133,6 +133,9 @@ class ScheduleIn(BaseModel):
 class PreviewMessage(_Out):
     kind: str
     text: str
+    #: the message drawn as its app shows it (WhatsApp bubble with buttons, Telegram's
+    #: formatting), sanitized HTML for the dashboard's previews
+    html: str = ""
 
 
 class ChannelPreview(_Out):
@@ -243,6 +246,9 @@ class ResultRow(_Out):
     groups: int
     counts: list[int]
     total: int
+    #: groups that answered (of ``groups``, those the poll reached) and their share
+    answered: int = 0
+    response_rate: float = 0.0
 
 
 class ResultsOut(_Out):

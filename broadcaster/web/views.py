@@ -37,6 +37,7 @@ from ..store.records import (
 )
 from .auth import Principal
 from .context import WebContext
+from .preview_html import message_html
 from .schemas import (
     AnnouncementDetail,
     AnnouncementOut,
@@ -236,22 +237,36 @@ def _message_text(message: ChannelMessage) -> str:
     payload = message.payload
     if "text" in payload:
         return str(payload["text"])
-    if "question" in payload:
+    if "body" in payload and "options" not in payload:  # WhatsApp text
+        return str(payload["body"])
+    if "question" in payload or "name" in payload or "body" in payload:
+        question = payload.get("question", payload.get("name", payload.get("body", "")))
         options = payload.get("options", [])
         texts = [o.get("text", o) if isinstance(o, dict) else o for o in options]
-        return str(payload["question"]) + "\n" + "\n".join(f"◯ {t}" for t in texts)
+        return str(question) + "\n" + "\n".join(f"◯ {t}" for t in texts)
     if "url" in payload:
         return f"{payload['url']}\n{payload.get('caption', '')}".strip()
     return json.dumps(dict(payload), ensure_ascii=False, default=str)
 
 
-def preview(ctx: WebContext, content: Announcement, language: str = "id") -> PreviewOut:
-    """Validation problems and the messages each configured account would send."""
+PREVIEW_CODE = "PRATINJAU"  # stands in for the short code of content not saved yet
+
+
+def preview(
+    ctx: WebContext,
+    content: Announcement,
+    language: str = "id",
+    short_code: str = PREVIEW_CODE,
+    announcement_id: int = 0,
+) -> PreviewOut:
+    """Validation problems and the messages each configured account would send; a saved
+    announcement passes its own ``short_code``, so the "Cek keaslian" link shown is the one
+    residents will get."""
     problems = [
         f"{p.field}: {p.message_id if language == 'id' else p.message_en}"
         for p in validate(content, ctx.workflow.poll_limits, datetime.now(UTC))
     ]
-    render_ctx = RenderContext(0, "PRATINJAU", ctx.verify_url("PRATINJAU"))
+    render_ctx = RenderContext(announcement_id, short_code, ctx.verify_url(short_code))
     channels: list[ChannelPreview] = []
     for name, adapter in sorted(ctx.adapters.items()):
         try:
@@ -262,7 +277,14 @@ def preview(ctx: WebContext, content: Announcement, language: str = "id") -> Pre
             ChannelPreview(
                 account=name,
                 channel=adapter.channel,
-                messages=[PreviewMessage(kind=m.kind, text=_message_text(m)) for m in messages],
+                messages=[
+                    PreviewMessage(
+                        kind=m.kind,
+                        text=_message_text(m),
+                        html=message_html(adapter.channel, m.kind, m.payload),
+                    )
+                    for m in messages
+                ],
             )
         )
     return PreviewOut(problems=problems, channels=channels)
@@ -392,14 +414,18 @@ TREE_TTL = 10.0  # seconds a node's counts are reused: targeting does not need t
 
 async def region_tree(ctx: WebContext, under: str | None, scope: str | None = None) -> RegionTree:
     """A node of the region tree and its children, each with active groups per channel.
-    With ``scope``, only groups within it are counted: a node above the scope counts the
-    scope's groups, a node beside it none (region names are public; other regions' groups
-    are not).
+    With ``scope``, the tree's root is the scope itself, and only groups within it are
+    counted: a node above the scope counts the scope's groups, a node beside it none (region
+    names are public; other regions' groups are not).
 
     Counts are range scans of the groups' (region, status, channel) index, one per child; the
     whole answer is reused for ``TREE_TTL`` seconds (the picker asks for the same nodes over and
     over while an officer browses).
     """
+    if under is None and scope is not None:
+        # a scoped user's tree starts at their own region: the target picker offers nothing
+        # (and counts nothing) beyond what they may target
+        under = scope
     key = f"{scope or ''}|{under or ''}"
     cached = ctx.tree_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < TREE_TTL:
@@ -467,6 +493,8 @@ async def results_out(
                 groups=r.groups,
                 counts=list(r.counts),
                 total=r.total,
+                answered=r.answered,
+                response_rate=round(r.response_rate, 4),
             )
             for r in rows
         ],

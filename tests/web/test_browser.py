@@ -5,15 +5,19 @@ ones the README shows (docs/screenshots/)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import missing_service
 from tests.web.live import PASSWORD, Live, live_server
+from tests.web.test_responsive import _votes
 
 CHROMIUM = os.environ.get("BROADCASTER_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.slow]
@@ -57,13 +61,13 @@ def test_compose_submit_approve_dispatch_results(live: Live, shots: Path) -> Non
             )
             officer.fill("input[name=source]", "BMKG")
             officer.fill("input[name=regions]", "")
-            # the target picker: drill into Banten and add Kota Tangerang
-            officer.click("#picker a.drill >> text=BANTEN (36)")
+            # the target picker starts at the officer's scope (Banten): add Kota Tangerang
+            expect(officer.locator("#picker p strong")).to_contain_text("BANTEN")
             officer.click("#picker button[data-code='3671']")
             expect(officer.locator("input[name=regions]")).to_have_value("3671")
             officer.fill("input[name=poll_question]", "Apakah rumah Anda tergenang?")
             officer.fill("textarea[name=poll_options]", "Ya\nTidak")
-            expect(officer.locator("#preview pre").first).to_contain_text("Cek keaslian")
+            expect(officer.locator("#preview .msg-body").first).to_contain_text("Cek keaslian")
             expect(officer.locator("#preview-problems li")).to_have_count(0)
             officer.screenshot(path=str(shots / "editor.png"), full_page=True)
             officer.click("#save")
@@ -92,6 +96,11 @@ def test_compose_submit_approve_dispatch_results(live: Live, shots: Path) -> Non
             expect(officer.locator("#d-remaining")).to_have_text("0")
             expect(officer.locator("#d-sent")).to_have_text("12")
             officer.screenshot(path=str(shots / "dispatch.png"), full_page=True)
+            dispatch = officer.url.rsplit("/", 1)[1]
+            # residents answer (the scripted channel has no polls of its own: see _votes)
+            # (in a thread of its own: Playwright's sync API keeps an event loop in this one)
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, _votes(live, int(announcement), int(dispatch))).result()
 
             officer.goto(f"{live.url}/announcements/{announcement}/results?level=village")
             expect(officer.locator("h1")).to_contain_text("Hasil jajak pendapat")
@@ -111,5 +120,37 @@ def test_compose_submit_approve_dispatch_results(live: Live, shots: Path) -> Non
             resident.goto(f"{live.url}{link}")
             expect(resident.locator("#verdict")).to_contain_text("Asli")
             resident.screenshot(path=str(shots / "verify.png"), full_page=True)
+            phone_shots(browser, live, shots, announcement, dispatch)
         finally:
             browser.close()
+
+
+def phone_shots(browser: Any, live: Live, shots: Path, announcement: str, dispatch: str) -> None:
+    """The same pages on a 390 px phone (issue 16), and its collapsed menu opened."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", "officer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/announcements$"))
+    page.screenshot(path=str(shots / "announcements-phone.png"), full_page=True)
+    page.click("details.menu > summary")
+    expect(page.locator("nav a[href='/audit']")).to_be_visible()
+    page.screenshot(path=str(shots / "menu-phone.png"))
+    for name, path in (
+        ("editor", "/announcements/new"),
+        ("announcement", f"/announcements/{announcement}"),
+        ("dispatch", f"/dispatches/{dispatch}"),
+        ("results", f"/announcements/{announcement}/results?level=village"),
+        ("audit", "/audit"),
+    ):
+        page.goto(f"{live.url}{path}")
+        page.wait_for_load_state("load")
+        if name == "editor":
+            page.wait_for_selector("#preview .msg")
+        page.screenshot(path=str(shots / f"{name}-phone.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+    page.context.close()

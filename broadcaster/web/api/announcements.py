@@ -31,7 +31,7 @@ from ..schemas import (
     ScheduleIn,
     ScheduleOut,
 )
-from ..svg import bar_chart
+from ..svg import ChartRow, stacked_chart
 from ..views import (
     announcement_detail,
     announcement_out,
@@ -180,7 +180,10 @@ async def get_results_svg(
 
 def results_csv_response(out: ResultsOut, filename: str) -> Response:
     """The roll-up as a CSV download (the same columns as ``broadcaster results --csv``)."""
-    rows = [RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts)) for r in out.rows]
+    rows = [
+        RegionResult(r.region, r.name, r.level, r.groups, tuple(r.counts), r.answered)
+        for r in out.rows
+    ]
     return Response(
         to_csv(out.options, rows),
         media_type="text/csv; charset=utf-8",
@@ -188,10 +191,11 @@ def results_csv_response(out: ResultsOut, filename: str) -> Response:
     )
 
 
-def results_svg(out: ResultsOut) -> str:
-    return bar_chart(
-        out.question or f"#{out.announcement_id}",
-        [f"{r.name} ({r.region})" for r in out.rows],
-        out.options,
-        [r.counts for r in out.rows],
-    )
+def results_svg(out: ResultsOut, rate_label: str | None = None) -> str:
+    """The poll chart; ``rate_label`` is the key to the response rates in the reader's
+    language (English by default, for the API)."""
+    rows = [ChartRow(f"{r.name} ({r.region})", r.counts, r.groups, r.answered) for r in out.rows]
+    title = out.question or f"#{out.announcement_id}"
+    if rate_label is None:
+        return stacked_chart(title, out.options, rows)
+    return stacked_chart(title, out.options, rows, rate_label)

@@ -93,6 +93,7 @@ async def move_group(ctx: Ctx, who: Manager, group_id: IdPath, body: MoveIn) -> 
 async def get_region_tree(
     ctx: Ctx, who: Reader, under: Annotated[str | None, Query(max_length=40)] = None
 ) -> RegionTree:
-    """A region (or the provinces) and its children, with active groups per channel (only
-    those within the caller's scope are counted)."""
+    """A region (without ``under``: the provinces, or for a region-scoped caller their own
+    region) and its children, with active groups per channel (only those within the caller's
+    scope are counted)."""
     return await region_tree(ctx, under, who.user.scope)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from content.markup import parse, to_html
-from content.model import GROUP_KINDS, Level, Priority
+from content.model import GROUP_KINDS, Announcement, Level, Priority
 from content.workflow import Status
 
 from ...auth import Perm, allowed
@@ -19,7 +19,14 @@ from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forecast import forecast_context
 from ..forms import EMPTY_FORM, content_from_form, form_from_content
-from ..views import announcement_detail, announcement_for, announcement_out, changes, preview
+from ..views import (
+    PREVIEW_CODE,
+    announcement_detail,
+    announcement_for,
+    announcement_out,
+    changes,
+    preview,
+)
 from .cap import cap_block
 from .render import language, render
 
@@ -83,8 +90,16 @@ async def queue_page(request: Request, ctx: Ctx, who: Verifier) -> Response:
     records = await ctx.store.list_visible_announcements(
         who.user.scope, who.name, Status.submitted, 50, 0
     )
-    items = [(announcement_out(ctx, r), await changes(ctx, who, r.id)) for r in records]
+    items = [
+        (announcement_out(ctx, r), await changes(ctx, who, r.id), _bodies(r.content))
+        for r in records
+    ]
     return render(request, "queue.html", who, items=items)
+
+
+def _bodies(content: Announcement) -> dict[str, str]:
+    """Each language's body as HTML (the neutral markup's own renderer escapes the text)."""
+    return {code: to_html(parse(v.body).document) for code, v in content.variants.items()}
 
 
 @router.get("/announcements/new")
@@ -119,21 +134,32 @@ async def create(request: Request, ctx: Ctx, who: Writer) -> Response:
 
 
 @router.post("/preview")
-async def preview_form(request: Request, ctx: Ctx, who: Writer) -> JSONResponse:
-    """The editor's live preview: the form as each channel would send it (JSON)."""
+async def preview_form(
+    request: Request,
+    ctx: Ctx,
+    who: Writer,
+    announcement: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> JSONResponse:
+    """The editor's live preview: the form as each channel would send it (JSON). Editing a
+    saved announcement (``?announcement=ID``) shows its own verification link."""
     single, lists = await _form(request)
     try:
         content = content_from_form(single, lists, ctx.settings.service.timezone)
     except ContentInvalid as exc:
         return JSONResponse({"problems": exc.problems, "channels": []})
-    return JSONResponse(preview(ctx, content, language(request)).model_dump(mode="json"))
+    code, number = PREVIEW_CODE, 0
+    if announcement is not None:
+        record = await announcement_for(ctx, who, announcement)
+        code, number = record.short_code, record.id
+    out = preview(ctx, content, language(request), code, number)
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 @router.get("/announcements/{announcement_id}")
 async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: int) -> Response:
     detail = await announcement_detail(ctx, who, announcement_id)
     lang = language(request)
-    bodies = {code: to_html(parse(v.body).document) for code, v in detail.content.variants.items()}
+    bodies = _bodies(detail.content)
     return render(
         request,
         "announcement.html",
@@ -141,7 +167,7 @@ async def detail_page(request: Request, ctx: Ctx, who: Reader, announcement_id: 
         a=detail,
         bodies=bodies,
         changes=await changes(ctx, who, announcement_id),
-        preview=preview(ctx, detail.content, lang),
+        preview=preview(ctx, detail.content, lang, detail.short_code, detail.id),
         can_write=allowed(who.user, Perm.announcements_write, detail.content.target.regions),
         can_verify=allowed(who.user, Perm.announcements_verify, detail.content.target.regions)
         and who.name != detail.author,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import NotAuthenticated
 from ..auth import session_principal
@@ -31,6 +34,7 @@ from . import (
 from .render import TEMPLATES, render
 
 STATIC = TEMPLATES.parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_pages(ctx: WebContext) -> FastAPI:
@@ -71,6 +75,7 @@ def create_pages(ctx: WebContext) -> FastAPI:
 
     for exc_type in HANDLED:
         pages.add_exception_handler(exc_type, on_error)
+    _html_errors(pages)
 
     @pages.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -87,3 +92,40 @@ def create_pages(ctx: WebContext) -> FastAPI:
         return response
 
     return pages
+
+
+def _html_errors(pages: FastAPI) -> None:
+    """Error pages in the reader's language instead of FastAPI's JSON: an unknown address (404),
+    a malformed value in the address or form such as a non-numeric id (422) and a fault of ours
+    (500). Only the dashboard's pages: ``/api/v1`` is another app and keeps its JSON errors."""
+
+    async def page(request: Request, status: int, kind: str, detail: str = "") -> Response:
+        try:
+            who = await session_principal(request, web_context(request))
+        except Exception:  # the store itself may be what failed: still answer with a page
+            who = None
+        return render(
+            request, "error.html", who, status_code=status, status=status, kind=kind, message=detail
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return await page(request, 404, "missing")
+        response = await page(request, exc.status_code, "http")
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        fields = sorted({str(e.get("loc", ("",))[-1]) for e in exc.errors()})
+        return await page(request, 422, "invalid", ", ".join(fields))
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("dashboard page %s failed", request.url.path, exc_info=exc)
+        return await page(request, 500, "crashed")
+
+    pages.add_exception_handler(StarletteHTTPException, http_error)
+    pages.add_exception_handler(RequestValidationError, invalid)
+    pages.add_exception_handler(Exception, crashed)

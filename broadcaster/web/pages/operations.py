@@ -19,6 +19,7 @@ from ..api.announcements import results_csv_response, results_svg
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forecast import forecast_context
+from ..i18n import gettext_for
 from ..views import dispatch_out, groups_page, progress, results_out, title_of, verify_audit
 from .render import language, render
 
@@ -153,9 +154,14 @@ async def results_page(
         "results.html",
         who,
         r=out,
-        svg=results_svg(out) if out.rows else "",
+        svg=results_svg(out, _rate_key(request)) if out.rows else "",
         levels=[lv.value for lv in Level],
     )
+
+
+def _rate_key(request: Request) -> str:
+    _ = gettext_for(language(request)).gettext
+    return _("Response rate = groups that answered / reached")
 
 
 @router.get("/announcements/{announcement_id}/results.csv")

@@ -30,7 +30,8 @@ function livePreview() {
   const refresh = async () => {
     const mine = ++seq;
     const body = new URLSearchParams(new FormData(form));
-    const res = await fetch("/preview", {
+    const saved = form.dataset.announcement ? "?announcement=" + form.dataset.announcement : "";
+    const res = await fetch("/preview" + saved, {
       method: "POST", body, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin",
     });
     if (!res.ok || mine !== seq) return;
@@ -38,7 +39,12 @@ function livePreview() {
     problems.replaceChildren(...data.problems.map((p) => el("li", {}, p)));
     out.replaceChildren(...data.channels.map((ch) => el("article", { class: "card msg", "data-account": ch.account },
       el("h3", {}, ch.account, " ", el("small", {}, "(" + ch.channel + ")")),
-      ...ch.messages.map((m) => el("pre", { "data-kind": m.kind }, m.text)))));
+      ...ch.messages.map((m) => {
+        // server-rendered and sanitized (broadcaster/web/preview_html.py): as the app shows it
+        const body = el("div", { class: "msg-body", "data-kind": m.kind });
+        body.innerHTML = m.html;
+        return body;
+      }))));
   };
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 250); });
   form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(refresh, 50); });
@@ -60,13 +66,23 @@ function targetPicker() {
     input.dispatchEvent(new Event("input", { bubbles: true }));
   };
   const counts = (node) => Object.entries(node.by_channel).map(([c, n]) => `${c}: ${n}`).join(", ") || "0";
+  // labels come translated from the page (data-add / data-leave-out on the picker box)
+  const buttons = (n) => {
+    const add = el("button", { type: "button", class: "small", "data-code": n.code,
+      "aria-label": `${box.dataset.add || "+"} ${n.name} (${n.code})`, title: box.dataset.add || "+" }, "+");
+    add.addEventListener("click", () => toggle(regions, n.code));
+    const ex = el("button", { type: "button", class: "small",
+      "aria-label": `${box.dataset.leaveOut || "−"} ${n.name} (${n.code})`, title: box.dataset.leaveOut || "−" }, "−");
+    ex.addEventListener("click", () => toggle(exclude, n.code));
+    return [add, " ", ex];
+  };
   const load = async (under, trail) => {
     const url = "/api/v1/regions/tree" + (under ? "?under=" + encodeURIComponent(under) : "");
     const res = await fetch(url, { credentials: "same-origin" });
     if (!res.ok) { box.replaceChildren(el("p", { class: "error" }, res.status + " " + res.statusText)); return; }
     const tree = await res.json();
     const crumbs = el("div", { class: "crumbs" });
-    const root = el("a", { href: "#" }, "⌂");
+    const root = el("a", { href: "#", "aria-label": box.dataset.home || "⌂" }, "⌂");
     root.addEventListener("click", (e) => { e.preventDefault(); load(null, []); });
     crumbs.append(root);
     trail.forEach((t, i) => {
@@ -77,13 +93,9 @@ function targetPicker() {
     const rows = tree.children.map((n) => {
       const name = el("a", { href: "#", class: "drill" }, `${n.name} (${n.code})`);
       name.addEventListener("click", (e) => { e.preventDefault(); load(n.code, [...trail, { code: n.code, name: n.name }]); });
-      const add = el("button", { type: "button", class: "small", "data-code": n.code, title: "+" }, "+");
-      add.addEventListener("click", () => toggle(regions, n.code));
-      const ex = el("button", { type: "button", class: "small", title: "−" }, "−");
-      ex.addEventListener("click", () => toggle(exclude, n.code));
-      return el("li", {}, add, " ", ex, " ", name, " ", el("span", { class: "count" }, `${n.groups} · ${counts(n)}`));
+      return el("li", {}, ...buttons(n), " ", name, " ", el("span", { class: "count" }, `${n.groups} · ${counts(n)}`));
     });
-    const head = tree.node ? el("p", {}, el("strong", {}, `${tree.node.name}: ${tree.node.groups}`), " · ", counts(tree.node)) : "";
+    const head = tree.node ? el("p", {}, ...buttons(tree.node), " ", el("strong", {}, `${tree.node.name}: ${tree.node.groups}`), " · ", counts(tree.node)) : "";
     box.replaceChildren(crumbs, head, el("ul", { class: "plain tree" }, ...rows));
   };
   load(null, []);
@@ -126,7 +138,19 @@ function liveProgress() {
   source.addEventListener("done", () => source.close());
 }
 
+// --- boxes that scroll sideways on a narrow screen take keyboard focus -----------------
+// (WCAG 2.1.1: a keyboard user must be able to scroll a wide table too)
+function scrollBoxes() {
+  const mark = () => document.querySelectorAll(".scroll-x, table.list").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+    else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+  });
+  mark();
+  window.addEventListener("resize", mark);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  scrollBoxes();
   autosubmit();
   livePreview();
   targetPicker();
