@@ -119,8 +119,8 @@ def cap_alerts(
 
 @cap.command("feeds")
 def cap_feeds(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
-    """The configured [[cap.feeds]] with their polling state: failures in a row, the last
-    error, the next poll (backed off after errors)."""
+    """The configured CAP feeds (the cap.feeds tables of config.toml) with their polling
+    state: failures in a row, the last error, the next poll (backed off after errors)."""
 
     async def go(app: App) -> list[dict[str, Any]]:
         rows = []

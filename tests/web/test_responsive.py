@@ -68,6 +68,8 @@ class Seeded:
     submitted: int = 0
     short_code: str = ""
     dispatch: int = 0
+    hoax_case: int = 0
+    hoax_code: str = ""
 
 
 def _seeds(s: Seeded) -> dict[tuple[str, str] | str, str]:
@@ -80,6 +82,9 @@ def _seeds(s: Seeded) -> dict[tuple[str, str] | str, str]:
         # the public portal's region pages (issue 16): a regency with groups
         ("/wilayah/{code}", "code"): "3671",
         ("/embed/wilayah/{code}", "code"): "3671",
+        # the hoax desk (issue 14): a case with a confirmed verdict, queue page and public page
+        "case_id": str(s.hoax_case),
+        ("/hoaks/{code}", "code"): s.hoax_code,
         # self-service links: an invalid token shows the page's own error (410), which is a
         # page residents do reach
         ("/invite/{token}", "token"): "kedaluwarsa",
@@ -169,6 +174,36 @@ def _seed(live: Live) -> Seeded:
     return seeded
 
 
+async def _hoax_case(live: Live, seeded: Seeded) -> None:
+    """A resident's report on the public form's path, ruled by two verifiers (the hoax desk has
+    no API to file reports: they come from the channels and the public form)."""
+    from broadcaster.hoaxdesk.intake import ReportIn, file_report, reporter_salt
+    from broadcaster.hoaxdesk.verdicts import confirm, propose
+
+    settings = load_settings(live.config)
+    async with App(settings) as app:
+        report = ReportIn(
+            channel="web",
+            account=None,
+            address=None,
+            reporter="form-1",
+            text="Sebarkan!! Bendungan Karian jebol malam ini, warga Kota Serang segera mengungsi",
+            link="https://example.invalid/berita-bendungan-jebol-karian-serang-banten-2026?utm_source=wa",
+            region_code="3671010001",  # inside every seeded user's scope, the RT admin's too
+        )
+        ack = await file_report(app.store, report, salt=reporter_salt(settings))
+        await propose(
+            app.store,
+            ack.case_id,
+            label="hoaks",
+            explanation="BPBD Banten memeriksa bendungan pagi ini: kondisi normal, tidak bocor.",
+            sources=["https://bpbd.bantenprov.go.id/"],
+            acting="verifier",
+        )
+        await confirm(app.store, ack.case_id, acting="admin", public_url=live.url)
+        seeded.hoax_case, seeded.hoax_code = ack.case_id, ack.case_code
+
+
 async def _votes(live: Live, announcement: int, dispatch: int) -> None:
     """Residents' answers, as the inbox records them: the scripted channel has no polls of its
     own, so each group gets a poll reference and most groups a few votes (a few stay silent,
@@ -199,6 +234,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Seede
     with live_server(tmp_path_factory.mktemp("responsive"), latency_ms=0) as live:
         seeded = _seed(live)
         asyncio.run(_votes(live, seeded.approved, seeded.dispatch))
+        asyncio.run(_hoax_case(live, seeded))
         yield live, seeded
 
 
