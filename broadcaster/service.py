@@ -110,7 +110,13 @@ async def serve(settings: Settings, on_started: Hook | None = None) -> None:
             from .hoaxdesk.housekeeping import purge_reports
 
             hoax_purge = asyncio.create_task(
-                purge_reports(app.store, settings.hoax, engine.stopping), name="hoax-purge"
+                purge_reports(
+                    app.store,
+                    settings.hoax,
+                    engine.stopping,
+                    data_dir=settings.service.data_dir,
+                ),
+                name="hoax-purge",
             )
         if http_app is not None:
             config = uvicorn.Config(

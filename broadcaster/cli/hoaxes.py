@@ -3,7 +3,6 @@ the retention purge (docs/hoax-desk.md)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import typer
 
 from ..app import App
 from ..hoaxdesk import verdicts
+from ..hoaxdesk.housekeeping import purge_once
 from ..hoaxdesk.verdicts import Label
 from ..store.contract.hoaxes import HoaxCase, HoaxStatus, HoaxVerdict
 from .common import AsOption, ConfigOption, JsonOption, emit, emit_one, with_app
@@ -200,11 +200,14 @@ def purge(
     as_json: bool = JsonOption,
 ) -> None:
     """Remove the personal parts of reports whose verdict is older than [hoax]
-    retention_days (the running service does this every hour by itself)."""
+    retention_days, and the web form's pictures no remaining report refers to (the running
+    service does this every hour by itself)."""
 
     async def go(app: App) -> dict[str, Any]:
         days = app.settings.hoax.retention_days
-        count = await verdicts.purge(app.store, retention_days=days, now=time.time())
-        return {"purged_reports": count, "retention_days": days}
+        count, pictures = await purge_once(
+            app.store, app.settings.hoax, app.settings.service.data_dir
+        )
+        return {"purged_reports": count, "deleted_pictures": pictures, "retention_days": days}
 
     emit_one(with_app(config, go), as_json)

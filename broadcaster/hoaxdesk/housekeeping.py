@@ -1,5 +1,6 @@
 """The hoax desk's retention, applied by the running service: every hour, reports whose
-verdict is older than ``[hoax] retention_days`` lose their personal parts."""
+verdict is older than ``[hoax] retention_days`` lose their personal parts, and the pictures of
+the web form that no remaining report refers to are deleted (:mod:`.media`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ import asyncio
 import contextlib
 import logging
 import time
+from pathlib import Path
 
 from ..config import HoaxConfig
 from ..store.contract import Store
+from . import media
 from .verdicts import purge
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
+
+
+async def purge_once(
+    store: Store, config: HoaxConfig, data_dir: Path, now: float | None = None
+) -> tuple[int, int]:
+    """Purge the reports past retention, then their pictures: (reports, pictures) removed."""
+    now = time.time() if now is None else now
+    count = await purge(store, retention_days=config.retention_days, now=now)
+    pictures = await media.sweep(store, media.media_dir(data_dir), now=now)
+    return count, pictures
 
 
 async def purge_reports(
@@ -21,13 +34,20 @@ async def purge_reports(
     config: HoaxConfig,
     stopping: asyncio.Event,
     every: float = PURGE_EVERY_SECONDS,
+    *,
+    data_dir: Path,
 ) -> None:
-    """Purge now, then every ``every`` seconds, until ``stopping`` is set."""
+    """Purge now, then every ``every`` seconds, until ``stopping`` is set; ``data_dir`` is
+    ``service.data_dir`` (the pictures' folder is in it)."""
     while not stopping.is_set():
         try:
-            count = await purge(store, retention_days=config.retention_days, now=time.time())
-            if count:
-                log.info("hoax desk: %d reports past retention purged", count)
+            count, pictures = await purge_once(store, config, data_dir)
+            if count or pictures:
+                log.info(
+                    "hoax desk: %d reports past retention purged, %d pictures deleted",
+                    count,
+                    pictures,
+                )
         except Exception as exc:  # logged, retried next time: it must not stop the service
             log.warning("hoax desk: retention purge failed: %s", exc)
         with contextlib.suppress(TimeoutError):

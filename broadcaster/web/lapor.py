@@ -12,7 +12,8 @@
   refused before the form is read, so the image must fit in it with the form around it); JPEG,
   PNG, GIF or WebP by its first bytes (the browser's content type is not trusted). The hoax desk
   gets its SHA-256 (``media_ref`` ``"sha256:<hex>"`` and ``media_hash``), so the same picture
-  reported on any channel joins one case; the bytes themselves are not kept.
+  reported on any channel joins one case; once the report is filed the bytes are kept as a
+  private file for the verifiers (:mod:`broadcaster.hoaxdesk.media`), until retention.
 * **Link**: optional, ``http``/``https`` only, at most :data:`MAX_LINK` characters.
 """
 

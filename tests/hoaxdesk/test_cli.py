@@ -153,7 +153,9 @@ def test_retention_purges_personal_parts(cli: Invoke, tmp_path: Path) -> None:
     async def later(store: Store) -> list[Any]:
         stop = asyncio.Event()
         # retention 0 days: everything ruled before now is due; one round, then stop
-        task = asyncio.create_task(purge_reports(store, HoaxConfig(retention_days=0), stop, 60))
+        task = asyncio.create_task(
+            purge_reports(store, HoaxConfig(retention_days=0), stop, 60, data_dir=tmp_path)
+        )
         await asyncio.sleep(0.3)
         stop.set()
         await task

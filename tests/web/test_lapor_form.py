@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from pathlib import Path
 
 import httpx
 import pytest
 
+from broadcaster.hoaxdesk.media import media_dir
 from broadcaster.http import create_http_app
 from broadcaster.web.lapor import PER_ADDRESS, AddressLimiter, image_kind
 from tests.core.harness import rig
@@ -63,6 +65,9 @@ async def test_report_form_files_a_case_and_shows_its_code(tmp_path: Path) -> No
             [report] = await store.hoax_reports(case.id)
             assert report.media_hash == hashlib.sha256(PNG).hexdigest()
             assert report.media_ref == f"sha256:{report.media_hash}"
+            # the picture itself is kept for the verifiers, readable by the service only
+            kept = media_dir(r.app.settings.service.data_dir) / f"{report.media_hash}.png"
+            assert kept.read_bytes() == PNG and stat.S_IMODE(kept.stat().st_mode) == 0o600
             assert report.link == form["link"] and report.content == HOAX
             # the same message again, with emoji and spacing, link without tracking: one case
             same = {
@@ -93,6 +98,7 @@ async def test_bad_input_is_refused_and_nothing_filed(tmp_path: Path) -> None:
                 assert answer.status_code in (413, 422), (error, answer.status_code)
                 assert 'id="lapor-error"' in answer.text, error
             assert await r.app.store.list_hoax_cases() == []
+            assert not media_dir(r.app.settings.service.data_dir).exists()  # nothing kept
 
 
 async def test_reports_are_rate_limited_per_client_address(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NOT_PAGES = {
     "/dispatches/{dispatch_id}/events",  # Server-Sent Events
     "/lang/{code}",  # sets the language cookie and redirects back
+    "/hoaxes/{case_id}/media/{sha256}",  # a reported picture (image bytes, not a page)
 }
 FILE_ROUTE = re.compile(r"\.[a-z0-9]{2,5}$")  # results.csv, feed.atom, feed.json, CODE.cap.xml
 #: status other than 200 a page answers with on purpose, for the seeded value

@@ -143,6 +143,7 @@ async def test_every_route_allows_or_denies_by_role(web: Web) -> None:
         "name": "verifier2",
         "code": record.short_code,
         "case_id": "1",  # hoax desk: a case id (none exists: allowed roles get 404)
+        "sha256": "0" * 64,  # hoax desk: a reported picture's SHA-256 (none: 404)
     }
     users = {u.name: u for u in await store.list_users()}
     sessions = {name: await web.login(name) for name in ROLES}

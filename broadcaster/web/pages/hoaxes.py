@@ -1,6 +1,7 @@
 """The hoax desk in the dashboard — the verifiers' queue (scoped to the regions concerned, by
-reports and recency), a case page with the verdict, confirm, reject and clarify forms — and the
-public registry ``/hoaks`` (confirmed verdicts only, searchable, Atom feed)."""
+reports and recency), a case page with the verdict, confirm, reject and clarify forms and the
+pictures reported through the web form (served to the case's readers only) — and the public
+registry ``/hoaks`` (confirmed verdicts only, searchable, Atom feed; never a picture)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from ...auth import Perm, allowed
 from ...errors import NotFound
-from ...hoaxdesk import verdicts
+from ...hoaxdesk import media, verdicts
 from ...hoaxdesk.feed import atom_feed
 from ...hoaxdesk.verdicts import Label, may_rule
 from ...store.contract.hoaxes import HoaxCase, HoaxStatus, VerdictStatus
 from ..auth import Need, Principal, Public
 from ..context import WebContext, web_context
+from ..lapor import image_kind
 from .render import render
 
 router = APIRouter()
@@ -64,12 +66,15 @@ async def queue_page(
 async def case_page(request: Request, ctx: Ctx, who: Reader, case_id: int) -> Response:
     case = await _case(ctx, who, case_id)
     history = await ctx.store.hoax_verdicts(case.id)
+    reports = await ctx.store.hoax_reports(case.id)
+    hashes = {r.media_hash for r in reports if r.media_hash and r.purged_at is None}
     return render(
         request,
         "hoax_case.html",
         who,
         case=case,
-        reports=await ctx.store.hoax_reports(case.id),
+        reports=reports,
+        pictures=await media.stored(media.media_dir(ctx.settings.service.data_dir), hashes),
         verdicts=history,
         current=verdicts.current_verdict(history),
         labels=[label.value for label in Label],
@@ -77,6 +82,29 @@ async def case_page(request: Request, ctx: Ctx, who: Reader, case_id: int) -> Re
         can_clarify=allowed(who.user, Perm.announcements_write),
         proposed=VerdictStatus.proposed,
         confirmed=VerdictStatus.confirmed,
+    )
+
+
+@router.get("/hoaxes/{case_id}/media/{sha256}")
+async def case_picture(ctx: Ctx, who: Reader, case_id: int, sha256: str) -> Response:
+    """A picture a report of the case refers to (not purged), for whoever may read the case:
+    404 outside the reader's scope, for another picture, or once retention removed it."""
+    case = await _case(ctx, who, case_id)
+    reports = await ctx.store.hoax_reports(case.id)
+    if not any(r.media_hash == sha256 and r.purged_at is None for r in reports):
+        raise NotFound(f"hoax case {case_id} has no picture {sha256[:64]!r}")
+    content = await media.load(media.media_dir(ctx.settings.service.data_dir), sha256)
+    kind = None if content is None else image_kind(content)
+    if content is None or kind is None:
+        raise NotFound(f"the picture {sha256} is not stored")
+    return Response(
+        content,
+        media_type=media.CONTENT_TYPES[kind],
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": "inline",
+        },
     )
 
 

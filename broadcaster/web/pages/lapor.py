@@ -5,8 +5,10 @@ filed by the hoax desk's :func:`~broadcaster.hoaxdesk.intake.file_report`."""
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,13 +17,15 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from ...errors import InputError
+from ...hoaxdesk import media
 from ...hoaxdesk.intake import ReportIn, file_report, reporter_salt
 from ...regionsearch import Match, finder_for
 from ..auth import CSRF_FIELD, Public
 from ..context import WebContext, web_context
-from ..lapor import MAX_TEXT, AddressLimiter, check_image, check_link, image_limit
+from ..lapor import MAX_TEXT, AddressLimiter, check_image, check_link, image_kind, image_limit
 from .render import language, render
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
 Anyone = Depends(Public())
@@ -82,16 +86,36 @@ async def lapor_page(request: Request, ctx: Ctx) -> Response:
     return _form(request, ctx)
 
 
-async def _image(form: Any, limit: int) -> tuple[str | None, str | None]:
-    """(media_ref, media_hash) of the uploaded image, or (None, None) without one."""
+@dataclass(frozen=True, kw_only=True)
+class Picture:
+    """An uploaded picture that passed :func:`~broadcaster.web.lapor.check_image`."""
+
+    content: bytes
+    digest: str  # hex SHA-256
+    kind: str  # jpeg, png, gif or webp, from its first bytes
+
+
+async def _image(form: Any, limit: int) -> Picture | None:
+    """The uploaded image, checked (InputError), or None without one."""
     upload = form.get("image")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return None, None
+        return None
     content = await upload.read(limit + 1)
     if not content:
-        return None, None
+        return None
     digest = check_image(content, limit)
-    return f"sha256:{digest}", digest
+    return Picture(content=content, digest=digest, kind=image_kind(content) or "")
+
+
+async def _keep(ctx: WebContext, picture: Picture) -> None:
+    """Keep the filed report's picture for the verifiers (:mod:`broadcaster.hoaxdesk.media`).
+    The report is filed already: a disk fault costs the verifiers the picture, not the resident
+    their case code."""
+    try:
+        directory = media.media_dir(ctx.settings.service.data_dir)
+        await media.keep(directory, picture.digest, picture.kind, picture.content)
+    except OSError as exc:
+        log.warning("hoax desk: the reported picture %s was not kept: %s", picture.digest, exc)
 
 
 @router.post("/lapor", dependencies=[Anyone])
@@ -119,7 +143,7 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
         return page
     try:
         link = check_link(values["link"])
-        media_ref, media_hash = await _image(form, limit)
+        picture = await _image(form, limit)
     except InputError as exc:
         return _form(request, ctx, status=422, error=str(exc), **values)
     region = None
@@ -138,8 +162,8 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
         reporter=secrets.token_hex(16),  # a per-submission id: the web knows nobody
         text=values["text"],
         link=link,
-        media_ref=media_ref,
-        media_hash=media_hash,
+        media_ref=None if picture is None else f"sha256:{picture.digest}",
+        media_hash=None if picture is None else picture.digest,
         region_code=None if region is None else region.region.code,
         language=language(request),
     )
@@ -153,5 +177,7 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
     except InputError:
         return _form(request, ctx, status=422, error="empty", **values)
     limiter.hit(address)
+    if picture is not None:
+        await _keep(ctx, picture)
     label = None if region is None else region.label
     return render(request, "lapor_done.html", code=ack.case_code, region=label)
