@@ -16,7 +16,8 @@
     ├── IntegrityError         content hash differs from the approved hash; audit chain broken
     ├── AdapterNotFound        unknown adapter name in config (lists the known ones)
     ├── InboundError           a channel's inbound side (an IMAP mailbox, a poll) failed;
-    │                          the adapter retries it next round
+    │   │                      the adapter retries it next round
+    │   └── LinkRefused        a URL (a CAP feed's link, a redirect) on a host we may not fetch
     └── DeliveryError          raised by channel adapters, mapped in exactly one place each:
         ├── TransientError     retry later with backoff (timeouts, 5xx, dropped connections)
         │   └── RecipientThrottled  this recipient only: retry after ``retry_after`` seconds
@@ -106,6 +107,16 @@ class AdapterNotFound(ConfigError):
 class InboundError(BroadcasterError):
     """A channel's inbound side failed (an IMAP server refused a command, a poll failed);
     the adapter logs it and tries again next round."""
+
+
+class LinkRefused(InboundError):
+    """A URL we were led to (a CAP index's link, a redirect) is on a host we may not fetch
+    (server-side request forgery guard, broadcaster/cap/origin.py); it was not requested."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: refused, not fetched: {reason}")
+        self.url = url
+        self.reason = reason
 
 
 class DeliveryError(BroadcasterError):

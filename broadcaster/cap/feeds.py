@@ -3,6 +3,10 @@
 * conditional GET: the index's ``ETag`` / ``Last-Modified`` are kept per feed in the store and
   sent back (``If-None-Match`` / ``If-Modified-Since``), so a restart keeps them; 304 → nothing
   new, nothing else fetched;
+* only links on the feed's own origin or its ``allowed_hosts`` are fetched, redirects
+  included (:mod:`.origin`: a hostile index cannot make us request internal addresses); a
+  refused link is logged once, recorded (``refused:URL``) and named in ``last_error`` while the
+  index lists it; it is fetched once ``allowed_hosts`` allows it;
 * only CAP files not fetched before are fetched (at most ``max_items_per_poll`` per poll); a
   file refused as invalid is remembered too (it is not fetched again), a file that failed to
   download is not (the index's validators are then not stored, so it is tried again);
@@ -28,10 +32,11 @@ import httpx
 
 from ..announcements import Workflow
 from ..config import Settings
-from ..errors import CapInvalid, InboundError
+from ..errors import CapInvalid, InboundError, LinkRefused
 from ..store.contract import CapFeedState, Store
 from .intake import Intake, OnDraft, Source, system_author
 from .model import NS
+from .origin import Check, fetch_checked, origin_rule
 from .parse import MAX_CAP_BYTES, MAX_INDEX_BYTES, safe_xml
 from .settings import CapConfig, CapFeedConfig
 
@@ -40,6 +45,9 @@ log = logging.getLogger(__name__)
 ATOM = "{http://www.w3.org/2005/Atom}"
 USER_AGENT = "broadcaster-cap/1 (+https://github.com/; Dinas Kominfo Banten)"
 
+
+#: how a refused link is recorded in the feed's items (apart from the files fetched)
+REFUSED = "refused:"
 
 Keep = Callable[[str, Callable[[], Awaitable[None]]], "asyncio.Task[None]"]
 
@@ -50,6 +58,17 @@ class PollResult:
     fetched: int = 0  # CAP files fetched
     drafted: int = 0  # of which became drafts / updates / cancellations
     refused: int = 0  # invalid CAP files (remembered, not fetched again)
+    #: links of the index refused unfetched (host not allowed, https → http, redirect
+    #: elsewhere), each as "URL (reason)"
+    refused_links: tuple[str, ...] = ()
+
+    def note(self) -> str | None:
+        """The feed state's ``last_error`` after a successful poll that refused links."""
+        if not self.refused_links:
+            return None
+        return f"{len(self.refused_links)} link(s) refused, not fetched: " + "; ".join(
+            self.refused_links[:3]
+        )
 
 
 def index_links(root: Element, base: str) -> list[str]:
@@ -73,30 +92,8 @@ def index_links(root: Element, base: str) -> list[str]:
                 links.append(urljoin(base, link.strip()))
     else:
         raise CapInvalid([f"feed index: root <{root.tag}> is neither Atom, RSS nor a CAP alert"])
-    # only web links are fetched (a file: or other scheme in a hostile index is dropped)
-    return [u for u in dict.fromkeys(links) if u.startswith(("http://", "https://"))]
-
-
-async def fetch_limited(
-    client: httpx.AsyncClient, url: str, limit: int, headers: dict[str, str], seconds: float
-) -> tuple[httpx.Response, bytes]:
-    """GET ``url`` reading at most ``limit`` bytes (InboundError beyond, or on HTTP errors)."""
-    try:
-        async with client.stream("GET", url, headers=headers, timeout=seconds) as response:
-            if response.status_code == 304:
-                return response, b""
-            if response.status_code >= 400:
-                raise InboundError(f"{url}: HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise InboundError(f"{url}: larger than {limit} bytes; not read")
-                chunks.append(chunk)
-            return response, b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise InboundError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    # another scheme (file:, gopher:) is refused by the origin rule like a foreign host
+    return list(dict.fromkeys(links))
 
 
 class FeedPoller:
@@ -112,6 +109,10 @@ class FeedPoller:
             default_target=tuple(feed.default_target),
             policy=feed.policy,
         )
+
+    def rule(self, feed: CapFeedConfig) -> Check:
+        """Which URLs ``feed`` may make us fetch (its origin and ``allowed_hosts``)."""
+        return origin_rule(feed.url, feed.allowed_hosts)
 
     def delay(self, feed: CapFeedConfig, failures: int) -> float:
         """Seconds to the next poll after ``failures`` failed polls in a row."""
@@ -138,6 +139,8 @@ class FeedPoller:
             log.warning("CAP feed %s: %s (failure %s)", feed.name, exc, failures)
             return PollResult(status=0)
         etag, modified = validators if validators is not None else (state.etag, state.last_modified)
+        # refused links stay visible in `cap feeds` until the index changes again
+        kept = state.last_error if result.status == 304 and state.failures == 0 else None
         await self.store.save_cap_feed_state(
             CapFeedState(
                 name=feed.name,
@@ -145,7 +148,7 @@ class FeedPoller:
                 last_modified=modified,
                 failures=0,
                 next_poll=now + self.delay(feed, 0),
-                last_error=None,
+                last_error=result.note() or kept,
                 last_ok=now,
                 last_checked=now,
             )
@@ -161,8 +164,8 @@ class FeedPoller:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
-        response, body = await fetch_limited(
-            client, feed.url, MAX_INDEX_BYTES, headers, feed.timeout
+        response, body = await fetch_checked(
+            client, feed.url, MAX_INDEX_BYTES, headers, feed.timeout, self.rule(feed)
         )
         validators = (response.headers.get("etag"), response.headers.get("last-modified"))
         if response.status_code == 304:
@@ -174,19 +177,45 @@ class FeedPoller:
         links = index_links(root, str(response.url))
         seen = await self.store.cap_items_seen(feed.name, links)
         new = [u for u in links if u not in seen]
+        marks = await self.store.cap_items_seen(feed.name, [REFUSED + u for u in new])
+        known = {mark.removeprefix(REFUSED) for mark in marks}
+        check = self.rule(feed)
+        verdicts = [(url, check(url)) for url in new]
+        foreign = await self._refuse(feed, [(u, r) for u, r in verdicts if r is not None], known)
+        new = [url for url, reason in verdicts if reason is None]
         todo = new[: self.config.max_items_per_poll]
-        result, complete = await self._items(client, feed, todo)
+        result, complete = await self._items(client, feed, todo, known)
         keep = validators if complete and len(todo) == len(new) else None
-        return result, keep
+        return replace(result, refused_links=foreign + result.refused_links), keep
+
+    async def _refuse(
+        self, feed: CapFeedConfig, refused: Sequence[tuple[str, str]], known: set[str]
+    ) -> tuple[str, ...]:
+        """Log and record the refused links not ``known`` as refused before (so each is logged
+        once); ``URL (reason)`` of all of them. A refused link is recorded as ``refused:URL``,
+        not as fetched: once ``allowed_hosts`` allows it, it is fetched."""
+        fresh = [(url, reason) for url, reason in refused if url not in known]
+        for url, reason in fresh:
+            log.warning("CAP feed %s: link %s refused, not fetched: %s", feed.name, url, reason)
+        if fresh:
+            marks = [REFUSED + url for url, _ in fresh]
+            await self.store.mark_cap_items_seen(feed.name, marks, time.time())
+        return tuple(f"{url} ({reason})" for url, reason in refused)
 
     async def _items(
-        self, client: httpx.AsyncClient, feed: CapFeedConfig, urls: Sequence[str]
+        self, client: httpx.AsyncClient, feed: CapFeedConfig, urls: Sequence[str], known: set[str]
     ) -> tuple[PollResult, bool]:
         drafted = refused = fetched = 0
         complete = True
+        links: tuple[str, ...] = ()
+        check = self.rule(feed)
         for url in urls:
             try:
-                _, body = await fetch_limited(client, url, MAX_CAP_BYTES, {}, feed.timeout)
+                _, body = await fetch_checked(client, url, MAX_CAP_BYTES, {}, feed.timeout, check)
+            except LinkRefused as exc:  # redirected to a host not allowed
+                why = f"redirect to {exc.url}: {exc.reason}"
+                links += await self._refuse(feed, [(url, why)], known)
+                continue
             except InboundError as exc:
                 log.warning("CAP feed %s: %s (tried again next poll)", feed.name, exc)
                 complete = False
@@ -195,7 +224,10 @@ class FeedPoller:
             d, r = await self._receive(feed, body)
             drafted, refused = drafted + d, refused + r
             await self.store.mark_cap_items_seen(feed.name, [url], time.time())
-        return PollResult(status=200, fetched=fetched, drafted=drafted, refused=refused), complete
+        result = PollResult(
+            status=200, fetched=fetched, drafted=drafted, refused=refused, refused_links=links
+        )
+        return result, complete
 
     async def _receive(self, feed: CapFeedConfig, body: bytes) -> tuple[int, int]:
         try:
@@ -221,7 +253,8 @@ class FeedPoller:
         # the region-name index (~90,000 names) is built now, not when the first warning
         # arrives: seconds that would otherwise stand between a warning and its draft
         await self.intake.finder.index()
-        async with httpx.AsyncClient(follow_redirects=True) as client:
+        # redirects are followed by fetch_checked, each hop checked against the feed's rule
+        async with httpx.AsyncClient(follow_redirects=False) as client:
             while not stopping.is_set():
                 wake = time.time() + 60.0
                 for feed in feeds:

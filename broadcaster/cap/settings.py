@@ -3,12 +3,20 @@ warnings (docs/emergency.md)."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .model import MSG_TYPES, SCOPES, SEVERITIES, STATUSES
 
 #: severity ranks for ``min_severity`` (Unknown ranks lowest)
 SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
+#: an ``allowed_hosts`` entry: a host name or IPv4 address, optionally ``:port``; no scheme,
+#: user, path or wildcard
+_HOST = re.compile(
+    r"^(?=.{1,253}(?::|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?$"
+)
 
 
 class _Section(BaseModel):
@@ -71,7 +79,20 @@ class CapFeedConfig(_Section):
     timeout: float = Field(20.0, gt=0)
     #: region codes targeted when no area of an alert resolves to a region
     default_target: list[str] = Field(default_factory=list)
+    #: hosts besides the feed's own (scheme, host, port) whose CAP files the index may link to
+    #: (``"host"``: its default port; ``"host:port"``: that port only); any other link is
+    #: refused unfetched (docs/emergency.md, Security)
+    allowed_hosts: list[str] = Field(default_factory=list)
     policy: CapPolicy = CapPolicy()
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        hosts = [h.strip().lower() for h in v]
+        bad = [h for h in hosts if not _HOST.match(h) or int(h.partition(":")[2] or 1) > 65535]
+        if bad:
+            raise ValueError(f"host names only (optionally host:port; no scheme or path): {bad}")
+        return hosts
 
 
 class CapConfig(_Section):

@@ -18,17 +18,27 @@ cap = typer.Typer(help="CAP 1.2 official warnings: import, received alerts, feed
 
 async def _read(location: str) -> bytes:
     """A CAP file's bytes from a path or an http(s) URL, at most the parser's limit (+1, so
-    an oversize file is refused by the parser with its size)."""
+    an oversize file is refused by the parser with its size). A URL is the one a person chose,
+    so any host may be named; a redirect is followed only on its own origin (http → https on
+    the same host too), a redirect elsewhere is refused naming its target host."""
     from ..cap.parse import MAX_CAP_BYTES
-    from ..errors import InputError
+    from ..errors import InputError, LinkRefused
 
     if location.startswith(("http://", "https://")):
         import httpx
 
-        from ..cap.feeds import fetch_limited
+        from ..cap.origin import fetch_checked, host_of, origin_rule
 
-        async with httpx.AsyncClient(follow_redirects=True) as client:
-            _, body = await fetch_limited(client, location, MAX_CAP_BYTES, {}, 30.0)
+        async with httpx.AsyncClient() as client:
+            try:
+                _, body = await fetch_checked(
+                    client, location, MAX_CAP_BYTES, {}, 30.0, origin_rule(location)
+                )
+            except LinkRefused as exc:
+                raise InputError(
+                    f"{location} redirects to {host_of(exc.url)} ({exc.url}): another host, "
+                    "not followed; import that URL itself if you trust it"
+                ) from None
         return body
 
     def head() -> bytes:

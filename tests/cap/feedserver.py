@@ -1,6 +1,7 @@
 """A CAP feed publisher on 127.0.0.1 for tests: an Atom and an RSS index of CAP files, the
-files, ETag / Last-Modified with 304 answers, and switchable 500s. A real HTTP server
-(aiohttp), so the poller's conditional GET and error handling run unchanged."""
+files, ETag / Last-Modified with 304 answers, switchable 500s, links to other origins (a second
+server on another port is another origin) and redirects. A real HTTP server (aiohttp), so the
+poller's conditional GET, error handling and origin checks run unchanged."""
 
 from __future__ import annotations
 
@@ -21,16 +22,27 @@ class FeedServer:
     failing_files: set[str] = field(default_factory=set)  # these CAP files answer 500
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base: str = ""
+    #: absolute URLs the indexes list after the files (e.g. a file on another server)
+    links: list[str] = field(default_factory=list)
+    #: name → Location: /cap/<name> answers 302 there (listed in the indexes like a file)
+    redirects: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return [*self.files, *self.redirects]
+
+    def hrefs(self, prefix: str) -> list[str]:
+        return [prefix + name for name in self.names()] + self.links
 
     def etag(self) -> str:
-        return '"' + hashlib.sha256("|".join(self.files).encode()).hexdigest()[:16] + '"'
+        listed = "|".join([*self.names(), *self.links])
+        return '"' + hashlib.sha256(listed.encode()).hexdigest()[:16] + '"'
 
     def atom(self) -> bytes:
         entries = "".join(
-            f"<entry><id>urn:bmkg:{name}</id><title>{name}</title>"
+            f"<entry><id>urn:bmkg:{n}</id><title>{n}</title>"
             f"<updated>2026-12-06T14:10:00+07:00</updated>"
-            f'<link rel="alternate" type="application/cap+xml" href="cap/{name}"/></entry>'
-            for name in self.files
+            f'<link rel="alternate" type="application/cap+xml" href="{href}"/></entry>'
+            for n, href in enumerate(self.hrefs("cap/"))
         )
         return (
             '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
@@ -40,8 +52,8 @@ class FeedServer:
 
     def rss(self) -> bytes:
         items = "".join(
-            f"<item><title>{name}</title><link>{self.base}/cap/{name}</link></item>"
-            for name in self.files
+            f"<item><title>{n}</title><link>{href}</link></item>"
+            for n, href in enumerate(self.hrefs(f"{self.base}/cap/"))
         )
         return (
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
@@ -71,6 +83,8 @@ class FeedServer:
         self.requests.append((request.path, dict(request.headers)))
         if self.failing or name in self.failing_files:
             return web.Response(status=500)
+        if name in self.redirects:
+            raise web.HTTPFound(self.redirects[name])
         if name not in self.files:
             return web.Response(status=404)
         return web.Response(body=self.files[name], content_type="application/cap+xml")

@@ -116,3 +116,63 @@ def test_bad_cap_is_one_error_line_listing_the_problems(cli: Any) -> None:
     missing = cli("cap", "import", str(cli.tmp / "nope.xml"), "--as", "siti", ok=False)
     assert missing.exit_code == 1 and "cannot be read" in missing.output
     assert json.loads(cli("cap", "alerts", "--json").stdout) == []
+
+
+class _Origin(SimpleHTTPRequestHandler):
+    """The fixtures, with ``/go/NAME`` answering 302 to ``server.target`` + ``/NAME``; every
+    path requested is kept in ``server.seen``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, directory=str(FIXTURES), **kwargs)
+
+    def do_GET(self) -> None:
+        self.server.seen.append(self.path)  # type: ignore[attr-defined]
+        if not self.path.startswith("/go/"):
+            return super().do_GET()
+        self.send_response(302)
+        self.send_header("Location", self.server.target + self.path[3:])  # type: ignore[attr-defined]
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _origin() -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
+    server.seen = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture
+def origins() -> Iterator[tuple[tuple[ThreadingHTTPServer, str], tuple[ThreadingHTTPServer, str]]]:
+    one, two = _origin(), _origin()
+    try:
+        yield one, two
+    finally:
+        for server, _ in (one, two):
+            server.shutdown()
+            server.server_close()
+
+
+def test_import_from_a_url_refuses_a_redirect_to_another_host(cli: Any, origins: Any) -> None:
+    (first, first_host), (second, second_host) = origins
+    first.target = f"http://{second_host}"
+    result = cli(
+        "cap", "import", f"http://{first_host}/go/bmkg_earthquake.xml", "--as", "siti", ok=False
+    )
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert lines[0].startswith("error: ") and f"redirects to {second_host}" in lines[0]
+    assert second.seen == []  # the other host was never asked
+    assert json.loads(cli("cap", "alerts", "--json").stdout) == []
+
+
+def test_import_from_a_url_follows_a_redirect_on_its_own_origin(cli: Any, origins: Any) -> None:
+    (first, first_host), _ = origins
+    first.target = f"http://{first_host}"
+    url = f"http://{first_host}/go/bmkg_earthquake.xml"
+    out = json.loads(cli("cap", "import", url, "--as", "siti", "--json").stdout)
+    assert out["outcome"] == "drafted"
+    assert first.seen == ["/go/bmkg_earthquake.xml", "/bmkg_earthquake.xml"]

@@ -23,6 +23,14 @@ def test_a_feed_with_defaults(tmp_path: Path) -> None:
     assert feed.poll_seconds == 60 and feed.enabled and feed.default_target == []
     assert feed.policy.statuses == ["Actual"] and feed.policy.min_severity == "Moderate"
     assert feed.policy.msg_types == ["Alert", "Update", "Cancel"]
+    assert feed.allowed_hosts == []  # only the feed's own origin
+
+
+def test_allowed_hosts_are_host_names_optionally_with_a_port(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(FEED + 'allowed_hosts = ["Data.BMKG.go.id", "signature.bmkg.go.id:8443"]\n')
+    feed = load_settings(path).cap.feeds[0]
+    assert feed.allowed_hosts == ["data.bmkg.go.id", "signature.bmkg.go.id:8443"]
 
 
 @pytest.mark.parametrize(
@@ -32,6 +40,11 @@ def test_a_feed_with_defaults(tmp_path: Path) -> None:
         ('[cap.feeds.policy]\nstatuses = ["Real"]\n', "cap.feeds.0.policy.statuses"),
         (FEED, "cap.feeds"),  # the same name twice
         ("poll_seconds = 1\n", "cap.feeds.0.poll_seconds"),
+        ('allowed_hosts = ["https://data.bmkg.go.id"]\n', "cap.feeds.0.allowed_hosts"),
+        ('allowed_hosts = ["data.bmkg.go.id/cap"]\n', "cap.feeds.0.allowed_hosts"),
+        ('allowed_hosts = ["*.bmkg.go.id"]\n', "cap.feeds.0.allowed_hosts"),
+        ('allowed_hosts = ["user@data.bmkg.go.id"]\n', "cap.feeds.0.allowed_hosts"),
+        ('allowed_hosts = ["data.bmkg.go.id:70000"]\n', "cap.feeds.0.allowed_hosts"),
     ],
 )
 def test_bad_feed_settings_name_the_key(tmp_path: Path, extra: str, named: str) -> None:
