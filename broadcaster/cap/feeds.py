@@ -34,7 +34,7 @@ from ..announcements import Workflow
 from ..config import Settings
 from ..errors import CapInvalid, InboundError, LinkRefused
 from ..store.contract import CapFeedState, Store
-from .intake import Intake, OnDraft, Source, system_author
+from .intake import Intake, Source, system_author
 from .model import NS
 from .origin import Check, fetch_checked, origin_rule
 from .parse import MAX_CAP_BYTES, MAX_INDEX_BYTES, safe_xml
@@ -291,12 +291,11 @@ class CapFeeds:
             self._task = None
 
 
-def cap_feeds_for(
-    store: Store, settings: Settings, on_draft: OnDraft | None = None
-) -> CapFeeds | None:
+def cap_feeds_for(store: Store, settings: Settings) -> CapFeeds | None:
     """The engine's CAP poller for ``[[cap.feeds]]`` (None when no feed is enabled).
-    ``on_draft`` is told of every draft written or changed (the on-call alerting)."""
+    Every draft written or changed wakes the on-call alerter through the store's work signal
+    (:meth:`Intake.receive`)."""
     if not any(feed.enabled for feed in settings.cap.feeds):
         return None
     workflow = Workflow(store, approvals_required=settings.service.approvals_required)
-    return CapFeeds(FeedPoller(store, Intake(store, workflow, on_draft=on_draft), settings.cap))
+    return CapFeeds(FeedPoller(store, Intake(store, workflow), settings.cap))

@@ -98,14 +98,7 @@ class Engine:
         # every long-running task is restarted when it fails, and shows as down meanwhile
         self.supervisor = Supervisor(self.metrics, self.stopping)
         # CAP feeds are polled by the scheduler lease holder only (issue 15)
-        self.cap_feeds = (
-            cap_feeds_for(store, settings, on_draft=self._cap_drafted)
-            if self.is_scheduler
-            else None
-        )
-
-    async def _cap_drafted(self, _outcome: object) -> None:
-        self.work.wants_alerts()  # a CAP draft arrived: the on-call verifiers are told at once
+        self.cap_feeds = cap_feeds_for(store, settings) if self.is_scheduler else None
 
     def _new_senders(self) -> dict[str, AccountSender]:
         """One sender per account, with the account's limits (adapter's, then config's)."""
