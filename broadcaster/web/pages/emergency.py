@@ -27,7 +27,7 @@ from ...store.records import AuditRecord
 from ..auth import Need, Principal
 from ..context import WebContext, web_context
 from ..forecast import forecast_context
-from ..views import announcement_detail, announcement_for
+from ..views import announcement_detail
 from .cap import cap_block
 from .render import language, render
 
@@ -40,8 +40,7 @@ _SPANS = ("system", "human", "verify", "first", "p95")
 
 @router.get("/emergency/{announcement_id}")
 async def emergency_page(request: Request, ctx: Ctx, who: Reader, announcement_id: int) -> Response:
-    record = await announcement_for(ctx, who, announcement_id)  # NotFound outside the scope
-    detail = await announcement_detail(ctx, who, announcement_id)
+    record = await announcement_detail(ctx, who, announcement_id)  # NotFound outside the scope
     regions = list(record.content.target.regions)
     names = await ctx.store.get_regions(regions)
     await ctx.store.acknowledge_alerts(
@@ -59,7 +58,7 @@ async def emergency_page(request: Request, ctx: Ctx, who: Reader, announcement_i
         request,
         "emergency.html",
         who,
-        a=detail,
+        a=record,
         bodies={
             code: to_html(parse(v.body).document) for code, v in record.content.variants.items()
         },
