@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from content.i18n import t
 from content.languages import is_language_code
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from .auth import SYSTEM, Perm, require
 from .errors import Conflict, InputError, NotFound, PermissionDenied

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from content.i18n import t
-from content.model import Priority
+from content.levels import Priority
 from schedules.quiet import QuietHours
 from schedules.spec import load_zone
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from content.model import Level
+from content.levels import Level
 
 from .errors import InputError, RegionImportError
 from .regions import level_of, parent_code, rt_code, rw_code

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content.languages import is_language_code
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from .auth import Perm, allowed, require
 from .directory import Directory

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from content.model import Level
+from content.levels import Level
 
 from .regions import LEVEL_ORDER, level_of, parent_code
 from .results import ancestor_at

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from content.model import Level
+from content.levels import Level
 
 from .errors import InputError
 

@@ -30,7 +30,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
-from content.model import Level
+from content.levels import Level
 
 from .store.contract import Store
 from .store.records import Region

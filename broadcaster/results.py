@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from content.model import Level
+from content.levels import Level
 
 from .csvsafe import csv_text
 from .regions import LEVEL_ORDER, level_of, parent_code

@@ -26,7 +26,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from .adapter import InboundEvent
 from .commands import canonical

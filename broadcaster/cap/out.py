@@ -25,8 +25,8 @@ from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from content.levels import Priority
 from content.markup import parse, to_plain
-from content.model import Priority
 
 from ..store.records import AnnouncementRecord, Region
 from .model import NS, CapInfo

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from content.model import Level
+from content.levels import Level
 
 from ..app import App
 from ..auth import Perm, require

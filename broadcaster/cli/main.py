@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from content.model import Level
+from content.levels import Level
 
 from .common import AsOption, ConfigOption, JsonOption, emit, run, settings_from, with_app
 from .entry import run_cli

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from content.model import Priority
+from content.levels import Priority
 from schedules.spec import load_zone
 
 from ..app import App

@@ -35,7 +35,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 
-from content.model import Priority
+from content.levels import Priority
 
 from ..adapter import Adapter, ChannelMessage, SendResult
 from ..auth import SYSTEM

@@ -9,11 +9,14 @@ import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import HoaxConfig
 from ..store.contract import Store
 from . import media
 from .verdicts import purge
+
+if TYPE_CHECKING:
+    from ..config import HoaxConfig
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0

@@ -13,13 +13,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..config import Settings
 from ..errors import InputError
 from ..store.contract import Store
 from ..store.contract.hoaxes import HoaxCandidate, HoaxFiling, NewHoaxReport
 from ..store.records import AuditRecord
 from . import cluster
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 #: the public case code: "HX-" + 5 characters without look-alikes (0/O, 1/I/L)
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -15,10 +15,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from content.i18n import t
-from content.model import Announcement, Target, Variant
 
 from ..auth import Perm, require
 from ..errors import Conflict, InputError, IntegrityError, NotFound, PermissionDenied
@@ -33,6 +33,9 @@ from ..store.contract.hoaxes import (
     VerdictStatus,
 )
 from ..store.records import AnnouncementRecord, AuditRecord, User
+
+if TYPE_CHECKING:
+    from content.model import Announcement
 
 LANGUAGES = ("id", "en")
 CLAIM_MAX = 300
@@ -232,6 +235,8 @@ async def reject(store: Store, case_id: int, *, acting: str, reason: str) -> Hoa
 def clarification(case: HoaxCase, verdict: HoaxVerdict, public_url: str) -> Announcement:
     """The "Klarifikasi: …" announcement, in Indonesian and English, targeted at the regions
     the reports came from."""
+    from content.model import Announcement, Target, Variant  # pydantic: only when drafting
+
     if not case.regions:
         raise InputError(
             f"case {case.code} has no region (reported only in private chats); "

@@ -3,7 +3,7 @@ asks it on every submit)."""
 
 from __future__ import annotations
 
-from content.model import Priority
+from content.levels import Priority
 from content.workflow import Status
 
 from ..store.contract.oncall import CAP_AUTHOR_PREFIX

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from content.model import Announcement, Level, Priority
+from content.levels import Level, Priority
 from content.workflow import Status
+
+if TYPE_CHECKING:
+    from content.model import Announcement
 
 
 def utcnow() -> datetime:

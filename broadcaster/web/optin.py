@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from content.i18n import t
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from ..errors import Conflict, Expired, InputError, NotFound
 from ..store.contract import Store

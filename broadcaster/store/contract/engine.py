@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from content.model import Priority
+from content.levels import Priority
 
 from ..records import (
     AuditRecord,

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from content.model import Announcement
 from content.workflow import Status
 
 from ..records import AnnouncementRecord, AuditRecord, Dispatch
 
 if TYPE_CHECKING:
+    from content.model import Announcement
+
     from . import Store
 
 

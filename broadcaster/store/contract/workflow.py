@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
-from content.model import Announcement, Level
+from content.levels import Level
 from content.workflow import Status
 
 from ..records import (
@@ -27,6 +28,9 @@ from ..records import (
     ScheduleStatus,
     User,
 )
+
+if TYPE_CHECKING:
+    from content.model import Announcement
 
 
 class WorkflowStore(ABC):

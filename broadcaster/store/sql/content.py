@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from content.model import Announcement
 from content.workflow import Status
 
 from ...errors import Conflict, NotFound
@@ -26,6 +25,9 @@ from .rows import (
     approval_of,
     schedule_of,
 )
+
+if TYPE_CHECKING:
+    from content.model import Announcement
 
 # no 0/O/1/I/L: short codes are read aloud and typed from phones
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

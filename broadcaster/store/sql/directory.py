@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from content.model import Level
+from content.levels import Level
 
 from ...errors import Conflict, NotFound
 from ...regions import LEVEL_ORDER, SUBTREE_END, require_level, subtree_bounds

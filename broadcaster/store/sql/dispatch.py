@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from content.model import Priority
+from content.levels import Priority
 
 from ...errors import NotFound
 from ...regions import is_within, subtree_bounds

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from content.model import Level
+from content.levels import Level
 
 from ...regions import LEVEL_ORDER, parent_code, require_level, subtree_bounds
 from ..contract.portal import PortalItem

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from content.model import Announcement, Level, Priority
+from content.levels import Level, Priority
 from content.workflow import Status
 
 from ..contract.web import ApiToken, ModeratedReply
@@ -28,6 +28,9 @@ from ..records import (
     from_ts,
 )
 from .base import Row
+
+if TYPE_CHECKING:
+    from content.model import Announcement
 
 GROUP_COLS = (
     "id, channel, account, address, region, region_level, kind, title, language, status, "
@@ -96,6 +99,14 @@ def user_of(row: Row) -> User:
     )
 
 
+def parse_announcement(raw: str | bytes) -> Announcement:
+    """A stored announcement's content. (The model, and pydantic with it, is imported on the
+    first read of one: commands that never read an announcement never import it.)"""
+    from content.model import Announcement
+
+    return Announcement.model_validate_json(raw)
+
+
 def announcement_of(row: Row) -> AnnouncementRecord:
     created, updated = from_ts(row[9]), from_ts(row[10])
     assert created is not None and updated is not None
@@ -104,7 +115,7 @@ def announcement_of(row: Row) -> AnnouncementRecord:
         short_code=row[1],
         author=row[2],
         status=Status(row[3]),
-        content=Announcement.model_validate_json(row[4]),
+        content=parse_announcement(row[4]),
         content_hash=row[5],
         approved_hash=row[6],
         version=int(row[7]),

@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from content.model import Announcement
 from content.workflow import Status
 
 from ...errors import InputError, NotFound
@@ -23,6 +22,7 @@ from .rows import (
     announcement_of,
     dispatch_of,
     moderated_of,
+    parse_announcement,
     prefixed,
     token_of,
 )
@@ -279,7 +279,7 @@ class WebSql(SqlBase):
         return ContentVersion(
             announcement_id=int(row[0]),
             version=int(row[1]),
-            content=Announcement.model_validate_json(row[2]),
+            content=parse_announcement(row[2]),
             content_hash=str(row[3]),
             at=at,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from content.model import Level
+from content.levels import Level
 from content.workflow import Status
 from schedules.spec import ScheduleSpec
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from content.model import Level
+from content.levels import Level
 
 from ...auth import Perm
 from ...store.records import GroupStatus

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from content.i18n import t
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from ...adapter import DiscoveredGroup
 from ...auth import Perm, allowed

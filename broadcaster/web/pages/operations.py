@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from content.model import GROUP_KINDS, Level
+from content.levels import GROUP_KINDS, Level
 
 from ...audit_scope import visible_audit
 from ...auth import Perm, allowed

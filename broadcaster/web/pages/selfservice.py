@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from content.model import GROUP_KINDS
+from content.levels import GROUP_KINDS
 
 from ...errors import BroadcasterError, InputError
 from ...inbox import load_salt
