@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Mapping
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from .adapter_names import check_adapter_names
-from .config import Settings
+from .config_cache import Essentials, essentials_of, load_essentials
 from .directory import Directory
 from .errors import ConfigError
 from .files import private_dir
@@ -19,6 +20,7 @@ from .store.contract import Store
 if TYPE_CHECKING:
     from .adapter import Adapter
     from .announcements import Workflow
+    from .config import Settings
 
 
 class App:
@@ -34,16 +36,44 @@ class App:
     """
 
     def __init__(self, settings: Settings, store: Store | None = None, role: str = "cli") -> None:
-        self.settings = settings
-        self.store = store or open_store(settings.store.url, settings.store, role=role)
-        self._accounts = [name for name, account in settings.accounts.items() if account.enabled]
-        for name in self._accounts:
+        self._settings: Settings | None = settings
+        self._config_path: Path | None = None
+        self._open(essentials_of(settings), store, role)
+
+    @classmethod
+    def from_config(cls, path: Path | None, role: str = "cli") -> App:
+        """An App for the configuration file at ``path`` (and the environment), opened from
+        the validated configuration's cached essentials when nothing it depends on changed
+        (:mod:`broadcaster.config_cache`): a command that only touches the store then never
+        imports pydantic. :attr:`settings` is validated in full on first use."""
+        essentials, settings = load_essentials(path)
+        app = cls.__new__(cls)
+        app._settings = settings
+        app._config_path = path
+        app._open(essentials, None, role)
+        return app
+
+    def _open(self, essentials: Essentials, store: Store | None, role: str) -> None:
+        self.essentials = essentials
+        self.store = store or open_store(essentials.store.url, essentials.store, role=role)
+        adapters = dict(essentials.accounts)
+        for name, adapter in adapters.items():
             try:
-                check_adapter_names([settings.accounts[name].adapter])
+                check_adapter_names([adapter])
             except ConfigError as exc:
                 raise ConfigError(f"accounts.{name}.adapter: {exc}") from exc
-        self._classes = _AdapterClasses(settings, self._accounts)
+        self._classes = _AdapterClasses(adapters)
         self.directory = Directory(self.store, self._classes)
+
+    @property
+    def settings(self) -> Settings:
+        """The whole configuration (validated now when the App was opened from the cache: the
+        same inputs validated a moment ago, so this does not fail for them)."""
+        if self._settings is None:
+            from .config import load_settings
+
+            self._settings = load_settings(self._config_path)
+        return self._settings
 
     @cached_property
     def adapter_classes(self) -> dict[str, type[Adapter]]:
@@ -79,7 +109,7 @@ class App:
         return Workflow(self.store, self.settings.service.approvals_required, poll_limits)
 
     async def __aenter__(self) -> Self:
-        await asyncio.to_thread(private_dir, self.settings.service.data_dir)
+        await asyncio.to_thread(private_dir, self.essentials.data_dir)
         await self.store.open()
         return self
 
@@ -96,25 +126,24 @@ class _AdapterClasses(Mapping[str, "type[Adapter]"]):
     """Account name → adapter class, each class imported on first lookup (adding a group
     validates its address with its account's adapter only)."""
 
-    def __init__(self, settings: Settings, accounts: list[str]) -> None:
-        self._settings = settings
-        self._accounts = accounts
+    def __init__(self, adapters: dict[str, str]) -> None:
+        self._adapters = adapters
         self._loaded: dict[str, type[Adapter]] = {}
 
     def __getitem__(self, account: str) -> type[Adapter]:
-        if account not in self._accounts:
+        if account not in self._adapters:
             raise KeyError(account)
         if account not in self._loaded:
             from .adapter import adapter_class
 
             try:
-                self._loaded[account] = adapter_class(self._settings.accounts[account].adapter)
+                self._loaded[account] = adapter_class(self._adapters[account])
             except ConfigError as exc:
                 raise ConfigError(f"accounts.{account}.adapter: {exc}") from exc
         return self._loaded[account]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._accounts)
+        return iter(self._adapters)
 
     def __len__(self) -> int:
-        return len(self._accounts)
+        return len(self._adapters)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +18,24 @@ from broadcaster.store.contract import Store
 from broadcaster.store.sqlite import SqliteStore
 
 WILAYAH = Path(__file__).resolve().parents[2] / "shared" / "data" / "wilayah"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands keep validated configs' essentials in $XDG_CACHE_HOME/broadcaster/config
+    (broadcaster.config_cache): the tests' commands, in this process and in the processes they
+    start, keep theirs in a folder of the session instead of the user's home."""
+    folder = tempfile.mkdtemp(prefix="broadcaster-test-cache-")
+    config.stash[_CACHE_HOME] = folder
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE_HOME, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_CACHE_HOME = pytest.StashKey[str]()
 
 
 @pytest.fixture

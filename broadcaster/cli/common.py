@@ -17,11 +17,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..config import Settings, load_settings
 from ..errors import BroadcasterError
 
 if TYPE_CHECKING:
     from ..app import App
+    from ..config import Settings
 
 T = TypeVar("T")
 console = Console()
@@ -40,10 +40,18 @@ AsOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="print JSON for scripts instead of a table")
 
 
-def settings_from(path: Path | None) -> Settings:
+def config_path(path: Path | None) -> Path | None:
+    """The config file a command reads: ``path`` (``--config`` or $BROADCASTER_CONFIG), else
+    ./config.toml when present, else none (defaults and the environment only)."""
     if path is None and Path("config.toml").exists():
-        path = Path("config.toml")
-    return load_settings(path)
+        return Path("config.toml")
+    return path
+
+
+def settings_from(path: Path | None) -> Settings:
+    from ..config import load_settings
+
+    return load_settings(config_path(path))
 
 
 def fail(message: str) -> None:
@@ -104,7 +112,9 @@ def with_app(path: Path | None, fn: Callable[[App], Awaitable[T]]) -> T:
     from ..app import App
 
     async def go() -> T:
-        async with App(settings_from(path)) as app:
+        # opened from the validated config's cached essentials when nothing changed: a
+        # store-only command never imports pydantic (broadcaster.config_cache)
+        async with App.from_config(config_path(path)) as app:
             return await fn(app)
 
     return run(go)

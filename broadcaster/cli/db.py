@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from ..app import App
-from ..config import parse_roles
 from ..errors import ConfigError
 from ..store import open_store
 from .common import ConfigOption, JsonOption, emit_one, fail, run, settings_from, with_app
@@ -18,6 +17,8 @@ db = typer.Typer(help="The store's schema: versions and migrations.", no_args_is
 
 def roles_option(values: list[str]) -> list[str]:
     """``broadcaster run --role``: validated, or one error line and exit 1."""
+    from ..config import parse_roles  # pydantic: only for the commands that take --role
+
     try:
         return parse_roles(values)
     except ConfigError as exc:
@@ -59,7 +60,7 @@ def version(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> N
 
     async def go(a: App) -> dict[str, Any]:
         return {
-            "store": _url(a.settings.store.url),
+            "store": _url(a.essentials.store.url),
             "schema_version": await a.store.schema_version(),
         }
 

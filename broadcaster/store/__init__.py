@@ -4,18 +4,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .contract import Store
 from .records import *  # noqa: F403
 
-if TYPE_CHECKING:
-    from ..config import StoreConfig
-
-__all__ = ["Store", "open_store"]
+__all__ = ["PoolSettings", "Store", "open_store"]
 
 
-def open_store(url: str, config: StoreConfig | None = None, role: str = "cli") -> Store:
+class PoolSettings(Protocol):
+    """What :func:`open_store` reads of ``[store]`` (a ``StoreConfig``, or the cached
+    :class:`~broadcaster.config_cache.StoreOptions`)."""
+
+    @property
+    def schema_name(self) -> str: ...
+    @property
+    def pool_min(self) -> int: ...
+    @property
+    def pool_max(self) -> int: ...
+    @property
+    def connect_timeout(self) -> float: ...
+    @property
+    def command_timeout(self) -> float: ...
+    @property
+    def retry_for(self) -> float: ...
+
+
+def open_store(url: str, config: PoolSettings | None = None, role: str = "cli") -> Store:
     """A store for ``url``: ``sqlite:///path/to/file.db`` (or a bare path), or
     ``postgresql://user@host:port/db`` (pool size, timeouts and schema from ``config``; every
     connection's ``application_name`` is ``broadcaster:<role>:<host>:<pid>``)."""
