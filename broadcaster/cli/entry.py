@@ -21,6 +21,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import BroadcasterError
+from .coercion import defer_coercion
 from .common import err_console, error_text
 
 #: set to 1 to see the traceback of an unexpected error (for a bug report)
@@ -59,6 +60,7 @@ def run_cli(command: Any, argv: Sequence[str] | None = None) -> int:
     """Run ``command`` (``typer.main.get_command(app)``) with ``argv`` (default: the
     process's arguments); returns the exit status."""
     literal_help(command)
+    defer_coercion(command)
     try:
         result = command.main(
             args=list(argv) if argv is not None else None,

@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_group
 
+from .coercion import defer_coercion
 from .entry import literal_help
 
 PLUGIN_GROUP = "broadcaster.cli"
@@ -84,4 +85,6 @@ class LazyGroup(TyperGroup):
         group.name = name
         # help texts print as written (square brackets are not Rich markup), as for the root
         literal_help(group)
+        # options left unset pass None through without building pydantic adapters
+        defer_coercion(group)
         return group
