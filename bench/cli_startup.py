@@ -6,6 +6,12 @@ prints the minimum, median and maximum wall and CPU seconds per run. The code's 
 compiled first (``compileall``), as in an installed package. ``--source DIR`` runs
 another checkout's code with this interpreter instead (for a before/after comparison).
 
+Two series, interleaved run by run so that both see the same machine: ``warm``, the way an
+operator's script calls the command again and again (the validated config's essentials come
+from the cache, broadcaster.config_cache, in the scratch folder), and ``cold``, with
+``BROADCASTER_CONFIG_CACHE=off`` (the config validated by pydantic on every run, as on the first
+run after the file, the environment or the code changed).
+
     python -m bench.cli_startup --runs 20
     python -m bench.cli_startup --runs 20 --source /path/to/older/checkout
 """
@@ -71,22 +77,28 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        one_run(command, folder, env)  # warm-up: caches, and bytecode where it may be written
-        runs = [one_run(command, folder, env) for _ in range(options.runs)]
-    walls = [w for w, _ in runs]
-    cpus = [c for _, c in runs]
-    print(
-        json.dumps(
-            {
-                "command": " ".join(["broadcaster", *options.args]),
-                "source": str(options.source or ROOT),
-                "runs": len(runs),
-                "wall_s_min_median_max": spread(walls),
-                "cpu_s_min_median_max": spread(cpus),
-                "load_1min": round(os.getloadavg()[0], 2),
-            }
+        warm_env = {**env, "BROADCASTER_CONFIG_CACHE": str(folder / "config-cache")}
+        cold_env = {**env, "BROADCASTER_CONFIG_CACHE": "off"}
+        one_run(command, folder, warm_env)  # warm-up: caches, and bytecode where it may be written
+        one_run(command, folder, cold_env)
+        series: dict[str, list[tuple[float, float]]] = {"warm": [], "cold": []}
+        for _ in range(options.runs):
+            series["warm"].append(one_run(command, folder, warm_env))
+            series["cold"].append(one_run(command, folder, cold_env))
+    for name, runs in series.items():
+        print(
+            json.dumps(
+                {
+                    "command": " ".join(["broadcaster", *options.args]),
+                    "config": name,
+                    "source": str(options.source or ROOT),
+                    "runs": len(runs),
+                    "wall_s_min_median_max": spread([w for w, _ in runs]),
+                    "cpu_s_min_median_max": spread([c for _, c in runs]),
+                    "load_1min": round(os.getloadavg()[0], 2),
+                }
+            )
         )
-    )
 
 
 if __name__ == "__main__":
