@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 class App:
     """``async with App(settings) as app``: store open; adapters constructed when first used.
+    Commands open theirs with :meth:`from_config`, which needs no validated settings when the
+    config's essentials are cached (:mod:`broadcaster.config_cache`).
 
     Every enabled account's adapter name is checked at construction (an unknown one is a
     ConfigError at once), but adapter code is imported and adapters are built only when
