@@ -28,6 +28,22 @@ from ..sql.audit import insert_entry
 from ..sql.base import APPLIED_MIGRATIONS, Dialect, Row, SqlBase, Tx, bundled_migrations
 
 log = logging.getLogger(__name__)
+#: ``broadcaster run --debug-sql`` turns this logger (with aiosqlite's) to DEBUG; asyncpg itself
+#: logs no statements, so each connection gets a query logger then (statements and timings only:
+#: the arguments hold addresses and other personal data)
+SQL_LOG = logging.getLogger("asyncpg")
+
+
+def _log_statement(query: Any) -> None:
+    outcome = f" failed: {query.exception!r}" if query.exception is not None else ""
+    SQL_LOG.debug("%s (%.1f ms)%s", " ".join(query.query.split()), query.elapsed * 1000, outcome)
+
+
+async def _watch_statements(conn: Conn) -> None:
+    """Pool ``init``: log this connection's statements when SQL debugging is on."""
+    if SQL_LOG.isEnabledFor(logging.DEBUG):
+        conn.add_query_logger(_log_statement)
+
 
 # asyncpg ships no type information: connections are untyped to mypy
 Conn: TypeAlias = Any
@@ -210,6 +226,7 @@ class PgBase(SqlBase):
             command_timeout=self.options.command_timeout,
             server_settings={**self._settings(), **settings},
         )
+        await _watch_statements(conn)
         return conn
 
     async def open(self) -> None:
@@ -227,6 +244,7 @@ class PgBase(SqlBase):
                     timeout=self.options.connect_timeout,
                     command_timeout=self.options.command_timeout,
                     server_settings=self._settings(),
+                    init=_watch_statements,
                 )
                 break
             except RETRYABLE as exc:
