@@ -3,11 +3,14 @@
 * **CSRF**: the page sets a signed pre-session cookie (``bc_lapor``, path ``/lapor``, one hour)
   and puts an HMAC of it in the form, as the login form does; a POST whose token does not match
   its cookie (a form posted from another site, or an old page) files nothing (403).
-* **Rate limit per client address** (:class:`AddressLimiter`): at most :data:`PER_ADDRESS`
-  reports per :data:`WINDOW_SECONDS` from one address (the TCP peer, or the proxy's
-  ``X-Forwarded-For`` when the peer is in ``http.forwarded_allow_ips``); kept in the web
-  process's memory (a restart forgets it, and N web processes allow N times as many). Enough
-  against a script flooding the desk from one address; a distributed flood needs the proxy.
+* **Rate limit per client address**: at most :data:`PER_ADDRESS` reports per
+  :data:`WINDOW_SECONDS` from one address (the TCP peer, or the proxy's ``X-Forwarded-For`` when
+  the peer is in ``http.forwarded_allow_ips``), counted in the store (:class:`SharedLimiter`,
+  under a SHA-256 of the address), so N web processes and a restarted one allow what one
+  would; the web process's own :class:`AddressLimiter` turns a flood away before it reaches the
+  database. Two submissions from one address in the same instant, on two processes, can both
+  pass the last free place. Enough against a script flooding the desk from one address; a
+  distributed flood needs the proxy.
 * **Image**: optional; at most :func:`image_limit` bytes (a ``http.max_body`` request is
   refused before the form is read, so the image must fit in it with the form around it); JPEG,
   PNG, GIF or WebP by its first bytes (the browser's content type is not trusted). The hoax desk
@@ -25,6 +28,7 @@ from collections import deque
 from urllib.parse import urlsplit
 
 from ..errors import InputError
+from ..store.contract import Store
 
 #: reports one client address may file per window
 PER_ADDRESS = 5
@@ -73,6 +77,35 @@ class AddressLimiter:
         self._seen[key] = times  # most recent last: the first key is the stalest
         while len(self._seen) > MAX_ADDRESSES:
             self._seen.pop(next(iter(self._seen)))
+
+
+class SharedLimiter:
+    """At most ``limit`` events per ``window`` seconds per key, counted in the store for every
+    process of the installation (wall-clock time, which the processes share)."""
+
+    def __init__(
+        self, store: Store, limit: int = PER_ADDRESS, window: float = WINDOW_SECONDS
+    ) -> None:
+        self.store = store
+        self.limit = limit
+        self.window = window
+
+    @staticmethod
+    def key(address: str) -> str:
+        return hashlib.sha256(f"lapor\x00{address}".encode()).hexdigest()
+
+    async def retry_after(self, address: str, now: float | None = None) -> float:
+        """Seconds until ``address`` may report again (0: now)."""
+        now = time.time() if now is None else now
+        times = await self.store.throttle_events_since(self.key(address), now - self.window)
+        if len(times) < self.limit:
+            return 0.0
+        # the oldest event that still counts must leave the window first
+        return max(times[-self.limit] + self.window - now, 0.0)
+
+    async def hit(self, address: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        await self.store.add_throttle_event(self.key(address), now, now - self.window)
 
 
 def image_limit(max_body: int) -> int:

@@ -194,6 +194,16 @@ class WebStore(ABC):
     async def clear_login_failures(self, key: str) -> None:
         """Forget ``key``'s failures (after a successful login)."""
 
+    # -- shared throttles (migration 0014) ---------------------------------------------------
+    @abstractmethod
+    async def add_throttle_event(self, key: str, at: float, forget_before: float) -> None:
+        """Count one event under ``key`` (a SHA-256: never an address in the clear); also
+        forget every event (of any key) older than ``forget_before``."""
+
+    @abstractmethod
+    async def throttle_events_since(self, key: str, since: float) -> list[float]:
+        """Times of ``key``'s events after ``since``, oldest first."""
+
     # -- history and progress --------------------------------------------------------------
     @abstractmethod
     async def previous_content(self, announcement_id: int) -> ContentVersion | None:

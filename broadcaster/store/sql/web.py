@@ -265,6 +265,17 @@ class WebSql(SqlBase):
         async with self._tx() as db:
             await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
+    async def add_throttle_event(self, key: str, at: float, forget_before: float) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM throttle_events WHERE at < ?", (forget_before,))
+            await db.execute("INSERT INTO throttle_events(key, at) VALUES (?, ?)", (key, at))
+
+    async def throttle_events_since(self, key: str, since: float) -> list[float]:
+        rows = await self._fetch(
+            "SELECT at FROM throttle_events WHERE key = ? AND at > ? ORDER BY at", (key, since)
+        )
+        return [float(r[0]) for r in rows]
+
     async def previous_content(self, announcement_id: int) -> ContentVersion | None:
         rows = await self._fetch(
             "SELECT announcement_id, version, content, content_hash, at "

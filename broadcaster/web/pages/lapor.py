@@ -22,7 +22,15 @@ from ...hoaxdesk.intake import ReportIn, file_report, reporter_salt
 from ...regionsearch import Match, finder_for
 from ..auth import CSRF_FIELD, Public
 from ..context import WebContext, web_context
-from ..lapor import MAX_TEXT, AddressLimiter, check_image, check_link, image_kind, image_limit
+from ..lapor import (
+    MAX_TEXT,
+    AddressLimiter,
+    SharedLimiter,
+    check_image,
+    check_link,
+    image_kind,
+    image_limit,
+)
 from .render import language, render
 
 log = logging.getLogger(__name__)
@@ -135,8 +143,9 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
     if pre_id is None or not ctx.signer.csrf_ok("lapor:" + pre_id, str(token or "")):
         return _form(request, ctx, status=403, error="csrf", **values)
     address = request.client.host if request.client else "?"
-    limiter = _limiter(request)
-    wait = limiter.retry_after(address)
+    limiter, shared = _limiter(request), SharedLimiter(ctx.store)
+    # this process's count first: a flood from one address never reaches the database
+    wait = limiter.retry_after(address) or await shared.retry_after(address)
     if wait > 0:
         page = _form(request, ctx, status=429, error="throttled", wait=math.ceil(wait), **values)
         page.headers["Retry-After"] = str(math.ceil(wait))
@@ -177,6 +186,7 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
     except InputError:
         return _form(request, ctx, status=422, error="empty", **values)
     limiter.hit(address)
+    await shared.hit(address)
     if picture is not None:
         await _keep(ctx, picture)
     label = None if region is None else region.label
