@@ -6,8 +6,11 @@ command given only its defaults, say ``broadcaster users list`` with its ``--con
 unset, imports pydantic and builds a schema just to pass ``None`` through: a fifth of the
 command's time. :func:`defer_coercion` gives every parameter of a command tree a runtime param
 that answers ``None`` the way Typer's own does (:meth:`typer._coercion.RuntimeParam.coerce`,
-inherited unchanged) and hands any other value to the runtime param Typer builds for it, built
-then. Values, messages and errors are Typer's own.
+inherited unchanged), passes a parameter's own plain default (an ``int`` 50 for an ``int``
+option, an Enum member for its Enum, no values of a repeatable option) through as Typer's
+adapter would, and hands any other value
+to the runtime param Typer builds for it, built then. Values, messages and errors are Typer's
+own.
 
 Should a later Typer not have this hook, the tree is left as Typer built it (only slower).
 """
@@ -15,6 +18,7 @@ Should a later Typer not have this hook, the tree is left as Typer built it (onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 try:
@@ -34,9 +38,32 @@ if RuntimeParam is not None:
         built: list[RuntimeParam] = field(default_factory=list)
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if _own_plain_default(value, self.descriptor):
+                return [] if value in ((), []) else value
             if not self.built:
                 self.built.append(build_runtime_param(self.descriptor))
             return self.built[0]._coerce_value(value, param=param, ctx=ctx)
+
+
+def _own_plain_default(value: Any, descriptor: Any) -> bool:
+    """``value`` is the parameter's own default, of exactly its plain type (str, int, float or
+    the Enum it names), with nothing that would change or refuse it (no parser; within its
+    ``min``/``max``):
+    Typer's coercion gives it back as it is (checked for every such parameter by
+    tests/core/test_cli_coercion.py)."""
+    info = descriptor.parameter_info
+    annotation = descriptor.annotation
+    if value in ((), []) and descriptor.is_list and info.parser is None:
+        return True  # a repeatable option given no value: an empty list (returned as one)
+    if value is not info.default or type(value) is not annotation:
+        return False
+    if info.parser is not None:
+        return False
+    if annotation in (int, float):
+        # out of its range, Typer refuses or clamps it
+        return (info.min is None or value >= info.min) and (info.max is None or value <= info.max)
+    plain = annotation is str or issubclass(annotation, Enum)
+    return plain and info.min is None and info.max is None
 
 
 def defer_coercion(command: Any) -> Any:

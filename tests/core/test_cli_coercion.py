@@ -25,6 +25,7 @@ VALUES: tuple[Any, ...] = (
     "urgent",
     ("a", "b"),
     (),
+    [],
 )
 
 
@@ -61,7 +62,7 @@ def test_every_parameter_answers_as_typers_own_coercion() -> None:
                 annotation=descriptor.annotation,
                 descriptor=descriptor,
             )
-            for value in VALUES:
+            for value in (*VALUES, param.default):  # its own default too, as click passes it
                 expected = _outcome(real, value, param, ctx)
                 assert _outcome(deferred, value, param, ctx) == expected, (
                     command.name,
@@ -90,3 +91,19 @@ def test_a_value_left_out_builds_no_adapter_and_a_given_one_builds_it_once() -> 
     assert len(runtime.built) == 1
     config.process_value(ctx, "b.toml")
     assert len(runtime.built) == 1
+
+
+def test_an_options_own_default_builds_no_adapter() -> None:
+    root: Any = typer.main.get_command(app)
+    hoaxes = root.get_command(root.context_class(root), "hoaxes")
+    command = hoaxes.get_command(hoaxes.context_class(hoaxes), "list")
+    defer_coercion(command)
+    ctx = command.context_class(command)
+    defaults = [p for p in command.params if isinstance(p.default, int | str) and p.default != ""]
+    assert defaults, "hoaxes list has options with defaults (say --limit)"
+    for param in defaults:
+        assert param.process_value(ctx, param.default) == param.default
+        assert param._runtime_param.built == []
+    typed = defaults[0]
+    typed.process_value(ctx, str(typed.default))  # typed on the command line: Typer coerces
+    assert len(typed._runtime_param.built) == 1
