@@ -8,9 +8,8 @@ command's time. :func:`defer_coercion` gives every parameter of a command tree a
 that answers ``None`` the way Typer's own does (:meth:`typer._coercion.RuntimeParam.coerce`,
 inherited unchanged), passes a parameter's own plain default (an ``int`` 50 for an ``int``
 option, an Enum member for its Enum, no values of a repeatable option) through as Typer's
-adapter would, and hands any other value
-to the runtime param Typer builds for it, built then. Values, messages and errors are Typer's
-own.
+adapter would, and hands any other value to the runtime param Typer builds for it, built then.
+Values, messages and errors are Typer's own.
 
 Should a later Typer not have this hook, the tree is left as Typer built it (only slower).
 """
@@ -31,26 +30,26 @@ if RuntimeParam is not None:
 
     @dataclass(frozen=True)
     class DeferredParam(RuntimeParam):
-        """``None`` answered by :meth:`RuntimeParam.coerce` itself; any other value coerced by
-        the runtime param Typer builds for ``descriptor`` (once, on the first such value)."""
+        """``None`` answered by :meth:`RuntimeParam.coerce` itself, a value Typer's adapter
+        would return as it is (:func:`_passes_through`) returned; any other value coerced by the
+        runtime param Typer builds for ``descriptor`` (once, on the first such value)."""
 
         descriptor: TypeDescriptor
         built: list[RuntimeParam] = field(default_factory=list)
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            if _own_plain_default(value, self.descriptor):
+            if _passes_through(value, self.descriptor):
                 return [] if value in ((), []) else value
             if not self.built:
                 self.built.append(build_runtime_param(self.descriptor))
             return self.built[0]._coerce_value(value, param=param, ctx=ctx)
 
 
-def _own_plain_default(value: Any, descriptor: Any) -> bool:
-    """``value`` is the parameter's own default, of exactly its plain type (str, int, float or
-    the Enum it names), with nothing that would change or refuse it (no parser; within its
-    ``min``/``max``):
-    Typer's coercion gives it back as it is (checked for every such parameter by
-    tests/core/test_cli_coercion.py)."""
+def _passes_through(value: Any, descriptor: Any) -> bool:
+    """Typer's coercion would give ``value`` back as it is (an empty one as a list): no values
+    of a repeatable option, or the parameter's own default of exactly its plain type (str, int,
+    float or the Enum it names) with nothing that would change or refuse it (no parser; within
+    its ``min``/``max``). tests/core/test_cli_coercion.py checks this for every parameter."""
     info = descriptor.parameter_info
     annotation = descriptor.annotation
     if value in ((), []) and descriptor.is_list and info.parser is None:
