@@ -61,7 +61,7 @@ from .render import (
     split_text,
     template_body,
 )
-from .reports import Pairing
+from .reports import Pairing, SharedPairing
 from .sandboxed import AccountSandbox
 from .settings import WhatsAppSettings
 from .webhook import webhook_routes
@@ -98,8 +98,14 @@ class WhatsAppAdapter(Adapter):
         self._app_secret: str | None = None
         self._verify_token: str | None = None
         self._windows: dict[str, float] = {}
-        #: forwarded messages waiting for a LAPOR (hoax reports; see .reports)
+        #: a forwarded message and a bare LAPOR waiting for each other (hoax reports; see
+        #: .reports): in the store, for every web process, or in memory without one
         self._pairing = Pairing()
+        self._shared_pairing = (
+            SharedPairing(context.channel_state, context.account)
+            if context.channel_state is not None
+            else None
+        )
         self._pair_hits: dict[str, int] = {}
         self._prepared: dict[str, bool] = {}  # address → window open, looked up by prepare()
 
@@ -277,7 +283,8 @@ class WhatsAppAdapter(Adapter):
         async def handle(events: list[InboundEvent]) -> None:
             state = self.context.channel_state
             for raw in events:
-                event = self._pairing.apply(raw)
+                shared = self._shared_pairing
+                event = await shared.apply(raw) if shared else self._pairing.apply(raw)
                 if event.kind in ("reply", "vote", "opened", "command", "report") and event.address:
                     at = event.at.timestamp() if event.at is not None else time.time()
                     self._remember(event.address, at)

@@ -13,9 +13,10 @@ resident). The rules:
 * a forwarded message *accompanied* by LAPOR: WhatsApp forwards a message as it is (a comment
   comes as a separate message), so a bare ``LAPOR`` from the same resident within
   :data:`PAIR_WINDOW` seconds after a forwarded message (or before it) reports that message.
-  :class:`Pairing` keeps the forwards of the last minutes in memory, per resident — in the
-  process that received the webhook; with several web processes behind a balancer the two
-  messages may land in different processes, and then the bare LAPOR only gets the how-to;
+  :class:`SharedPairing` keeps the half that came first in the store (the core's channel
+  state, under a SHA-256 of the account and the number), so the two webhooks pair whichever web
+  processes behind a balancer receive them; :class:`Pairing` does the same in memory, for an
+  adapter run without a store;
 * a bare ``LAPOR`` with nothing to pair: a ``lapor`` ``command`` (the core answers a how-to).
 
 "LAPORAN", "laporkan" and "Lapor pak RT" in the middle of a text are no reports: the first
@@ -26,14 +27,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadcaster.adapter import InboundEvent
+
+if TYPE_CHECKING:
+    from broadcaster.store.contract.channels import ChannelStore
 
 MEDIA_TYPES = ("image", "video", "document", "audio")
 #: Seconds within which a bare LAPOR and a forwarded message of one resident belong together.
@@ -176,3 +181,43 @@ class Pairing:
 def _report(event: InboundEvent, data: dict[str, Any]) -> InboundEvent:
     """The report of a paired forward, named by the event that completed the pair."""
     return InboundEvent("report", event.account, event.event_id, event.address, data, event.at)
+
+
+class SharedPairing:
+    """:class:`Pairing`'s rules, with the waiting halves kept in the store (``channel_state``)
+    for every process of the installation: the forward or bare LAPOR that came first is kept
+    for :data:`PAIR_WINDOW` seconds (under a hash of account and number, the number left out of
+    the forward's data), and taken (atomically: one process gets it) by the other half,
+    whichever process receives it."""
+
+    FORWARD = "forward"
+    ASKED = "asked"
+
+    def __init__(self, state: ChannelStore, account: str, window: float = PAIR_WINDOW) -> None:
+        self.state = state
+        self.account = account
+        self.window = window
+
+    def key(self, sender: str) -> str:
+        return hashlib.sha256(f"{self.account}\x00{sender}".encode()).hexdigest()
+
+    async def apply(self, event: InboundEvent, now: float | None = None) -> InboundEvent:
+        """``event`` as the core should see it (see :meth:`Pairing.apply`)."""
+        now = time.time() if now is None else now
+        key, since = self.key(event.address or ""), now - self.window
+        if FORWARD_KEY in event.data:
+            data = dict(event.data)
+            pending = data.pop(FORWARD_KEY)
+            asked = await self.state.take_pending_report(self.account, key, self.ASKED, since)
+            if asked is not None:
+                return _report(event, pending)
+            # kept without the number: the LAPOR that completes it names its sender again
+            kept = {k: v for k, v in pending.items() if k != "user"}
+            await self.state.keep_pending_report(self.account, key, self.FORWARD, now, kept, since)
+            return replace(event, data=data)
+        if event.kind == "command" and event.data.get("command") == "lapor":
+            forward = await self.state.take_pending_report(self.account, key, self.FORWARD, since)
+            if forward is not None:
+                return _report(event, {"user": event.address, **forward})
+            await self.state.keep_pending_report(self.account, key, self.ASKED, now, {}, since)
+        return event

@@ -20,13 +20,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
+#: halves of a report waiting for their other half (a WhatsApp forward and its LAPOR) are
+#: forgotten after this long at the latest: longer than any channel pairs them
+PENDING_MAX_AGE = 3600.0
 
 
 async def purge_once(
     store: Store, config: HoaxConfig, data_dir: Path, now: float | None = None
 ) -> tuple[int, int]:
-    """Purge the reports past retention, then their pictures: (reports, pictures) removed."""
+    """Purge the reports past retention, then their pictures: (reports, pictures) removed.
+    Halves of reports left waiting (:data:`PENDING_MAX_AGE`) are forgotten too."""
     now = time.time() if now is None else now
+    await store.forget_pending_reports(now - PENDING_MAX_AGE)
     count = await purge(store, retention_days=config.retention_days, now=now)
     pictures = await media.sweep(store, media.media_dir(data_dir), now=now)
     return count, pictures

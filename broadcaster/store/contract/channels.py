@@ -5,7 +5,8 @@ the latest poll of a group)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..records import PollRef
 
@@ -48,6 +49,31 @@ class ChannelStore(ABC):
     @abstractmethod
     async def last_inbound(self, account: str, address: str) -> float | None:
         """When ``address`` last wrote to the account (Unix time), None if never."""
+
+    @abstractmethod
+    async def keep_pending_report(
+        self,
+        account: str,
+        key: str,
+        kind: str,
+        at: float,
+        data: Mapping[str, Any],
+        forget_before: float,
+    ) -> None:
+        """Keep one half of a report (``kind`` ``forward`` or ``asked``) under ``key`` (a
+        SHA-256, never a number) until the other half comes, in any process; a newer one of the
+        same kind replaces it. Also forgets every half kept before ``forget_before``."""
+
+    @abstractmethod
+    async def take_pending_report(
+        self, account: str, key: str, kind: str, since: float
+    ) -> dict[str, Any] | None:
+        """Remove and return the half kept under ``key`` after ``since`` (None: none). Atomic:
+        of two processes taking one half, only one gets it."""
+
+    @abstractmethod
+    async def forget_pending_reports(self, before: float) -> int:
+        """Forget every half kept before ``before``; how many were forgotten."""
 
     @abstractmethod
     async def take_daily_slot(self, account: str, day: str, cap: int) -> bool:

@@ -4,6 +4,10 @@ batched write) is written per engine (``writes.py`` of each), on :data:`FAIL_DEL
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from ..contract.channels import RECEIPT_ORDER
 from ..records import PollRef
 from .base import SqlBase
@@ -80,6 +84,41 @@ class ChannelSql(SqlBase):
             (account, address),
         )
         return float(rows[0][0]) if rows else None
+
+    async def keep_pending_report(
+        self,
+        account: str,
+        key: str,
+        kind: str,
+        at: float,
+        data: Mapping[str, Any],
+        forget_before: float,
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM pending_reports WHERE at < ?", (forget_before,))
+            await db.execute(
+                "INSERT INTO pending_reports VALUES (?,?,?,?,?) ON CONFLICT (account, key, kind) "
+                "DO UPDATE SET at = excluded.at, data = excluded.data",
+                (account, key, kind, at, json.dumps(dict(data), ensure_ascii=False)),
+            )
+
+    async def take_pending_report(
+        self, account: str, key: str, kind: str, since: float
+    ) -> dict[str, Any] | None:
+        async with self._tx() as db:
+            rows = await db.fetch(
+                "DELETE FROM pending_reports WHERE account = ? AND key = ? AND kind = ? "
+                "RETURNING at, data",
+                (account, key, kind),
+            )
+        if not rows or float(rows[0][0]) <= since:
+            return None  # none, or too old to pair (and now forgotten)
+        found: dict[str, Any] = json.loads(rows[0][1])
+        return found
+
+    async def forget_pending_reports(self, before: float) -> int:
+        async with self._tx() as db:
+            return await db.execute("DELETE FROM pending_reports WHERE at < ?", (before,))
 
     async def latest_poll(self, account: str, group_id: int) -> PollRef | None:
         rows = await self._fetch(
