@@ -250,29 +250,32 @@ class WebSql(SqlBase):
         sql, params = replies_query(statuses, scope, limit, before_id)
         return [moderated_of(r) for r in await self._fetch(sql, params)]
 
+    # login failures and /lapor reports are both timed events under a hashed key, each kind in
+    # its own table (each is forgotten after its own window)
     async def add_login_failure(self, key: str, at: float, forget_before: float) -> None:
-        async with self._tx() as db:
-            await db.execute("DELETE FROM login_failures WHERE at < ?", (forget_before,))
-            await db.execute("INSERT INTO login_failures(key, at) VALUES (?, ?)", (key, at))
+        await self._add_event("login_failures", key, at, forget_before)
 
     async def login_failures_since(self, key: str, since: float) -> list[float]:
-        rows = await self._fetch(
-            "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at", (key, since)
-        )
-        return [float(r[0]) for r in rows]
+        return await self._events_since("login_failures", key, since)
 
     async def clear_login_failures(self, key: str) -> None:
         async with self._tx() as db:
             await db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
     async def add_throttle_event(self, key: str, at: float, forget_before: float) -> None:
-        async with self._tx() as db:
-            await db.execute("DELETE FROM throttle_events WHERE at < ?", (forget_before,))
-            await db.execute("INSERT INTO throttle_events(key, at) VALUES (?, ?)", (key, at))
+        await self._add_event("throttle_events", key, at, forget_before)
 
     async def throttle_events_since(self, key: str, since: float) -> list[float]:
+        return await self._events_since("throttle_events", key, since)
+
+    async def _add_event(self, table: str, key: str, at: float, forget_before: float) -> None:
+        async with self._tx() as db:
+            await db.execute(f"DELETE FROM {table} WHERE at < ?", (forget_before,))
+            await db.execute(f"INSERT INTO {table}(key, at) VALUES (?, ?)", (key, at))
+
+    async def _events_since(self, table: str, key: str, since: float) -> list[float]:
         rows = await self._fetch(
-            "SELECT at FROM throttle_events WHERE key = ? AND at > ? ORDER BY at", (key, since)
+            f"SELECT at FROM {table} WHERE key = ? AND at > ? ORDER BY at", (key, since)
         )
         return [float(r[0]) for r in rows]
 
