@@ -336,3 +336,25 @@ def test_a_file_saved_while_it_is_validated_is_not_remembered_for_its_old_text(
     essentials, settings = load_essentials(path)
     assert essentials.store.url.endswith("old.db")
     assert settings is not None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "verify"),
+        ("db", "version"),
+        ("hoaxes", "list"),
+        ("oncall", "list"),
+        ("groups", "list"),
+        ("regions", "list"),
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_other_store_commands_import_no_pydantic_either(cli: Cli, args: tuple[str, ...]) -> None:
+    """Nothing on these commands' paths imports the config models, the announcement model or
+    Typer's adapters when the config is cached and their options are left at their defaults."""
+    code, printed, _ = cli(*args)  # fills the cache (if this is the first command here)
+    assert code == 0, printed
+    code, printed, modules = cli(*args)
+    assert code == 0, printed
+    assert pydantic_modules(modules) == []
