@@ -15,11 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,40 +31,12 @@ from content.hashing import content_hash
 from content.model import Announcement, Poll, Target, Variant
 
 from .common import log, prepare
+from .webserver import free_port, login, serve, time_page, write_config
 
 PASSWORD = "bench-password-123"
 # an officer scoped to one regency: lists are filtered by scope in SQL, measured separately
 SCOPED, SCOPE = "petugas_3603", "3603"
 TARGET_MS = 150.0
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_config(folder: Path, port: int) -> Path:
-    config = folder / "config.toml"
-    config.write_text(
-        f"""
-[service]
-data_dir = "."
-[store]
-url = "sqlite:///{folder / "bench.db"}"
-[http]
-port = {port}
-[schedule]
-quiet_hours = "off"
-[web]
-secure_cookies = false
-[accounts.bench]
-adapter = "scripted"
-record = false
-""",
-        encoding="utf-8",
-    )
-    return config
 
 
 async def seed(folder: Path, config: Path, groups: int, announcements: int) -> int:
@@ -133,28 +101,10 @@ def measure(
 ) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     with httpx.Client(base_url=url, timeout=30) as client:
-        r = client.post("/login", data={"username": user, "password": PASSWORD})
-        assert r.status_code == 303, r.text
+        login(client, user, PASSWORD)
         for name, path in pages.items():
-            started = time.perf_counter()
-            assert client.get(path).status_code == 200, path
-            cold = (time.perf_counter() - started) * 1000  # before any cache holds this page
-            for _ in range(2):
-                assert client.get(path).status_code == 200, path
-            times = []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            times.sort()
-            out[name] = {
-                "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-                "max_ms": round(times[-1], 1),
-                "first_ms": round(cold, 1),
-            }
-            row = out[name]
+            row, _ = time_page(client, path, rounds)
+            out[name] = row
             log(
                 f"{name:30} p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}  "
                 f"first {row['first_ms']:6.1f} ms"
@@ -170,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         folder = Path(tmp)
-        port = _port()
+        port = free_port()
         config = write_config(folder, port)
         started = time.perf_counter()
         first = asyncio.run(seed(folder, config, args.groups, args.announcements))
@@ -179,21 +129,7 @@ def main() -> None:
             code = db.execute("SELECT short_code FROM announcements WHERE id = ?", (first,))
             short = code.fetchone()[0]
             poll_id = db.execute("SELECT MIN(id) FROM announcements WHERE id % 3 = 2").fetchone()
-        env = {**os.environ, "BROADCASTER_SECRET": "bench"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "broadcaster.cli.main", "run", "--config", str(config)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with serve(config, port) as (url, _):
             pages = {
                 "announcements (page 1)": "/announcements",
                 "announcements (page 10)": "/announcements?page=10",
@@ -224,9 +160,6 @@ def main() -> None:
                 f"{SCOPED}: API announcements": "/api/v1/announcements?limit=100",
             }
             results.update(measure(url, scoped_pages, args.rounds, SCOPED))
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
     worst = max(max(r["p95_ms"], r["first_ms"]) for r in results.values())
     summary = {
         "groups": args.groups,

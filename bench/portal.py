@@ -21,10 +21,7 @@ import asyncio
 import json
 import os
 import random
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +37,7 @@ from content.hashing import content_hash
 from content.model import Announcement, Target, Variant
 
 from .common import log
+from .webserver import free_port, serve, time_page, write_config
 
 TARGET_MS = 50.0
 # the shared test data next to the checkout (../shared/data/wilayah from a checkout in /work/main
@@ -53,35 +51,6 @@ DEFAULT_WILAYAH = next(
     Path("../shared/data/wilayah"),
 )
 WORDS = ("banjir", "vaksinasi", "pemadaman", "jalan", "posyandu", "pajak", "bansos", "cuaca")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_config(folder: Path, port: int) -> Path:
-    config = folder / "config.toml"
-    config.write_text(
-        f"""
-[service]
-data_dir = "."
-[store]
-url = "sqlite:///{folder / "bench.db"}"
-[http]
-port = {port}
-[schedule]
-quiet_hours = "off"
-[web]
-secure_cookies = false
-[accounts.bench]
-adapter = "scripted"
-record = false
-""",
-        encoding="utf-8",
-    )
-    return config
 
 
 async def import_tree(config: Path, wilayah: Path) -> None:
@@ -180,34 +149,14 @@ def measure(
     request (what the page costs, whatever else the machine is doing)."""
     out: dict[str, dict[str, float]] = {}
     with httpx.Client(base_url=url, timeout=30) as client:
+        marks: list[float] = []  # the server's CPU seconds when each page's rounds begin
         for name, path in pages.items():
-            started = time.perf_counter()
-            assert client.get(path).status_code == 200, path
-            cold = (time.perf_counter() - started) * 1000
-            for _ in range(2):
-                client.get(path)
-            cpu_before = cpu_seconds(server)
-            times = []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            cpu_ms = (cpu_seconds(server) - cpu_before) * 1000 / rounds
-            times.sort()
-            out[name] = {
-                "server_cpu_ms": round(cpu_ms, 1),
-                "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-                "max_ms": round(times[-1], 1),
-                "first_ms": round(cold, 1),
-                "bytes": len(response.content),
-            }
-            row = out[name]
+            row, size = time_page(client, path, rounds, lambda: marks.append(cpu_seconds(server)))
+            cpu_ms = (cpu_seconds(server) - marks[-1]) * 1000 / rounds
+            out[name] = {"server_cpu_ms": round(cpu_ms, 1), **row, "bytes": size}
             log(
                 f"{name:34} p50 {row['p50_ms']:6.1f}  p95 {row['p95_ms']:6.1f}  "
-                f"first {row['first_ms']:6.1f}  server CPU {row['server_cpu_ms']:5.1f} ms  "
-                f"{row['bytes']:6.0f} B"
+                f"first {row['first_ms']:6.1f}  server CPU {cpu_ms:5.1f} ms  {size:6.0f} B"
             )
     return out
 
@@ -220,29 +169,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-portal-") as tmp:
         folder = Path(tmp)
-        port = _port()
+        port = free_port()
         config = write_config(folder, port)
         started = time.perf_counter()
         asyncio.run(import_tree(config, args.wilayah))
         tree = seed(folder, args.announcements)
         log(f"seeded in {time.perf_counter() - started:.1f} s")
-        env = {**os.environ, "BROADCASTER_SECRET": "bench"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "broadcaster.cli.main", "run", "--config", str(config)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
         village = tree["village"][len(tree["village"]) // 2]
         district, regency = village[:7], village[:4]
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with serve(config, port) as (url, pid):
             pages = {
                 "/ (newest)": "/",
                 "/?hal=50 (page 50)": "/?hal=50",
@@ -259,10 +194,7 @@ def main() -> None:
                 f"/wilayah/{village}/feed.atom": f"/wilayah/{village}/feed.atom",
                 f"/embed/wilayah/{village}": f"/embed/wilayah/{village}",
             }
-            results = measure(url, pages, args.rounds, server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+            results = measure(url, pages, args.rounds, pid)
     gated = {k: v for k, v in results.items() if k.startswith(("/ ", "/?", "/wilayah/"))}
     gated = {k: v for k, v in gated.items() if "feed" not in k}
     worst = max(r["p95_ms"] for r in gated.values())
