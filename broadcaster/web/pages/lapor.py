@@ -31,14 +31,15 @@ from ..lapor import (
     image_kind,
     image_limit,
 )
+from ..presession import PreSession
 from .render import language, render
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 Ctx = Annotated[WebContext, Depends(web_context)]
 Anyone = Depends(Public())
-COOKIE = "bc_lapor"  # pre-session cookie the form's CSRF token is bound to
-COOKIE_SECONDS = 3600
+#: the pre-session cookie the form's CSRF token is bound to
+FORM = PreSession(cookie="bc_lapor", path="/lapor", purpose="lapor")
 
 
 def _limiter(request: Request) -> AddressLimiter:
@@ -49,17 +50,9 @@ def _limiter(request: Request) -> AddressLimiter:
     return limiter
 
 
-def _pre_id(request: Request, ctx: WebContext) -> str | None:
-    cookie = request.cookies.get(COOKIE)
-    return ctx.signer.unsign_login(cookie) if cookie else None
-
-
 def _form(request: Request, ctx: WebContext, status: int = 200, **values: Any) -> Response:
     """The form with its CSRF token, (re)setting the cookie it is bound to."""
-    pre_id = _pre_id(request, ctx)
-    fresh = pre_id is None
-    if pre_id is None:
-        pre_id = secrets.token_urlsafe(24)
+    pre_id, fresh = FORM.begin(request, ctx)
     defaults: dict[str, Any] = {
         "text": "",
         "link": "",
@@ -73,19 +66,11 @@ def _form(request: Request, ctx: WebContext, status: int = 200, **values: Any) -
         request,
         "lapor.html",
         status_code=status,
-        lapor_csrf=ctx.signer.csrf_token("lapor:" + pre_id),
+        lapor_csrf=FORM.token(ctx, pre_id),
         **{**defaults, **values},
     )
     if fresh:
-        page.set_cookie(
-            COOKIE,
-            ctx.signer.sign_login(pre_id),
-            max_age=COOKIE_SECONDS,
-            httponly=True,
-            secure=ctx.settings.web.secure_cookies,
-            samesite="lax",
-            path="/lapor",
-        )
+        FORM.attach(page, ctx, pre_id)
     return page
 
 
@@ -138,9 +123,7 @@ async def lapor_submit(request: Request, ctx: Ctx) -> Response:
         "link": str(form.get("link", ""))[:2100],
         "place": str(form.get("place", ""))[:200],
     }
-    pre_id = _pre_id(request, ctx)
-    token = form.get(CSRF_FIELD)
-    if pre_id is None or not ctx.signer.csrf_ok("lapor:" + pre_id, str(token or "")):
+    if not FORM.ok(request, ctx, form.get(CSRF_FIELD)):
         return _form(request, ctx, status=403, error="csrf", **values)
     address = request.client.host if request.client else "?"
     limiter, shared = _limiter(request), SharedLimiter(ctx.store)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from typing import Annotated, Any
 
@@ -16,12 +15,13 @@ from ...store.records import AuditRecord
 from ..auth import CSRF_FIELD, Principal, Public, check_csrf, session_principal
 from ..context import LANG_COOKIE, SESSION_COOKIE, WebContext, web_context
 from ..i18n import LANGUAGES
+from ..presession import PreSession
 from ..security import new_session_id, sha256_hex, verify_password
 from .render import render
 
 router = APIRouter()
-LOGIN_COOKIE = "bc_login"  # pre-session cookie the login form's CSRF token is bound to
-LOGIN_COOKIE_SECONDS = 3600
+#: the pre-session cookie the login form's CSRF token is bound to
+LOGIN = PreSession(cookie="bc_login", path="/login", purpose="login")
 Ctx = Annotated[WebContext, Depends(web_context)]
 Anyone = Depends(Public())
 
@@ -37,37 +37,21 @@ def login_form(
     request: Request, ctx: WebContext, status_code: int = 200, **values: Any
 ) -> Response:
     """The login page with its CSRF token, (re)setting the pre-session cookie it is bound to."""
-    cookie = request.cookies.get(LOGIN_COOKIE)
-    pre_id = ctx.signer.unsign_login(cookie) if cookie else None
-    fresh = pre_id is None
-    if pre_id is None:
-        pre_id = secrets.token_urlsafe(24)
+    pre_id, fresh = LOGIN.begin(request, ctx)
     page = render(
         request,
         "login.html",
-        login_csrf=ctx.signer.login_csrf(pre_id),
+        login_csrf=LOGIN.token(ctx, pre_id),
         status_code=status_code,
         **values,
     )
     if fresh:
-        page.set_cookie(
-            LOGIN_COOKIE,
-            ctx.signer.sign_login(pre_id),
-            max_age=LOGIN_COOKIE_SECONDS,
-            httponly=True,
-            secure=ctx.settings.web.secure_cookies,
-            samesite="lax",
-            path="/login",
-        )
+        LOGIN.attach(page, ctx, pre_id)
     return page
 
 
 def login_csrf_ok(request: Request, ctx: WebContext, token: object) -> bool:
-    cookie = request.cookies.get(LOGIN_COOKIE)
-    pre_id = ctx.signer.unsign_login(cookie) if cookie else None
-    if pre_id is None or not isinstance(token, str):
-        return False
-    return ctx.signer.csrf_ok("login:" + pre_id, token)
+    return LOGIN.ok(request, ctx, token)
 
 
 @router.get("/login", dependencies=[Anyone])
@@ -143,7 +127,7 @@ async def login(request: Request, ctx: Ctx) -> Response:
         )
     )
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN.cookie, path=LOGIN.path)
     response.set_cookie(
         SESSION_COOKIE,
         ctx.signer.sign_session(sid),
