@@ -196,11 +196,13 @@ def _module_file(name: str) -> str | None:
     spec would import its parent packages, some of which are heavy)."""
     top, _, rest = name.partition(".")
     spec = find_spec(top)
-    if spec is None or not spec.submodule_search_locations:
+    if spec is None:
         return None
-    base = Path(next(iter(spec.submodule_search_locations)), *rest.split(".")) if rest else None
-    if base is None:
+    if not rest:
         return spec.origin
+    if not spec.submodule_search_locations:
+        return None
+    base = Path(next(iter(spec.submodule_search_locations)), *rest.split("."))
     module = base.with_suffix(".py")
     return str(module if module.exists() else base / "__init__.py")
 

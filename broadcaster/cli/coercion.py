@@ -31,32 +31,35 @@ if RuntimeParam is not None:
     @dataclass(frozen=True)
     class DeferredParam(RuntimeParam):
         """``None`` answered by :meth:`RuntimeParam.coerce` itself, a value Typer's adapter
-        would return as it is (:func:`_passes_through`) returned; any other value coerced by the
-        runtime param Typer builds for ``descriptor`` (once, on the first such value)."""
+        would return as it is returned as it is; any other value coerced by the runtime param
+        Typer builds for ``descriptor`` (once, on the first such value)."""
 
         descriptor: TypeDescriptor
         built: list[RuntimeParam] = field(default_factory=list)
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            if _passes_through(value, self.descriptor):
-                return [] if value in ((), []) else value
+            if value in ((), []) and _plain_list(self.descriptor):
+                return []  # a repeatable option given no value
+            if _own_plain_default(value, self.descriptor):
+                return value
             if not self.built:
                 self.built.append(build_runtime_param(self.descriptor))
             return self.built[0]._coerce_value(value, param=param, ctx=ctx)
 
 
-def _passes_through(value: Any, descriptor: Any) -> bool:
-    """Typer's coercion would give ``value`` back as it is (an empty one as a list): no values
-    of a repeatable option, or the parameter's own default of exactly its plain type (str, int,
-    float or the Enum it names) with nothing that would change or refuse it (no parser; within
-    its ``min``/``max``). tests/core/test_cli_coercion.py checks this for every parameter."""
+def _plain_list(descriptor: Any) -> bool:
+    """A repeatable option without a parser: Typer turns no values into an empty list."""
+    return bool(descriptor.is_list) and descriptor.parameter_info.parser is None
+
+
+def _own_plain_default(value: Any, descriptor: Any) -> bool:
+    """``value`` is the parameter's own default, of exactly its plain type (str, int, float or
+    the Enum it names), with nothing that would change or refuse it (no parser; within its
+    ``min``/``max``): Typer's coercion gives it back as it is. tests/core/test_cli_coercion.py
+    checks both passes for every parameter."""
     info = descriptor.parameter_info
     annotation = descriptor.annotation
-    if value in ((), []) and descriptor.is_list and info.parser is None:
-        return True  # a repeatable option given no value: an empty list (returned as one)
-    if value is not info.default or type(value) is not annotation:
-        return False
-    if info.parser is not None:
+    if value is not info.default or type(value) is not annotation or info.parser is not None:
         return False
     if annotation in (int, float):
         # out of its range, Typer refuses or clamps it

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..store.contract import Store
+from .security import sha256_hex
 
 #: reports one client address may file per window
 PER_ADDRESS = 5
@@ -92,7 +93,7 @@ class SharedLimiter:
 
     @staticmethod
     def key(address: str) -> str:
-        return hashlib.sha256(f"lapor\x00{address}".encode()).hexdigest()
+        return sha256_hex(f"lapor\x00{address}")
 
     async def retry_after(self, address: str, now: float | None = None) -> float:
         """Seconds until ``address`` may report again (0: now)."""
