@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .files import DIR_MODE, FILE_MODE
+from .files import FILE_MODE, private_dir
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -257,7 +257,7 @@ def _write(entry: Path, key: str, essentials: Essentials) -> None:
     folder = entry.parent
     temporary = folder / f".{entry.name}.{os.getpid()}.tmp"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        private_dir(folder)
         temporary.unlink(missing_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
